@@ -1,0 +1,106 @@
+package org.jvicreg.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/** Define-by-run reverse-mode differentiation: recording ops and walking the graph back once. */
+public final class Autograd {
+    private Autograd() {}
+
+    /**
+     * Attaches a backward function to {@code out} when recording is on and any input requires grad;
+     * returns {@code out}. Each op calls this right after computing its forward result.
+     */
+    public static Tensor record(String op, Tensor out, Node.Backward backward, Tensor... inputs) {
+        if (!Grad.isEnabled()) return out;
+        boolean any = false;
+        for (Tensor t : inputs) {
+            if (t != null && t.requiresGrad) {
+                any = true;
+                break;
+            }
+        }
+        if (!any) return out;
+        out.gradFn = new Node(op, inputs, backward);
+        out.requiresGrad = true;
+        return out;
+    }
+
+    /**
+     * Back-propagates {@code seed} (d loss / d root) through the graph below {@code root}, accumulating
+     * into the {@code grad} of every leaf that requires grad. Unless {@code retainGraph}, the graph is
+     * freed as it is walked.
+     */
+    static void backward(Tensor root, Tensor seed, boolean retainGraph) {
+        if (!root.requiresGrad) {
+            throw new IllegalStateException("backward: the tensor does not require grad and has no grad_fn "
+                    + "(did you compute it under Grad.off() or from tensors without requiresGrad?)");
+        }
+        if (!Arrays.equals(seed.shape(), root.shape())) {
+            throw new IllegalArgumentException("backward: gradient shape " + Shape.str(seed.shape())
+                    + " does not match the tensor's shape " + Shape.str(root.shape()));
+        }
+        List<Tensor> order = topologicalOrder(root);
+        IdentityHashMap<Tensor, Tensor> grads = new IdentityHashMap<>();
+        grads.put(root, seed);
+        try (var g = Grad.off()) {
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                Tensor grad = grads.remove(t);
+                if (grad == null) continue;
+                Node node = t.gradFn;
+                if (node == null) {
+                    t.grad = t.grad == null ? grad : t.grad.add(grad);
+                    continue;
+                }
+                if (node.freed()) {
+                    throw new IllegalStateException("backward: the graph through '" + node.op
+                            + "' was already freed by an earlier backward(); pass retainGraph=true to keep it");
+                }
+                Tensor[] inputGrads = node.backward.apply(grad);
+                for (int j = 0; j < node.inputs.length; j++) {
+                    Tensor in = node.inputs[j];
+                    if (in == null || !in.requiresGrad || inputGrads[j] == null) continue;
+                    Tensor gj = inputGrads[j];
+                    if (!Arrays.equals(gj.shape(), in.shape())) {
+                        throw new IllegalStateException("backward of '" + node.op + "': gradient for input " + j
+                                + " has shape " + Shape.str(gj.shape()) + " but the input has shape "
+                                + Shape.str(in.shape()));
+                    }
+                    Tensor prev = grads.get(in);
+                    grads.put(in, prev == null ? gj : prev.add(gj));
+                }
+                if (!retainGraph) node.free();
+            }
+        }
+    }
+
+    /** Tensors reachable from root, each after all of its inputs (iterative, so deep nets are fine). */
+    private static List<Tensor> topologicalOrder(Tensor root) {
+        List<Tensor> order = new ArrayList<>();
+        Set<Tensor> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        visited.add(root);
+        stack.push(new Object[] {root, 0});
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Tensor t = (Tensor) frame[0];
+            int next = (Integer) frame[1];
+            Tensor[] inputs = t.gradFn == null || t.gradFn.freed() ? new Tensor[0] : t.gradFn.inputs;
+            if (next < inputs.length) {
+                frame[1] = next + 1;
+                Tensor in = inputs[next];
+                if (in != null && in.requiresGrad && visited.add(in)) stack.push(new Object[] {in, 0});
+            } else {
+                stack.pop();
+                order.add(t);
+            }
+        }
+        return order;
+    }
+}

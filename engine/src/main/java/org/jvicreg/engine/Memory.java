@@ -1,0 +1,76 @@
+package org.jvicreg.engine;
+
+import org.jvicreg.engine.backend.Storage;
+
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+/**
+ * Deterministic release of device memory. {@code try (var scope = Memory.scope()) { ... }} releases,
+ * when it closes, every device buffer allocated inside it on this thread except those handed out with
+ * {@link Scope#keep}, which move to the enclosing scope (or become untracked at the top). CPU buffers
+ * are plain Java arrays left to the garbage collector, so scopes cost nothing on the CPU.
+ */
+public final class Memory {
+    private static final ThreadLocal<ArrayDeque<Scope>> SCOPES = ThreadLocal.withInitial(ArrayDeque::new);
+
+    private Memory() {}
+
+    public static Scope scope() {
+        Scope s = new Scope();
+        SCOPES.get().push(s);
+        return s;
+    }
+
+    /** Called by tensor factories for every new storage. */
+    static void track(Storage storage) {
+        if (!storage.needsRelease()) return;
+        Scope s = SCOPES.get().peek();
+        if (s != null) s.owned.add(storage);
+    }
+
+    public static final class Scope implements AutoCloseable {
+        private final Set<Storage> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+        private boolean closed;
+
+        private Scope() {}
+
+        /** Hands t (and every tensor sharing its storage) out of this scope; returns t. */
+        public Tensor keep(Tensor t) {
+            if (t != null && owned.remove(t.storage())) {
+                ArrayDeque<Scope> stack = SCOPES.get();
+                Scope parent = null;
+                boolean below = false;
+                for (Scope s : stack) {
+                    if (below) {
+                        parent = s;
+                        break;
+                    }
+                    if (s == this) below = true;
+                }
+                if (parent != null) parent.owned.add(t.storage());
+            }
+            return t;
+        }
+
+        /** Number of device buffers this scope would release now. */
+        public int size() {
+            return owned.size();
+        }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            ArrayDeque<Scope> stack = SCOPES.get();
+            if (stack.peek() != this) {
+                throw new IllegalStateException("Memory scopes must close in the reverse order they were opened");
+            }
+            stack.pop();
+            for (Storage s : owned) s.release();
+            owned.clear();
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package org.jvicreg.engine.backend;
+
+import org.jvicreg.engine.Tensor;
+
+/**
+ * The primitive kernels, nothing more. Autograd ops ({@code org.jvicreg.engine.ops}) are written against
+ * this interface so every backend shares them.
+ *
+ * <p>Conventions: every {@link Tensor} passed here is a contiguous row-major buffer
+ * ({@code t.storage()} from element {@code t.offset()}); kernels read its storage and offset and never
+ * its autograd state. Outputs are pre-allocated by the caller with the right shape and are
+ * overwritten (never accumulated into) unless a method says otherwise. Indices (argmax, class labels,
+ * gather/scatter positions) are stored as floats. All arguments live on this backend.
+ */
+public interface Backend {
+
+    String name();
+
+    // ---- memory ---------------------------------------------------------------------------
+
+    /** A zero-filled buffer of {@code numel} floats. */
+    Storage allocate(long numel);
+
+    /** A new buffer holding {@code host[off, off+n)}. */
+    Storage upload(float[] host, int off, int n);
+
+    /** Copies all of {@code src} (its numel elements) into {@code dst[dstOff...]}. */
+    void download(Tensor src, float[] dst, int dstOff);
+
+    void fill(Tensor dst, float value);
+
+    /**
+     * The one data-movement primitive behind permute, narrow, cat, stack and expand: for every index
+     * tuple i of {@code shape}, {@code dst[dstOff + i.dstStrides] = src[srcOff + i.srcStrides]}. Offsets
+     * are relative to each tensor's own offset. Strides may be 0 (broadcast reads).
+     */
+    void copyStrided(Tensor src, long srcOff, long[] srcStrides, int[] shape,
+                     Tensor dst, long dstOff, long[] dstStrides);
+
+    // ---- pointwise ------------------------------------------------------------------------
+
+    /** y = op(x; a, b) elementwise over x.numel() elements; y may be x. */
+    void unary(UnaryOp op, Tensor x, Tensor y, float a, float b);
+
+    /**
+     * y[i] = op(a[i . aStrides], b[i . bStrides]) for every index i of y's shape (y contiguous).
+     * Broadcast inputs have stride 0 along broadcast dimensions; strides have y's rank.
+     */
+    void binary(BinaryOp op, Tensor a, long[] aStrides, Tensor b, long[] bStrides, Tensor y);
+
+    /** y += alpha * x over x.numel() elements (the optimizers' update). */
+    void axpy(float alpha, Tensor x, Tensor y);
+
+    /** y[i] = cond[i] != 0 ? a[i] : b[i], all read through strides of y's rank. */
+    void where(Tensor cond, long[] condStrides, Tensor a, long[] aStrides, Tensor b, long[] bStrides, Tensor y);
+
+    // ---- reductions and indexing ------------------------------------------------------------
+
+    /** Viewing x as (outer, n, inner): y[o, i] = op over j of x[o, j, i]. y has outer*inner elements. */
+    void reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y);
+
+    /** Viewing x as (outer, n, inner): y[o, i] = x[o, idx[o, i], i]. */
+    void gatherAxis(Tensor x, int outer, int n, int inner, Tensor idx, Tensor y);
+
+    /** Viewing y as (outer, n, inner): y = 0, then y[o, idx[o, i], i] = src[o, i]. */
+    void scatterAxis(Tensor src, int outer, int n, int inner, Tensor idx, Tensor y);
+
+    // ---- dense algebra ------------------------------------------------------------------------
+
+    /**
+     * Strided-batched row-major GEMM: for each b in [0, batch),
+     * C_b = alpha * op(A_b) * op(B_b) + beta * C_b with C_b (m x n), op(A_b) (m x k), op(B_b) (k x n),
+     * X_b starting at element {@code xOff + b * strideX} of X's buffer (relative to X's offset) with
+     * leading dimension ldx. A stride of 0 broadcasts that operand over the batch. beta = 0 ignores C's
+     * old contents (even NaN).
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+              Tensor a, long aOff, int lda, long strideA,
+              Tensor b, long bOff, int ldb, long strideB,
+              float beta, Tensor c, long cOff, int ldc, long strideC, int batch);
+
+    // ---- convolution, normalisation, pooling ------------------------------------------------------
+
+    /** y (n, k, p, q) = conv(x (n, c, h, w), w (k, c/groups, r, s)); no bias. */
+    void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y);
+
+    /** dx (n, c, h, w) = gradient of the convolution with respect to its input. */
+    void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx);
+
+    /** dw (k, c/groups, r, s) = gradient of the convolution with respect to its filters. */
+    void conv2dBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw);
+
+    /**
+     * Training-mode batch norm over x viewed as (n, c, hw), statistics per channel over n*hw values:
+     * y = (x - mean) * invStd * gamma + beta with invStd = 1/sqrt(biasedVar + eps). Writes saveMean and
+     * saveInvStd (c each) for the backward pass. When runMean/runVar are non-null they are updated in
+     * place: run = (1 - momentum) * run + momentum * stat, the variance unbiased (n*hw/(n*hw-1)).
+     */
+    void batchNormTrain(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
+                        Tensor runMean, Tensor runVar, Tensor y, Tensor saveMean, Tensor saveInvStd);
+
+    /** Eval-mode batch norm with running statistics: y = (x - runMean) / sqrt(runVar + eps) * gamma + beta. */
+    void batchNormEval(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
+                       float eps, Tensor y);
+
+    /** Backward of {@link #batchNormTrain}: writes dx, dgamma, dbeta. */
+    void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
+                           Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta);
+
+    /** Max pooling; padded positions never win. */
+    void maxPool2dForward(PoolGeometry g, Tensor x, Tensor y);
+
+    /** dx = 0, then each output's gradient goes to the first maximum of its window in x. */
+    void maxPool2dBackward(PoolGeometry g, Tensor x, Tensor dy, Tensor dx);
+
+    /** Average pooling counting padded zeros (PyTorch's count_include_pad=True). */
+    void avgPool2dForward(PoolGeometry g, Tensor x, Tensor y);
+
+    void avgPool2dBackward(PoolGeometry g, Tensor dy, Tensor dx);
+
+    /**
+     * Adaptive average pooling (n*c planes of h x w to oh x ow), with PyTorch's bins:
+     * rows [floor(i*h/oh), ceil((i+1)*h/oh)).
+     */
+    void adaptiveAvgPool2dForward(int nc, int h, int w, int oh, int ow, Tensor x, Tensor y);
+
+    void adaptiveAvgPool2dBackward(int nc, int h, int w, int oh, int ow, Tensor dy, Tensor dx);
+
+    // ---- softmax ------------------------------------------------------------------------------
+
+    /** Softmax (or log-softmax) over the middle axis of x viewed as (outer, n, inner). */
+    void softmax(int outer, int n, int inner, Tensor x, Tensor y, boolean log);
+
+    /** Gradient of {@link #softmax} given its output y and upstream dy. */
+    void softmaxBackward(int outer, int n, int inner, Tensor y, Tensor dy, Tensor dx, boolean log);
+
+    // ---- housekeeping -------------------------------------------------------------------------
+
+    /** Waits for queued device work (no-op on the CPU). */
+    default void synchronize() {}
+}

@@ -1,0 +1,212 @@
+package org.jvicreg.engine.cpu;
+
+import org.jvicreg.engine.Shape;
+import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.backend.Backend;
+import org.jvicreg.engine.backend.BinaryOp;
+import org.jvicreg.engine.backend.ConvGeometry;
+import org.jvicreg.engine.backend.PoolGeometry;
+import org.jvicreg.engine.backend.ReduceOp;
+import org.jvicreg.engine.backend.Storage;
+import org.jvicreg.engine.backend.UnaryOp;
+
+/**
+ * The pure-Java backend: Java arrays, the Vector API and one thread pool ({@link Parallel}). Each
+ * kernel family lives in its own class; this one unpacks tensors into (array, offset) and dispatches.
+ */
+public final class CpuBackend implements Backend {
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private CpuBackend() {}
+
+    /** The array behind a CPU tensor. */
+    public static float[] data(Tensor t) {
+        if (!(t.storage() instanceof CpuStorage s)) {
+            throw new IllegalArgumentException("expected a CPU tensor, got one on " + t.backend().name());
+        }
+        return s.data;
+    }
+
+    /** The offset of a CPU tensor's first element in {@link #data}. */
+    public static int off(Tensor t) {
+        return (int) t.offset();
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public Storage allocate(long numel) {
+        if (numel > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("cpu: " + numel + " elements exceed a Java array");
+        return new CpuStorage(new float[(int) numel]);
+    }
+
+    @Override
+    public Storage upload(float[] host, int off, int n) {
+        float[] d = new float[n];
+        System.arraycopy(host, off, d, 0, n);
+        return new CpuStorage(d);
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst, int dstOff) {
+        System.arraycopy(data(src), off(src), dst, dstOff, src.numel());
+    }
+
+    @Override
+    public void fill(Tensor dst, float value) {
+        java.util.Arrays.fill(data(dst), off(dst), off(dst) + dst.numel(), value);
+    }
+
+    @Override
+    public void copyStrided(Tensor src, long srcOff, long[] srcStrides, int[] shape, Tensor dst, long dstOff, long[] dstStrides) {
+        CpuPointwise.copyStrided(data(src), (int) (off(src) + srcOff), srcStrides, shape,
+                data(dst), (int) (off(dst) + dstOff), dstStrides);
+    }
+
+    @Override
+    public void unary(UnaryOp op, Tensor x, Tensor y, float a, float b) {
+        CpuPointwise.unary(op, data(x), off(x), data(y), off(y), x.numel(), a, b);
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor a, long[] aStrides, Tensor b, long[] bStrides, Tensor y) {
+        CpuPointwise.binary(op, y.shape(), data(a), off(a), aStrides, data(b), off(b), bStrides, data(y), off(y));
+    }
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        CpuPointwise.axpy(alpha, data(x), off(x), data(y), off(y), x.numel());
+    }
+
+    @Override
+    public void where(Tensor cond, long[] cs, Tensor a, long[] as, Tensor b, long[] bs, Tensor y) {
+        CpuPointwise.where(y.shape(), data(cond), off(cond), cs, data(a), off(a), as, data(b), off(b), bs, data(y), off(y));
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y) {
+        CpuReduce.reduce(op, data(x), off(x), outer, n, inner, data(y), off(y));
+    }
+
+    @Override
+    public void gatherAxis(Tensor x, int outer, int n, int inner, Tensor idx, Tensor y) {
+        CpuReduce.gather(data(x), off(x), outer, n, inner, data(idx), off(idx), data(y), off(y));
+    }
+
+    @Override
+    public void scatterAxis(Tensor src, int outer, int n, int inner, Tensor idx, Tensor y) {
+        CpuReduce.scatter(data(src), off(src), outer, n, inner, data(idx), off(idx), data(y), off(y));
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     Tensor a, long aOff, int lda, long strideA, Tensor b, long bOff, int ldb, long strideB,
+                     float beta, Tensor c, long cOff, int ldc, long strideC, int batch) {
+        float[] ad = data(a), bd = data(b), cd = data(c);
+        int ao = (int) (off(a) + aOff), bo = (int) (off(b) + bOff), co = (int) (off(c) + cOff);
+        if (batch == 1) {
+            Sgemm.gemm(transA, transB, m, n, k, alpha, ad, ao, lda, bd, bo, ldb, beta, cd, co, ldc);
+            return;
+        }
+        double flopsEach = 2.0 * m * n * k;
+        int grain = flopsEach >= 1e7 ? 1 : (int) Math.max(1, 1e7 / Math.max(1, flopsEach));
+        if (batch < Parallel.threads() && flopsEach >= 1e7) grain = batch; // few big products: parallel inside each
+        Parallel.forRange(batch, grain, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                Sgemm.gemm(transA, transB, m, n, k, alpha, ad, (int) (ao + i * strideA), lda,
+                        bd, (int) (bo + i * strideB), ldb, beta, cd, (int) (co + i * strideC), ldc);
+            }
+        });
+    }
+
+    @Override
+    public void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
+        CpuConv.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
+    }
+
+    @Override
+    public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+        CpuConv.backwardData(g, data(dy), off(dy), data(w), off(w), data(dx), off(dx));
+    }
+
+    @Override
+    public void conv2dBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
+        CpuConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
+    }
+
+    @Override
+    public void batchNormTrain(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
+                               Tensor runMean, Tensor runVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        CpuBatchNorm.train(n, c, hw, data(x), off(x), data(gamma), off(gamma), data(beta), off(beta), eps, momentum,
+                runMean == null ? null : data(runMean), runMean == null ? 0 : off(runMean),
+                runVar == null ? null : data(runVar), runVar == null ? 0 : off(runVar),
+                data(y), off(y), data(saveMean), off(saveMean), data(saveInvStd), off(saveInvStd));
+    }
+
+    @Override
+    public void batchNormEval(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
+                              float eps, Tensor y) {
+        CpuBatchNorm.eval(n, c, hw, data(x), off(x), data(gamma), off(gamma), data(beta), off(beta),
+                data(runMean), off(runMean), data(runVar), off(runVar), eps, data(y), off(y));
+    }
+
+    @Override
+    public void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
+                                  Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        CpuBatchNorm.backward(n, c, hw, data(x), off(x), data(dy), off(dy), data(gamma), off(gamma),
+                data(saveMean), off(saveMean), data(saveInvStd), off(saveInvStd), data(dx), off(dx),
+                data(dgamma), off(dgamma), data(dbeta), off(dbeta));
+    }
+
+    @Override
+    public void maxPool2dForward(PoolGeometry g, Tensor x, Tensor y) {
+        CpuPool.maxForward(g, data(x), off(x), data(y), off(y));
+    }
+
+    @Override
+    public void maxPool2dBackward(PoolGeometry g, Tensor x, Tensor dy, Tensor dx) {
+        CpuPool.maxBackward(g, data(x), off(x), data(dy), off(dy), data(dx), off(dx));
+    }
+
+    @Override
+    public void avgPool2dForward(PoolGeometry g, Tensor x, Tensor y) {
+        CpuPool.avgForward(g, data(x), off(x), data(y), off(y));
+    }
+
+    @Override
+    public void avgPool2dBackward(PoolGeometry g, Tensor dy, Tensor dx) {
+        CpuPool.avgBackward(g, data(dy), off(dy), data(dx), off(dx));
+    }
+
+    @Override
+    public void adaptiveAvgPool2dForward(int nc, int h, int w, int oh, int ow, Tensor x, Tensor y) {
+        CpuPool.adaptiveAvgForward(nc, h, w, oh, ow, data(x), off(x), data(y), off(y));
+    }
+
+    @Override
+    public void adaptiveAvgPool2dBackward(int nc, int h, int w, int oh, int ow, Tensor dy, Tensor dx) {
+        CpuPool.adaptiveAvgBackward(nc, h, w, oh, ow, data(dy), off(dy), data(dx), off(dx));
+    }
+
+    @Override
+    public void softmax(int outer, int n, int inner, Tensor x, Tensor y, boolean log) {
+        CpuReduce.softmax(outer, n, inner, data(x), off(x), data(y), off(y), log);
+    }
+
+    @Override
+    public void softmaxBackward(int outer, int n, int inner, Tensor y, Tensor dy, Tensor dx, boolean log) {
+        CpuReduce.softmaxBackward(outer, n, inner, data(y), off(y), data(dy), off(dy), data(dx), off(dx), log);
+    }
+
+    @Override
+    public String toString() {
+        return "cpu (" + Parallel.threads() + " threads, " + Sgemm.VL * 32 + "-bit vectors)";
+    }
+
+    static String shapeOf(Tensor t) {
+        return Shape.str(t.shape());
+    }
+}
