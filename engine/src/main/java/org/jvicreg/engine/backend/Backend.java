@@ -134,6 +134,16 @@ public interface Backend {
     /** Gradient of {@link #softmax} given its output y and upstream dy. */
     void softmaxBackward(int outer, int n, int inner, Tensor y, Tensor dy, Tensor dx, boolean log);
 
+    // ---- fused VICReg ---------------------------------------------------------------------------
+
+    /**
+     * The VICReg variance pass over z (n x d), per column j in one pass: mean_j, unbiased var_j,
+     * std_j = sqrt(var_j + eps); writes zc = z - mean (n x d), std (d) and
+     * hingeGrad (n x d) = d(sum_j relu(1 - std_j))/dz = -[std_j < 1] * zc_ij / ((n - 1) * std_j).
+     * Needs n >= 2.
+     */
+    void vicregColumnStats(int n, int d, Tensor z, float eps, Tensor zc, Tensor std, Tensor hingeGrad);
+
     // ---- housekeeping -------------------------------------------------------------------------
 
     /** Waits for queued device work (no-op on the CPU). */

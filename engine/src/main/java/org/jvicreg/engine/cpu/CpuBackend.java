@@ -202,6 +202,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void vicregColumnStats(int n, int d, Tensor z, float eps, Tensor zc, Tensor std, Tensor hingeGrad) {
+        CpuVicreg.columnStats(n, d, data(z), off(z), eps, data(zc), off(zc), data(std), off(std),
+                data(hingeGrad), off(hingeGrad));
+    }
+
+    @Override
     public String toString() {
         return "cpu (" + Parallel.threads() + " threads, " + Sgemm.VL * 32 + "-bit vectors)";
     }
