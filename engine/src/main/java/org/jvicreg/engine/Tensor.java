@@ -82,12 +82,17 @@ public final class Tensor {
     }
 
     public static Tensor scalar(float value) {
-        return of(new float[] {value});
+        return of(new float[] {value}, new int[0]);
     }
 
-    /** A CPU tensor holding a copy of {@code data}; with no shape given, a vector. */
+    /** A CPU vector holding a copy of {@code data}. */
+    public static Tensor of(float[] data) {
+        return of(data, data.length);
+    }
+
+    /** A CPU tensor of the given shape (an empty shape is a scalar) holding a copy of {@code data}. */
     public static Tensor of(float[] data, int... shape) {
-        int[] s = shape.length == 0 ? new int[] {data.length} : shape;
+        int[] s = shape;
         if (Shape.numel(s) != data.length) {
             throw new IllegalArgumentException("of: " + data.length + " values cannot fill shape " + Shape.str(s));
         }
