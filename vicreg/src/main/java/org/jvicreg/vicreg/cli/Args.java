@@ -1,0 +1,140 @@
+package org.jvicreg.vicreg.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Parsed {@code --key value} / {@code --flag} arguments. Typed getters validate and name the option in
+ * their errors; {@link #finish()} rejects options no getter asked for, so a typo never passes silently.
+ */
+public final class Args {
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private final List<String> positional = new ArrayList<>();
+    private final Set<String> used = new HashSet<>();
+
+    private Args() {}
+
+    /** Parses args; {@code flags} are the options that take no value. */
+    public static Args parse(String[] args, Set<String> flags) {
+        Args a = new Args();
+        for (int i = 0; i < args.length; i++) {
+            String s = args[i];
+            if (s.startsWith("--") && s.length() > 2) {
+                String key = s.substring(2);
+                String value;
+                int eq = key.indexOf('=');
+                if (eq >= 0) {
+                    value = key.substring(eq + 1);
+                    key = key.substring(0, eq);
+                } else if (flags.contains(key)) {
+                    value = "true";
+                } else {
+                    if (i + 1 >= args.length) throw new UsageException("option --" + key + " needs a value");
+                    value = args[++i];
+                }
+                if (a.values.put(key, value) != null) throw new UsageException("option --" + key + " given twice");
+            } else {
+                a.positional.add(s);
+            }
+        }
+        return a;
+    }
+
+    public boolean has(String key) {
+        used.add(key);
+        return values.containsKey(key);
+    }
+
+    public boolean flag(String key) {
+        used.add(key);
+        String v = values.get(key);
+        if (v == null) return false;
+        if (v.equals("true")) return true;
+        if (v.equals("false")) return false;
+        throw new UsageException("option --" + key + " takes no value (got '" + v + "')");
+    }
+
+    public String string(String key, String def) {
+        used.add(key);
+        return values.getOrDefault(key, def);
+    }
+
+    public String require(String key) {
+        used.add(key);
+        String v = values.get(key);
+        if (v == null) throw new UsageException("missing required option --" + key);
+        return v;
+    }
+
+    public Path path(String key, Path def) {
+        String v = string(key, null);
+        return v == null ? def : Path.of(v);
+    }
+
+    public Path requirePath(String key) {
+        return Path.of(require(key));
+    }
+
+    public int integer(String key, int def) {
+        String v = string(key, null);
+        if (v == null) return def;
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException("option --" + key + " expects an integer, got '" + v + "'");
+        }
+    }
+
+    public int positiveInteger(String key, int def) {
+        int v = integer(key, def);
+        if (v <= 0) throw new UsageException("option --" + key + " must be positive, got " + v);
+        return v;
+    }
+
+    public long longValue(String key, long def) {
+        String v = string(key, null);
+        if (v == null) return def;
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException("option --" + key + " expects an integer, got '" + v + "'");
+        }
+    }
+
+    public double number(String key, double def) {
+        String v = string(key, null);
+        if (v == null) return def;
+        try {
+            double d = Double.parseDouble(v);
+            if (!Double.isFinite(d)) throw new NumberFormatException();
+            return d;
+        } catch (NumberFormatException e) {
+            throw new UsageException("option --" + key + " expects a finite number, got '" + v + "'");
+        }
+    }
+
+    /** One of the allowed words. */
+    public String choice(String key, String def, String... allowed) {
+        String v = string(key, def);
+        if (v == null) return null;
+        for (String a : allowed) if (a.equals(v)) return v;
+        throw new UsageException("option --" + key + " must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+    }
+
+    public List<String> positional() {
+        return positional;
+    }
+
+    /** Throws for options no getter asked about, and for stray positional words. */
+    public void finish() {
+        for (String k : values.keySet()) {
+            if (!used.contains(k)) throw new UsageException("unknown option --" + k);
+        }
+        if (!positional.isEmpty()) throw new UsageException("unexpected argument '" + positional.get(0) + "'");
+    }
+}

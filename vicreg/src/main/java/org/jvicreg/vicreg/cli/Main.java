@@ -1,0 +1,53 @@
+package org.jvicreg.vicreg.cli;
+
+import java.util.List;
+
+/**
+ * {@code bin/vicreg COMMAND [options]}: dispatches to a {@link Command}. Every failure is one line on
+ * stderr ("vicreg COMMAND: error: ...") and a non-zero exit code (2 for usage errors, 1 otherwise).
+ */
+public final class Main {
+    /** Every subcommand, in the order --help lists them. */
+    static final List<Command> COMMANDS = List.of(
+    );
+
+    private Main() {}
+
+    public static void main(String[] argv) {
+        System.exit(run(argv));
+    }
+
+    static int run(String[] argv) {
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
+            System.out.print(overview());
+            return argv.length == 0 ? 2 : 0;
+        }
+        Command cmd = COMMANDS.stream().filter(c -> c.name().equals(argv[0])).findFirst().orElse(null);
+        if (cmd == null) {
+            System.err.println("vicreg: error: unknown command '" + argv[0] + "' (run 'vicreg --help' for the list)");
+            return 2;
+        }
+        String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
+        if (List.of(rest).contains("--help") || List.of(rest).contains("-h")) {
+            System.out.print(cmd.help());
+            return 0;
+        }
+        try {
+            return cmd.run(Args.parse(rest, cmd.flags()));
+        } catch (UsageException e) {
+            System.err.println("vicreg " + cmd.name() + ": error: " + e.getMessage() + " (see 'vicreg " + cmd.name() + " --help')");
+            return 2;
+        } catch (Exception | OutOfMemoryError e) {
+            String msg = e.getMessage() != null ? e.getMessage() : e.toString();
+            System.err.println("vicreg " + cmd.name() + ": error: " + msg);
+            if (Boolean.getBoolean("jvicreg.debug")) e.printStackTrace();
+            return 1;
+        }
+    }
+
+    static String overview() {
+        StringBuilder b = new StringBuilder("usage: vicreg COMMAND [options]   (vicreg COMMAND --help for its options)\n\ncommands:\n");
+        for (Command c : COMMANDS) b.append(String.format("  %-12s %s%n", c.name(), c.summary()));
+        return b.toString();
+    }
+}
