@@ -1,0 +1,66 @@
+package org.jvicreg.nn.optim;
+
+import org.jvicreg.engine.Grad;
+import org.jvicreg.engine.Tensor;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * LARS exactly as the official VICReg code (facebookresearch/vicreg, main_vicreg.py): for every
+ * parameter with more than one axis, d = g + wd * p and d *= eta * ||p|| / ||d|| (1 when either norm is
+ * 0); parameters with one axis (biases, BatchNorm) get neither decay nor adaptation. Then
+ * mu = momentum * mu + d (mu starts at 0) and p -= lr * mu.
+ */
+public final class Lars extends Optimizer {
+    private final double momentum, weightDecay, eta;
+    private final StateSlots mu;
+
+    public Lars(List<Tensor> params, double lr, double weightDecay, double momentum, double eta) {
+        super(params, lr);
+        this.momentum = momentum;
+        this.weightDecay = weightDecay;
+        this.eta = eta;
+        this.mu = new StateSlots("mu", params.size());
+    }
+
+    /** The official defaults: momentum 0.9, eta 0.001, weight decay 1e-6. */
+    public static Lars official(List<Tensor> params, double lr) {
+        return new Lars(params, lr, 1e-6, 0.9, 0.001);
+    }
+
+    /** The factor LARS scales the update of a parameter by (1 for 1-D parameters). */
+    public double trustRatio(Tensor p, Tensor update) {
+        if (p.dim() == 1) return 1.0;
+        double pn = norm(p), un = norm(update);
+        return pn > 0 && un > 0 ? eta * pn / un : 1.0;
+    }
+
+    @Override
+    public void step() {
+        try (var g = Grad.off()) {
+            for (int i = 0; i < params.size(); i++) {
+                Tensor p = params.get(i);
+                if (p.grad() == null) continue;
+                Tensor d = p.grad();
+                if (p.dim() != 1) {
+                    if (weightDecay != 0) d = d.add(p.mul((float) weightDecay));
+                    d = d.mul((float) trustRatio(p, d));
+                }
+                Tensor m = mu.get(i, p);
+                m.mulInPlace((float) momentum).addInPlace(d, 1f);
+                p.addInPlace(m, (float) -lr);
+            }
+        }
+    }
+
+    @Override
+    public Map<String, Tensor> state() {
+        return StateSlots.collect(mu);
+    }
+
+    @Override
+    public void loadState(Map<String, Tensor> state) {
+        mu.loadFrom(state, params);
+    }
+}
