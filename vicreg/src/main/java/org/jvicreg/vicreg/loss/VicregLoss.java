@@ -1,0 +1,154 @@
+package org.jvicreg.vicreg.loss;
+
+import org.jvicreg.engine.Autograd;
+import org.jvicreg.engine.Grad;
+import org.jvicreg.engine.Shape;
+import org.jvicreg.engine.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * The VICReg loss exactly as the official code computes it (facebookresearch/vicreg), for embeddings
+ * x, y of shape (N, D):
+ * <pre>
+ *   invariance = mean over N*D of (x - y)^2                         (F.mse_loss)
+ *   std_j      = sqrt(unbiased var_j + 1e-4), per column
+ *   variance   = mean_j relu(1 - std_x_j) / 2 + mean_j relu(1 - std_y_j) / 2
+ *   covariance = sum_{i != j} C_x[i,j]^2 / D + sum_{i != j} C_y[i,j]^2 / D,  C = Xc^T Xc / (N - 1)
+ *   loss       = sim * invariance + std * variance + cov * covariance   (25, 25, 1 by default)
+ * </pre>
+ * The paper writes the terms with other constant factors (a per-sample sum instead of the mean, no /2);
+ * the 25/25/1 coefficients were tuned for the code's normalisation, so this matches the code.
+ *
+ * <p>One autograd op with an analytic backward. The off-diagonal covariance sum and its gradient come
+ * from the N x N Gram matrix K = Xc Xc^T when N < D, in O(N^2 D) and without any D x D matrix:
+ * {@code sum_{i!=j} C_ij^2 = (||K||_F^2 - sum_j s_j^2) / (N-1)^2} with {@code s_j = sum_i Xc_ij^2}, and
+ * d/dX = 4 (K Xc - Xc diag(s)) / (N-1)^2 (already column-centred, so the centring adds nothing).
+ * Otherwise C is formed directly (O(N D^2)) and d/dX = 4 Xc offdiag(C) / (N-1).
+ */
+public final class VicregLoss {
+
+    /** How the covariance term is computed; AUTO picks GRAM when N < D. */
+    public enum CovPath { AUTO, GRAM, DIRECT }
+
+    /** The recorded loss plus every term and the per-dimension std of both branches, for diagnostics. */
+    public record Result(Tensor loss, double invariance, double variance, double covariance, Tensor stdX, Tensor stdY) {
+        public double total() {
+            return loss.item();
+        }
+    }
+
+    public static final float EPS = 1e-4f;
+
+    private final double simCoeff, stdCoeff, covCoeff;
+    private final CovPath path;
+
+    public VicregLoss(double simCoeff, double stdCoeff, double covCoeff, CovPath path) {
+        this.simCoeff = simCoeff;
+        this.stdCoeff = stdCoeff;
+        this.covCoeff = covCoeff;
+        this.path = path;
+    }
+
+    /** The official coefficients 25 / 25 / 1. */
+    public static VicregLoss official() {
+        return new VicregLoss(25, 25, 1, CovPath.AUTO);
+    }
+
+    public Result compute(Tensor x, Tensor y) {
+        if (x.dim() != 2 || !Arrays.equals(x.shape(), y.shape())) {
+            throw new IllegalArgumentException("vicreg loss: embeddings must be two (N, D) matrices of the same shape, got "
+                    + Shape.str(x.shape()) + " and " + Shape.str(y.shape()));
+        }
+        if (x.backend() != y.backend()) throw new IllegalArgumentException("vicreg loss: x and y are on different devices");
+        int n = x.size(0), d = x.size(1);
+        if (n < 2) {
+            throw new IllegalArgumentException("vicreg loss: needs at least 2 samples (got N=" + n
+                    + "): the variance and covariance terms use the unbiased estimate, which divides by N - 1");
+        }
+        boolean gram = path == CovPath.GRAM || (path == CovPath.AUTO && n < d);
+        Branch bx, by;
+        Tensor diff;
+        double invariance;
+        try (var g = Grad.off()) {
+            diff = x.sub(y);
+            invariance = diff.square().sum().item() / ((double) n * d);
+            bx = new Branch(x, n, d, gram);
+            by = new Branch(y, n, d, gram);
+        }
+        double variance = (bx.hingeSum + by.hingeSum) / (2.0 * d);
+        double covariance = (bx.offDiagonal + by.offDiagonal) / d;
+        double total = simCoeff * invariance + stdCoeff * variance + covCoeff * covariance;
+        Tensor loss = Tensor.full(x.device(), (float) total, new int[0]);
+        final Tensor savedDiff = diff;
+        loss = Autograd.record("vicreg_loss", loss, g -> {
+            float up = g.item();
+            float invScale = (float) (up * simCoeff * 2.0 / ((double) n * d));
+            float varScale = (float) (up * stdCoeff / (2.0 * d));
+            float covScale = (float) (up * covCoeff / d);
+            Tensor dx = x.requiresGrad() ? bx.gradient(varScale, covScale).add(savedDiff.mul(invScale)) : null;
+            Tensor dy = y.requiresGrad() ? by.gradient(varScale, covScale).sub(savedDiff.mul(invScale)) : null;
+            return new Tensor[] {dx, dy};
+        }, x, y);
+        return new Result(loss, invariance, variance, covariance, bx.std, by.std);
+    }
+
+    /** One embedding matrix's statistics, with what its gradient needs. */
+    private static final class Branch {
+        final int n, d;
+        final boolean gram;
+        final Tensor centred, std, hingeGrad;
+        final double hingeSum, offDiagonal;
+        /** K = Xc Xc^T (gram) or C = Xc^T Xc / (N-1) (direct). */
+        final Tensor second;
+        /** s_j = sum_i Xc_ij^2 (gram) or diag(C) (direct), as a (1, D) row. */
+        final Tensor diag;
+
+        Branch(Tensor z, int n, int d, boolean gram) {
+            this.n = n;
+            this.d = d;
+            this.gram = gram;
+            centred = Tensor.zeros(z.device(), n, d);
+            std = Tensor.zeros(z.device(), d);
+            hingeGrad = Tensor.zeros(z.device(), n, d);
+            z.backend().vicregColumnStats(n, d, z, EPS, centred, std, hingeGrad);
+            hingeSum = std.neg().add(1f).relu().sum().item();
+            double nm1 = n - 1;
+            if (gram) {
+                second = centred.matmul(centred, false, true);
+                diag = centred.square().sum(0, true);
+                double frob = second.square().sum().item();
+                double diagSq = diag.square().sum().item();
+                offDiagonal = (frob - diagSq) / (nm1 * nm1);
+            } else {
+                second = centred.matmul(centred, true, false).mul((float) (1 / nm1));
+                Tensor eye = identity(z, d);
+                diag = second.mul(eye).sum(0, true);
+                double frob = second.square().sum().item();
+                double diagSq = diag.square().sum().item();
+                offDiagonal = frob - diagSq;
+            }
+        }
+
+        /** d/dz of (varScale * sum_j relu(1 - std_j) + covScale * sum_{i != j} C_ij^2). */
+        Tensor gradient(float varScale, float covScale) {
+            double nm1 = n - 1;
+            Tensor covGrad;
+            if (gram) {
+                // 4 (K Xc - Xc diag(s)) / (N-1)^2
+                covGrad = second.matmul(centred).sub(centred.mul(diag)).mul((float) (4 * covScale / (nm1 * nm1)));
+            } else {
+                // 4 Xc offdiag(C) / (N-1)
+                Tensor off = second.sub(second.mul(identity(centred, d)));
+                covGrad = centred.matmul(off).mul((float) (4 * covScale / nm1));
+            }
+            return covGrad.add(hingeGrad.mul(varScale));
+        }
+
+        private static Tensor identity(Tensor like, int d) {
+            float[] eye = new float[d * d];
+            for (int i = 0; i < d; i++) eye[i * d + i] = 1f;
+            return Tensor.of(eye, d, d).to(like.device());
+        }
+    }
+}
