@@ -76,9 +76,12 @@ public final class ColorAdjust {
             if (maxc == r) h = bc - gc;
             else if (maxc == g) h = 2.0f + rc - bc;
             else h = 4.0f + gc - rc;
-            h = (h / 6.0f + 1.0f) % 1.0f;
+            // fmod(h / 6 + 1, 1) and the Python-style (h + shift) % 1 of torchvision; x - floor(x) is exact
+            // here and much faster than Java's float %
+            h = h / 6.0f + 1.0f;
+            h -= (float) Math.floor(h);
             h += shift;
-            h = h - (float) Math.floor(h);
+            h -= (float) Math.floor(h);
             // HSV -> RGB
             float h6 = h * 6.0f;
             float fi = (float) Math.floor(h6);
