@@ -158,8 +158,11 @@ public final class IdxReader {
                 off += r;
             }
             if (in.read() >= 0) throw new IOException(file + ": unexpected data after the last of " + count + " " + kind + "s");
-        } catch (EOFException | ZipException e) {
-            throw new IOException(file + ": corrupt or truncated at " + kind + " " + off / recordSize + " of " + count
+        } catch (EOFException e) {
+            throw new IOException(file + ": truncated at " + kind + " " + off / recordSize + " of " + count
+                    + " (the gzip stream ends early)", e);
+        } catch (ZipException e) {
+            throw new IOException(file + ": corrupt gzip data at " + kind + " " + off / recordSize + " of " + count
                     + " (" + e.getMessage() + ")", e);
         }
     }
