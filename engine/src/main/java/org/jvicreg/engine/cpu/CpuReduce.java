@@ -1,7 +1,6 @@
 package org.jvicreg.engine.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.jvicreg.engine.backend.ReduceOp;
 
@@ -9,6 +8,7 @@ import org.jvicreg.engine.backend.ReduceOp;
 final class CpuReduce {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[VL]);
 
     private CpuReduce() {}
 
@@ -41,7 +41,12 @@ final class CpuReduce {
                 int i = 0, bound = S.loopBound(n);
                 FloatVector acc = FloatVector.zero(S);
                 for (; i < bound; i += VL) acc = acc.add(FloatVector.fromArray(S, x, off + i));
-                double s = acc.reduceLanes(VectorOperators.ADD);
+                // lanes summed in a fixed order: reduceLanes(ADD) leaves the order unspecified, so its result
+                // could differ between interpreted and compiled code and break bitwise reproducibility
+                float[] lanes = LANES.get();
+                acc.intoArray(lanes, 0);
+                double s = 0;
+                for (float v : lanes) s += v;
                 for (; i < n; i++) s += x[off + i];
                 return (float) s;
             }
