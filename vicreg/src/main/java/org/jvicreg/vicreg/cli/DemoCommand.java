@@ -1,0 +1,146 @@
+package org.jvicreg.vicreg.cli;
+
+import org.jvicreg.engine.Device;
+import org.jvicreg.engine.Rng;
+import org.jvicreg.engine.io.Json;
+import org.jvicreg.nn.Module;
+import org.jvicreg.vicreg.augment.AugmentConfig;
+import org.jvicreg.vicreg.data.Datasets;
+import org.jvicreg.vicreg.data.ImageDataset;
+import org.jvicreg.vicreg.data.LoaderOptions;
+import org.jvicreg.vicreg.data.Split;
+import org.jvicreg.vicreg.model.ResNet;
+import org.jvicreg.vicreg.probe.Features;
+import org.jvicreg.vicreg.probe.KnnProbe;
+import org.jvicreg.vicreg.probe.LinearProbe;
+import org.jvicreg.vicreg.train.PretrainConfig;
+import org.jvicreg.vicreg.train.Pretrainer;
+import org.jvicreg.vicreg.train.RunDir;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code vicreg demo}: the whole story in a few minutes: pre-train on Fashion-MNIST, then compare a
+ * randomly initialised backbone with the VICReg one under the linear and kNN probes.
+ */
+public final class DemoCommand implements Command {
+    @Override
+    public String name() {
+        return "demo";
+    }
+
+    @Override
+    public String summary() {
+        return "pre-train on Fashion-MNIST and compare random-init vs VICReg under linear and kNN probes";
+    }
+
+    @Override
+    public Set<String> flags() {
+        return Set.of();
+    }
+
+    @Override
+    public String help() {
+        return """
+                usage: vicreg demo [options]
+
+                Pre-trains ResNet-18 (width 16, small stem, expander 512-512-512, LARS, batch 256) with VICReg on
+                Fashion-MNIST (Debian's dataset-fashion-mnist), then measures the linear and kNN (k=20, T=0.07)
+                top-1 accuracy on the 10,000 test images for a randomly initialised backbone and the pre-trained
+                one, and prints a table. The run directory keeps the report (report.html) and the checkpoint.
+                Recipe R (bench/RESULTS.md) is the same with --limit 0 --epochs 5.
+
+                options:
+                  --out RUN_DIR        where the run goes (default runs/demo; replaced if it holds a finished demo)
+                  --limit N            pre-train and probe on the first N training images (default 20000; 0 = all)
+                  --epochs E           pre-training epochs (default 2)
+                  --probe-epochs P     linear probe epochs (default 100)
+                  --seed S             seed (default 0)
+                  --device D           cpu | cuda (default cpu)
+                """;
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        Path out = a.path("out", Path.of("runs", "demo"));
+        int limit = a.integer("limit", 20000);
+        int epochs = a.positiveInteger("epochs", 2);
+        int probeEpochs = a.positiveInteger("probe-epochs", 100);
+        long seed = a.longValue("seed", 0);
+        Device device = Device.of(a.choice("device", "cpu", "cpu", "cuda"));
+        a.finish();
+        if (!Datasets.fashionMnistInstalled()) {
+            throw new IOException("the demo trains on Fashion-MNIST, which is not installed at " + Datasets.DEBIAN_FASHION_MNIST
+                    + "; install it with: " + DataArgs.INSTALL_FASHION_MNIST);
+        }
+        PrintStream log = System.err;
+        long t0 = System.nanoTime();
+        ImageDataset train = DataArgs.open("fashion-mnist", Datasets.DEBIAN_FASHION_MNIST, Split.TRAIN, limit);
+        ImageDataset test = DataArgs.open("fashion-mnist", Datasets.DEBIAN_FASHION_MNIST, Split.TEST, 0);
+        AugmentConfig aug = AugmentConfig.fashionMnist();
+        PretrainConfig cfg = new PretrainConfig("fashion-mnist", Datasets.DEBIAN_FASHION_MNIST.toString(), limit,
+                "resnet18", 16, true, "512-512-512", 256, epochs, 0.3, 0.1, 1e-6, 25, 25, 1, seed, 10,
+                LoaderOptions.defaultWorkers());
+        if (Files.isRegularFile(RunDir.config(out))) clear(out);
+        Pretrainer.Summary s = new Pretrainer(cfg, train, aug, out, device, log).run(false);
+        double pretrainSeconds = (System.nanoTime() - t0) / 1e9;
+
+        Map<String, double[]> rows = new LinkedHashMap<>();
+        ResNet random = new ResNet(new ResNet.Config("resnet18", train.channels(), 16, true, true), new Rng(seed));
+        random.to(device);
+        rows.put("random init", probe(random, train, test, aug, device, probeEpochs, seed, log, "random init"));
+        ResNet trained = new ResNet(random.config(), new Rng(seed));
+        org.jvicreg.nn.StateDicts.load(trained, RunDir.backbone(out), true);
+        trained.to(device);
+        rows.put("VICReg", probe(trained, train, test, aug, device, probeEpochs, seed, log, "VICReg"));
+        RunDir.recordProbe(out, "linear_top1", rows.get("VICReg")[0]);
+        RunDir.recordProbe(out, "knn_top1", rows.get("VICReg")[1]);
+        RunDir.recordProbe(out, "linear_top1_random_init", rows.get("random init")[0]);
+        RunDir.recordProbe(out, "knn_top1_random_init", rows.get("random init")[1]);
+        double total = (System.nanoTime() - t0) / 1e9;
+
+        System.out.println();
+        System.out.printf(Locale.ROOT, "Fashion-MNIST, ResNet-18 (width 16), %s training images, %d epochs of VICReg (%.0f s)%n",
+                limit > 0 ? Integer.toString(train.size()) : "all " + train.size(), epochs, pretrainSeconds);
+        System.out.println();
+        System.out.println("| backbone    | linear top-1 | kNN top-1 (k=20) |");
+        System.out.println("|-------------|--------------|------------------|");
+        rows.forEach((k, v) -> System.out.printf(Locale.ROOT, "| %-11s | %11.2f%% | %15.2f%% |%n", k, 100 * v[0], 100 * v[1]));
+        System.out.println();
+        System.out.printf(Locale.ROOT, "total time %.0f s; report: %s%n", total, RunDir.report(out).toAbsolutePath());
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("linear_top1_random", rows.get("random init")[0]);
+        r.put("knn_top1_random", rows.get("random init")[1]);
+        r.put("linear_top1", rows.get("VICReg")[0]);
+        r.put("knn_top1", rows.get("VICReg")[1]);
+        r.put("final_loss", s.loss());
+        r.put("seconds", total);
+        System.out.println(Json.write(r));
+        return 0;
+    }
+
+    private static double[] probe(Module backbone, ImageDataset train, ImageDataset test, AugmentConfig aug, Device device,
+                                  int probeEpochs, long seed, PrintStream log, String what) {
+        Features ftr = Features.extract(backbone, train, aug.normalization(), device, 512, log, what + " train");
+        Features fte = Features.extract(backbone, test, aug.normalization(), device, 512, log, what + " test");
+        double knn = KnnProbe.evaluate(ftr, fte, KnnProbe.K, KnnProbe.TEMPERATURE);
+        double linear = LinearProbe.evaluate(ftr, fte, probeEpochs, seed, log);
+        log.printf(Locale.ROOT, "%s: linear %.4f, kNN %.4f%n", what, linear, knn);
+        return new double[] {linear, knn};
+    }
+
+    /** Removes a previous demo's files (only the ones a run writes). */
+    private static void clear(Path run) throws IOException {
+        for (Path p : new Path[] {RunDir.config(run), RunDir.metrics(run), RunDir.backbone(run), RunDir.report(run),
+            RunDir.probes(run), org.jvicreg.vicreg.train.Checkpoint.file(run)}) {
+            Files.deleteIfExists(p);
+        }
+    }
+}

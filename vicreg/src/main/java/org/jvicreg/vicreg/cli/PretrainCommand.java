@@ -1,0 +1,138 @@
+package org.jvicreg.vicreg.cli;
+
+import org.jvicreg.engine.Device;
+import org.jvicreg.engine.io.Json;
+import org.jvicreg.vicreg.data.ImageDataset;
+import org.jvicreg.vicreg.data.LoaderOptions;
+import org.jvicreg.vicreg.data.Split;
+import org.jvicreg.vicreg.train.PretrainConfig;
+import org.jvicreg.vicreg.train.Pretrainer;
+import org.jvicreg.vicreg.train.RunDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code vicreg pretrain}: VICReg pre-training into a run directory. */
+public final class PretrainCommand implements Command {
+    @Override
+    public String name() {
+        return "pretrain";
+    }
+
+    @Override
+    public String summary() {
+        return "pre-train a ResNet with VICReg on unlabelled images";
+    }
+
+    @Override
+    public Set<String> flags() {
+        return Set.of("resume");
+    }
+
+    @Override
+    public String help() {
+        return """
+                usage: vicreg pretrain --out RUN_DIR [options]
+
+                Pre-trains backbone + expander with the VICReg loss (LARS, warm-up then cosine, two augmented
+                views per image). Writes RUN_DIR/config.json, checkpoint.safetensors (after every epoch,
+                atomically), backbone.safetensors (torchvision names), metrics.jsonl and report.html.
+                Progress goes to stderr; the last line on stdout is a JSON summary:
+                {"epochs":...,"steps":...,"loss":...,"invariance":...,"variance":...,"covariance":...,"mean_std":...,"seconds":...}
+
+                options (defaults are recipe R: Fashion-MNIST, ResNet-18 width 16):
+                  --out RUN_DIR        run directory (required)
+                  --resume             continue RUN_DIR from its last completed epoch (same config)
+                  --dataset NAME       fashion-mnist | mnist | cifar10 | cifar100 | folder (default fashion-mnist)
+                  --data DIR           dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist)
+                  --limit N            use only the first N training images (default: all)
+                  --arch A             resnet18 | resnet34 | resnet50 (default resnet18)
+                  --width W            base width: channels W/2W/4W/8W (default 16; torchvision's is 64)
+                  --stem S             small (3x3 stride 1, no max-pool) | imagenet | auto (small below 64 px; default auto)
+                  --mlp SPEC           expander sizes (default 512-512-512; the paper's 8192-8192-8192)
+                  --batch B            batch size (default 256)
+                  --epochs E           epochs (default 5)
+                  --base-lr LR         base learning rate, scaled by batch/256 (default 0.3)
+                  --warmup F           warm-up fraction of all steps (default 0.1)
+                  --weight-decay WD    LARS weight decay (default 1e-6)
+                  --sim C --std C --cov C   loss coefficients (default 25 25 1; --std 0 is the paper's ablation)
+                  --seed S             seed for init, order and augmentations (default 0)
+                  --log-every K        write metrics every K steps (default 10)
+                  --workers N          data loader threads (default 1)
+                  --device D           cpu | cuda (default cpu)
+                """;
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        Path out = a.requirePath("out");
+        boolean resume = a.flag("resume");
+        Device device = Device.of(a.choice("device", "cpu", "cpu", "cuda"));
+        PretrainConfig given = configFrom(a);
+        a.finish();
+        PretrainConfig config = given;
+        if (resume && Files.isRegularFile(RunDir.config(out))) {
+            config = RunDir.readConfig(out);
+            List<String> clashes = clashes(a, config, given);
+            if (!clashes.isEmpty()) {
+                throw new UsageException("--resume continues the run as configured in " + RunDir.config(out)
+                        + "; these options differ from it: " + String.join(", ", clashes));
+            }
+            config = withWorkers(config, given.workers());
+        } else if (!resume && Files.isRegularFile(RunDir.config(out))) {
+            throw new UsageException(out + " already holds a run; pass --resume to continue it or choose another --out");
+        }
+        ImageDataset data = DataArgs.open(config.dataset(), Path.of(config.dataDir()), Split.TRAIN, config.limit());
+        Pretrainer trainer = new Pretrainer(config, data, DataArgs.augment(config.dataset(), data), out, device, System.err);
+        Pretrainer.Summary s = trainer.run(resume);
+        System.out.println(Json.write(s.toMap()));
+        return 0;
+    }
+
+    static PretrainConfig configFrom(Args a) {
+        String dataset = a.choice("dataset", "fashion-mnist", "fashion-mnist", "mnist", "cifar10", "cifar100", "folder");
+        Path dir = DataArgs.dataDir(dataset, a.string("data", null));
+        String stem = a.choice("stem", "auto", "auto", "small", "imagenet");
+        boolean small = switch (stem) {
+            case "small" -> true;
+            case "imagenet" -> false;
+            default -> !dataset.equals("folder");
+        };
+        try {
+            return new PretrainConfig(dataset, dir.toString(), a.integer("limit", 0),
+                    a.choice("arch", "resnet18", "resnet18", "resnet34", "resnet50"), a.positiveInteger("width", 16), small,
+                    a.string("mlp", "512-512-512"), a.positiveInteger("batch", 256), a.positiveInteger("epochs", 5),
+                    a.number("base-lr", 0.3), a.number("warmup", 0.1), a.number("weight-decay", 1e-6),
+                    a.number("sim", 25), a.number("std", 25), a.number("cov", 1),
+                    a.longValue("seed", 0), a.positiveInteger("log-every", 10),
+                    a.integer("workers", LoaderOptions.defaultWorkers()));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /** Options given on a --resume command line whose values differ from the stored config. */
+    private static List<String> clashes(Args a, PretrainConfig stored, PretrainConfig given) {
+        Map<String, Object> s = stored.toMap(), g = given.toMap();
+        String[][] keys = {{"dataset", "dataset"}, {"data", "data_dir"}, {"limit", "limit"}, {"arch", "arch"}, {"width", "width"},
+            {"stem", "small_stem"}, {"mlp", "mlp"}, {"batch", "batch"}, {"epochs", "epochs"}, {"base-lr", "base_lr"},
+            {"warmup", "warmup_fraction"}, {"weight-decay", "weight_decay"}, {"sim", "sim"}, {"std", "std"}, {"cov", "cov"},
+            {"seed", "seed"}, {"log-every", "log_every"}};
+        List<String> out = new ArrayList<>();
+        for (String[] k : keys) {
+            if (a.has(k[0]) && !String.valueOf(s.get(k[1])).equals(String.valueOf(g.get(k[1])))) {
+                out.add("--" + k[0] + " (run: " + s.get(k[1]) + ", given: " + g.get(k[1]) + ")");
+            }
+        }
+        return out;
+    }
+
+    private static PretrainConfig withWorkers(PretrainConfig c, int workers) {
+        return new PretrainConfig(c.dataset(), c.dataDir(), c.limit(), c.arch(), c.width(), c.smallStem(), c.mlp(), c.batch(),
+                c.epochs(), c.baseLr(), c.warmupFraction(), c.weightDecay(), c.sim(), c.std(), c.cov(), c.seed(), c.logEvery(), workers);
+    }
+}

@@ -1,0 +1,106 @@
+package org.jvicreg.vicreg.cli;
+
+import org.jvicreg.engine.Device;
+import org.jvicreg.engine.Rng;
+import org.jvicreg.nn.Module;
+import org.jvicreg.nn.StateDicts;
+import org.jvicreg.vicreg.augment.Normalization;
+import org.jvicreg.vicreg.data.ImageDataset;
+import org.jvicreg.vicreg.data.Split;
+import org.jvicreg.vicreg.model.ResNet;
+import org.jvicreg.vicreg.probe.Features;
+import org.jvicreg.vicreg.train.PretrainConfig;
+import org.jvicreg.vicreg.train.RunDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What the probe commands (linear-eval, knn, embed) share: the backbone of a run (or a randomly
+ * initialised one with --random-init), the data the run used (or --data/--dataset) and the frozen
+ * features of its train and test splits.
+ */
+final class ProbeInputs {
+    static final String HELP = """
+              --run RUN_DIR        a pre-training run (its config picks the data and the architecture)
+              --random-init        probe an untrained backbone instead (with --arch/--width, or the run's)
+              --arch A --width W   architecture for --random-init without a run (default resnet18, 16)
+              --stem S             small | imagenet | auto, for --random-init without a run (default auto)
+              --dataset NAME --data DIR   data to probe on (default: the run's)
+              --limit N            use only the first N training images for the probe (default: all)
+              --seed S             seed for the random init and the probe (default 0)
+              --device D           cpu | cuda (default cpu)
+              --batch B            batch size of the feature pass (default 512)
+            """;
+
+    final Path run;
+    final boolean randomInit;
+    final Module backbone;
+    final ImageDataset train, test;
+    final Normalization norm;
+    final Device device;
+    final int batch;
+    final long seed;
+
+    private ProbeInputs(Path run, boolean randomInit, Module backbone, ImageDataset train, ImageDataset test,
+                        Normalization norm, Device device, int batch, long seed) {
+        this.run = run;
+        this.randomInit = randomInit;
+        this.backbone = backbone;
+        this.train = train;
+        this.test = test;
+        this.norm = norm;
+        this.device = device;
+        this.batch = batch;
+        this.seed = seed;
+    }
+
+    /** Reads the shared options (the caller reads its own and then calls a.finish()). */
+    static ProbeInputs from(Args a) throws IOException {
+        Path run = a.path("run", null);
+        boolean random = a.flag("random-init");
+        long seed = a.longValue("seed", 0);
+        Device device = Device.of(a.choice("device", "cpu", "cpu", "cuda"));
+        int batch = a.positiveInteger("batch", 512);
+        int limit = a.integer("limit", 0);
+        PretrainConfig cfg = run == null ? null : RunDir.readConfig(run);
+        if (run == null && !random) throw new UsageException("give --run RUN_DIR, or --random-init to probe an untrained backbone");
+        if (run != null && !random && !Files.isRegularFile(RunDir.backbone(run))) {
+            throw new IOException(run + " has no backbone.safetensors yet (the run has not finished an epoch)");
+        }
+        String dataset = a.choice("dataset", cfg != null ? cfg.dataset() : "fashion-mnist",
+                "fashion-mnist", "mnist", "cifar10", "cifar100", "folder");
+        String dataArg = a.string("data", null);
+        Path dir = dataArg != null ? Path.of(dataArg)
+                : cfg != null && dataset.equals(cfg.dataset()) ? Path.of(cfg.dataDir()) : DataArgs.dataDir(dataset, null);
+        String arch = a.choice("arch", cfg != null ? cfg.arch() : "resnet18", "resnet18", "resnet34", "resnet50");
+        int width = a.positiveInteger("width", cfg != null ? cfg.width() : 16);
+        String stem = a.choice("stem", "auto", "auto", "small", "imagenet");
+        if (!random && (a.has("arch") || a.has("width") || a.has("stem"))) {
+            throw new UsageException("--arch, --width and --stem go with --random-init (a run's backbone is what it was trained as)");
+        }
+        ImageDataset train = DataArgs.open(dataset, dir, Split.TRAIN, limit);
+        ImageDataset test = DataArgs.open(dataset, dir, Split.TEST, 0);
+        boolean small = cfg != null && !a.has("stem") ? cfg.smallStem() : switch (stem) {
+            case "small" -> true;
+            case "imagenet" -> false;
+            default -> !dataset.equals("folder");
+        };
+        ResNet backbone = new ResNet(new ResNet.Config(arch, train.channels(), width, small, true), new Rng(seed));
+        if (!random) StateDicts.load(backbone, RunDir.backbone(run), true);
+        backbone.to(device);
+        Normalization norm = DataArgs.augment(dataset, train).normalization();
+        return new ProbeInputs(run, random, backbone, train, test, norm, device, batch, seed);
+    }
+
+    Features features(Split split) {
+        ImageDataset d = split == Split.TRAIN ? train : test;
+        return Features.extract(backbone, d, norm, device, batch, System.err, split.toString());
+    }
+
+    /** Stores a result in the run's probes.json (and report) when it probed the run's own backbone. */
+    void record(String key, double value) throws IOException {
+        if (run != null) RunDir.recordProbe(run, randomInit ? key + "_random_init" : key, value);
+    }
+}

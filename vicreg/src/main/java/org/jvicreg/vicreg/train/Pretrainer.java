@@ -1,0 +1,244 @@
+package org.jvicreg.vicreg.train;
+
+import org.jvicreg.engine.Device;
+import org.jvicreg.engine.Memory;
+import org.jvicreg.engine.Rng;
+import org.jvicreg.engine.Tensor;
+import org.jvicreg.nn.StateDicts;
+import org.jvicreg.nn.optim.Lars;
+import org.jvicreg.nn.optim.WarmupCosine;
+import org.jvicreg.vicreg.augment.AugmentConfig;
+import org.jvicreg.vicreg.data.ImageDataset;
+import org.jvicreg.vicreg.data.LoaderOptions;
+import org.jvicreg.vicreg.data.TwoViewLoader;
+import org.jvicreg.vicreg.data.ViewBatch;
+import org.jvicreg.vicreg.loss.VicregLoss;
+import org.jvicreg.vicreg.model.ResNet;
+import org.jvicreg.vicreg.model.Vicreg;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * VICReg pre-training: the official loop (LARS, warm-up + cosine per step, two views through one
+ * network) with a checkpoint after every epoch, exact --resume, per-step diagnostics in
+ * metrics.jsonl, a collapse warning and a hard stop on a non-finite loss.
+ */
+public final class Pretrainer {
+    /** The variance term's largest value, 1 - sqrt(1e-4): every dimension's std is 0. */
+    static final double VARIANCE_MAX = 1 - Math.sqrt(VicregLoss.EPS);
+    /** Logged points in a row with the variance term above 95% of its maximum before warning. */
+    static final int COLLAPSE_PATIENCE = 5;
+
+    /** The end state, printed as the command's last line. */
+    public record Summary(int epochs, long steps, double loss, double invariance, double variance, double covariance,
+                          double meanStd, double seconds) {
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("epochs", (long) epochs);
+            m.put("steps", steps);
+            m.put("loss", loss);
+            m.put("invariance", invariance);
+            m.put("variance", variance);
+            m.put("covariance", covariance);
+            m.put("mean_std", meanStd);
+            m.put("seconds", seconds);
+            return m;
+        }
+    }
+
+    /** A non-finite loss: names the step and the term. */
+    public static final class DivergedException extends RuntimeException {
+        DivergedException(String message) {
+            super(message);
+        }
+    }
+
+    private final PretrainConfig config;
+    private final ImageDataset data;
+    private final AugmentConfig augment;
+    private final Path runDir;
+    private final Device device;
+    private final PrintStream console;
+
+    public Pretrainer(PretrainConfig config, ImageDataset data, AugmentConfig augment, Path runDir, Device device, PrintStream console) {
+        this.config = config;
+        this.data = data;
+        this.augment = augment;
+        this.runDir = runDir;
+        this.device = device;
+        this.console = console;
+    }
+
+    /** The network a config describes, initialised from the config's seed. */
+    public static Vicreg model(PretrainConfig c, int inChannels) {
+        return new Vicreg(new ResNet.Config(c.arch(), inChannels, c.width(), c.smallStem(), true), c.mlp(), new Rng(c.seed()));
+    }
+
+    /** Trains from scratch (resume = false) or from RUN_DIR's checkpoint, to the configured number of epochs. */
+    public Summary run(boolean resume) throws IOException {
+        return run(resume, config.epochs());
+    }
+
+    /**
+     * As {@link #run(boolean)}, but returns after {@code stopAfter} completed epochs (counted from the start
+     * of the run), leaving RUN_DIR exactly as an interruption after that epoch would.
+     */
+    public Summary run(boolean resume, int stopAfter) throws IOException {
+        Files.createDirectories(runDir);
+        Vicreg model = model(config, data.channels());
+        model.to(device);
+        model.train(true);
+        Lars opt = new Lars(model.parameters(), 0, config.weightDecay(), 0.9, 0.001);
+        VicregLoss lossFn = new VicregLoss(config.sim(), config.std(), config.cov(), VicregLoss.CovPath.AUTO);
+        Checkpoint progress = new Checkpoint(0, 0, 0);
+        MetricsLog metrics = new MetricsLog(RunDir.metrics(runDir));
+        if (resume && Checkpoint.exists(runDir)) {
+            progress = Checkpoint.load(runDir, model, opt);
+            metrics.resumeAt(progress.steps());
+            console.printf(Locale.ROOT, "resuming %s after epoch %d (step %d)%n", runDir, progress.epochsDone(), progress.steps());
+        } else {
+            if (resume) console.println("no checkpoint in " + runDir + " yet: starting from the beginning");
+            RunDir.writeConfig(runDir, config);
+            metrics.resumeAt(-1);
+        }
+        LoaderOptions opts = LoaderOptions.training(config.batch(), config.workers(), config.seed());
+        try (TwoViewLoader loader = new TwoViewLoader(data, augment, opts); metrics) {
+            int perEpoch = loader.batchesPerEpoch();
+            if (perEpoch == 0) {
+                throw new IllegalArgumentException("the dataset has " + data.size() + " images, fewer than one batch of " + config.batch());
+            }
+            long total = (long) perEpoch * config.epochs();
+            WarmupCosine schedule = new WarmupCosine(config.peakLr(), Math.round(config.warmupFraction() * total), total, 0.001);
+            console.printf(Locale.ROOT, "pre-training %s width %d on %s: %d epochs x %d steps of %d, peak lr %.4g, device %s%n",
+                    config.arch(), config.width(), data.description(), config.epochs(), perEpoch, config.batch(), config.peakLr(), device);
+            metrics.start();
+            return loop(model, opt, lossFn, loader, schedule, metrics, progress, perEpoch, Math.min(stopAfter, config.epochs()));
+        }
+    }
+
+    private Summary loop(Vicreg model, Lars opt, VicregLoss lossFn, TwoViewLoader loader, WarmupCosine schedule,
+                         MetricsLog metrics, Checkpoint progress, int perEpoch, int stopAfter) throws IOException {
+        ProgressBar bar = new ProgressBar(console);
+        long step = progress.steps();
+        double secondsBefore = progress.seconds();
+        long start = System.nanoTime();
+        long windowStart = start, windowImages = 0;
+        int highVariance = 0;
+        boolean warned = false;
+        VicregLoss.Result last = null;
+        EmbeddingStats lastStats = null;
+        for (int epoch = progress.epochsDone(); epoch < stopAfter; epoch++) {
+            try (TwoViewLoader.Epoch batches = loader.epoch(epoch)) {
+                int inEpoch = 0;
+                while (batches.hasNext()) {
+                    ViewBatch b = batches.next();
+                    double lr = schedule.at(step);
+                    opt.setLr(lr);
+                    boolean log = (step + 1) % config.logEvery() == 0 || (inEpoch + 1 == perEpoch && epoch + 1 == config.epochs());
+                    try (var scope = Memory.scope()) {
+                        Tensor x1 = Tensor.of(b.view1(), b.shape()).to(device), x2 = Tensor.of(b.view2(), b.shape()).to(device);
+                        Vicreg.Views v = model.embed(x1, x2);
+                        last = v.loss(lossFn);
+                        checkFinite(last, step + 1);
+                        opt.zeroGrad();
+                        last.loss().backward();
+                        opt.step();
+                        if (log) lastStats = EmbeddingStats.of(v.x().detach());
+                    }
+                    step++;
+                    inEpoch++;
+                    windowImages += b.size();
+                    if (log) {
+                        long now = System.nanoTime();
+                        double ips = windowImages / ((now - windowStart) / 1e9);
+                        windowStart = now;
+                        windowImages = 0;
+                        metrics.append(row(step, epoch, lr, last, lastStats, ips, secondsBefore + (now - start) / 1e9));
+                        if (step > schedule.warmupSteps() && last.variance() > 0.95 * VARIANCE_MAX) highVariance++;
+                        else highVariance = 0;
+                        if (highVariance >= COLLAPSE_PATIENCE && !warned) {
+                            warned = true;
+                            bar.message(String.format(Locale.ROOT, "warning: the embeddings look collapsed: the variance term has stayed at %.3f "
+                                    + "(max %.2f) for %d logged steps; per-dimension std %.4f (mean). Check --std, the learning rate and the augmentations.",
+                                    last.variance(), VARIANCE_MAX, highVariance, lastStats.meanStd()));
+                        }
+                    }
+                    bar.update(epoch + 1, config.epochs(), inEpoch, perEpoch, String.format(Locale.ROOT,
+                            "loss %.3f (inv %.4f var %.4f cov %.4f) lr %.4f | %s",
+                            last.total(), last.invariance(), last.variance(), last.covariance(), lr,
+                            rate(inEpoch, start, step - progress.steps(), config.batch())));
+                }
+            }
+            double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
+            Checkpoint.save(runDir, model, opt, new Checkpoint(epoch + 1, step, seconds));
+            StateDicts.save(model.backbone(), RunDir.backbone(runDir));
+            Report.write(runDir, config, metrics.rows(), RunDir.readProbes(runDir));
+        }
+        double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
+        if (last == null) {
+            // already complete: report the checkpoint's state from the log
+            return summaryFromLog(metrics, step, seconds);
+        }
+        return new Summary(stopAfter, step, last.total(), last.invariance(), last.variance(), last.covariance(),
+                lastStats == null ? Double.NaN : lastStats.meanStd(), seconds);
+    }
+
+    private Summary summaryFromLog(MetricsLog metrics, long step, double seconds) {
+        if (metrics.rows().isEmpty()) return new Summary(config.epochs(), step, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, seconds);
+        Map<String, Object> r = metrics.rows().get(metrics.rows().size() - 1);
+        return new Summary(config.epochs(), step, d(r, "loss"), d(r, "invariance"), d(r, "variance"), d(r, "covariance"), d(r, "mean_std"),
+                r.get("seconds") instanceof Number n ? n.doubleValue() : seconds);
+    }
+
+    private static double d(Map<String, Object> r, String k) {
+        return r.get(k) instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    private static String rate(int inEpoch, long start, long stepsThisRun, int batch) {
+        double secs = (System.nanoTime() - start) / 1e9;
+        return String.format(Locale.ROOT, "%.0f img/s", stepsThisRun * batch / Math.max(1e-9, secs));
+    }
+
+    private static void checkFinite(VicregLoss.Result r, long step) {
+        String bad = !Double.isFinite(r.invariance()) ? "invariance" : !Double.isFinite(r.variance()) ? "variance"
+                : !Double.isFinite(r.covariance()) ? "covariance" : null;
+        if (bad != null) {
+            throw new DivergedException(String.format(Locale.ROOT,
+                    "the loss became non-finite at step %d: %s term = %s (invariance %s, variance %s, covariance %s); "
+                            + "the checkpoint of the last completed epoch is intact; try a lower --base-lr",
+                    step, bad, value(r, bad), r.invariance(), r.variance(), r.covariance()));
+        }
+    }
+
+    private static double value(VicregLoss.Result r, String term) {
+        return switch (term) {
+            case "invariance" -> r.invariance();
+            case "variance" -> r.variance();
+            default -> r.covariance();
+        };
+    }
+
+    private static Map<String, Object> row(long step, int epoch, double lr, VicregLoss.Result r, EmbeddingStats s, double ips, double seconds) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", step);
+        m.put("epoch", (long) epoch);
+        m.put("loss", r.total());
+        m.put("invariance", r.invariance());
+        m.put("variance", r.variance());
+        m.put("covariance", r.covariance());
+        m.put("lr", lr);
+        m.put("mean_std", s.meanStd());
+        m.put("min_std", s.minStd());
+        m.put("mean_abs_corr", s.meanAbsCorrelation());
+        m.put("rankme", s.rankMe());
+        m.put("images_per_s", ips);
+        m.put("seconds", seconds);
+        return m;
+    }
+}

@@ -1,0 +1,107 @@
+package org.jvicreg.vicreg.train;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.jvicreg.engine.Device;
+import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.io.SafeTensors;
+import org.jvicreg.vicreg.augment.AugmentConfig;
+import org.jvicreg.vicreg.augment.Normalization;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The training loop on a tiny model and dataset: determinism, exact resume, divergence and collapse handling. */
+class PretrainerTest {
+    @TempDir
+    Path dir;
+
+    static final AugmentConfig AUG = AugmentConfig.fashionMnist().withOutputSize(16, 16)
+            .withNormalization(Normalization.of(new float[] {0.2f}, new float[] {0.3f}));
+
+    static PretrainConfig config(int epochs, double std, double cov, double lr) {
+        return new PretrainConfig("blobs", "unused", 0, "resnet18", 4, true, "32-32", 16, epochs, lr, 0.2, 1e-6,
+                25, std, cov, 7, 2, 1);
+    }
+
+    private static Pretrainer trainer(PretrainConfig c, BlobDataset data, Path run, PrintStream console) {
+        return new Pretrainer(c, data, AUG, run, Device.cpu(), console);
+    }
+
+    private static PrintStream quiet() {
+        return new PrintStream(new ByteArrayOutputStream());
+    }
+
+    @Test
+    void resumingAfterAnEpochGivesTheSameRunAsNotStopping() throws IOException {
+        PretrainConfig c = config(3, 25, 1, 0.3);
+        Path a = dir.resolve("a"), b = dir.resolve("b");
+        Pretrainer.Summary straight = trainer(c, new BlobDataset(64, 1), a, quiet()).run(false);
+        trainer(c, new BlobDataset(64, 1), b, quiet()).run(false, 1);
+        assertEquals(1, Checkpoint.load(b, Pretrainer.model(c, 1), null).epochsDone());
+        Pretrainer.Summary resumed = trainer(c, new BlobDataset(64, 1), b, quiet()).run(true);
+        assertEquals(straight.steps(), resumed.steps());
+        assertEquals(straight.loss(), resumed.loss(), 0.0, "bitwise the same final loss");
+        Map<String, Tensor> wa = SafeTensors.read(Checkpoint.file(a)), wb = SafeTensors.read(Checkpoint.file(b));
+        assertEquals(wa.keySet(), wb.keySet());
+        for (String k : wa.keySet()) assertArrayEquals(wa.get(k).toArray(), wb.get(k).toArray(), k);
+        List<Map<String, Object>> ma = RunDir.readMetrics(a), mb = RunDir.readMetrics(b);
+        assertEquals(ma.size(), mb.size());
+        for (int i = 0; i < ma.size(); i++) {
+            assertEquals(ma.get(i).get("step"), mb.get(i).get("step"));
+            assertEquals(ma.get(i).get("loss"), mb.get(i).get("loss"), "metrics line " + i);
+        }
+        assertTrue(Files.readString(RunDir.report(b)).contains("<svg"));
+    }
+
+    @Test
+    void resumeCutsMetricsOfTheInterruptedEpoch() throws IOException {
+        PretrainConfig c = config(2, 25, 1, 0.3);
+        Path run = dir.resolve("r");
+        trainer(c, new BlobDataset(64, 1), run, quiet()).run(false, 1);
+        // a crash mid-epoch leaves extra and half-written lines after the checkpoint's step
+        Files.writeString(RunDir.metrics(run), "{\"step\":999,\"loss\":1.0}\n{\"step\":1000,\"lo", java.nio.file.StandardOpenOption.APPEND);
+        trainer(c, new BlobDataset(64, 1), run, quiet()).run(true);
+        List<Map<String, Object>> rows = RunDir.readMetrics(run);
+        long previous = 0;
+        for (Map<String, Object> r : rows) {
+            long s = ((Number) r.get("step")).longValue();
+            assertTrue(s > previous && s <= 8, "steps strictly increase within the run: " + s);
+            previous = s;
+        }
+        assertEquals(8, previous);
+    }
+
+    @Test
+    void nonFiniteLossStopsNamingStepAndTermAndKeepsTheCheckpoint() throws IOException {
+        PretrainConfig c = config(2, 25, 1, 0.3);
+        Path run = dir.resolve("nan");
+        BlobDataset poisoned = new BlobDataset(64, 1, 64); // every read after the first epoch's 64 gets a NaN pixel
+        var e = assertThrows(Pretrainer.DivergedException.class, () -> trainer(c, poisoned, run, quiet()).run(false));
+        assertTrue(e.getMessage().contains("step 5") && e.getMessage().contains("invariance term"), e.getMessage());
+        Checkpoint cp = Checkpoint.load(run, Pretrainer.model(c, 1), null);
+        assertEquals(1, cp.epochsDone());
+        assertEquals(4, cp.steps());
+    }
+
+    @Test
+    void withoutTheVarianceTermTheEmbeddingsCollapseAndWeSayWhy() throws IOException {
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        PretrainConfig c = config(12, 0, 0, 1.0);
+        Pretrainer.Summary s = trainer(c, new BlobDataset(64, 2), dir.resolve("collapse"), new PrintStream(console)).run(false);
+        assertTrue(s.meanStd() < 0.05, "mean std " + s.meanStd());
+        assertTrue(console.toString().contains("warning: the embeddings look collapsed"), console.toString());
+        Pretrainer.Summary healthy = trainer(config(12, 25, 1, 1.0), new BlobDataset(64, 2), dir.resolve("ok"), quiet()).run(false);
+        assertTrue(healthy.meanStd() > 0.2 && healthy.meanStd() > 5 * s.meanStd(), "mean std with the variance term " + healthy.meanStd());
+    }
+}
