@@ -9,6 +9,12 @@ import java.util.List;
 public final class Main {
     /** Every subcommand, in the order --help lists them. */
     static final List<Command> COMMANDS = List.of(
+            new PretrainCommand(),
+            new LinearEvalCommand(),
+            new KnnCommand(),
+            new EmbedCommand(),
+            new AugmentCommand(),
+            new DemoCommand()
     );
 
     private Main() {}
@@ -17,7 +23,8 @@ public final class Main {
         System.exit(run(argv));
     }
 
-    static int run(String[] argv) {
+    /** Runs one command line and returns its exit code (what main passes to System.exit). */
+    public static int run(String[] argv) {
         if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
             System.out.print(overview());
             return argv.length == 0 ? 2 : 0;
