@@ -1,0 +1,346 @@
+package org.jvicreg.engine.cuda;
+
+import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.backend.Backend;
+import org.jvicreg.engine.backend.BinaryOp;
+import org.jvicreg.engine.backend.ConvGeometry;
+import org.jvicreg.engine.backend.PoolGeometry;
+import org.jvicreg.engine.backend.ReduceOp;
+import org.jvicreg.engine.backend.Storage;
+import org.jvicreg.engine.backend.UnaryOp;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Backend on an NVIDIA GPU. JCuda's driver API owns the context, memory, copies and launches
+ * ({@link CudaContext}); matrix products go to cuBLAS ({@link Blas}), convolutions to cuDNN
+ * ({@link Dnn}), each through JCublas2/JCudnn where their natives bind and through the JDK's FFM API
+ * otherwise; everything else is the project's own kernels ({@link KernelModules}). Device memory
+ * comes from a caching allocator and returns to it when memory scopes close.
+ *
+ * <p>float32 GEMM and convolutions run in full float32 unless TF32 is allowed
+ * ({@link CudaOptions#tf32()}, {@link #setTf32}).
+ */
+public final class CudaBackend implements Backend {
+    private static final System.Logger LOG = System.getLogger("org.jvicreg.engine.cuda");
+
+    private final CudaContext ctx;
+    private final KernelModules kernels;
+    private final DeviceAllocator allocator;
+    private final PinnedBuffer pinned;
+    private final Workspace workspace;
+    private final Blas blas;
+    private final Dnn dnn;
+    private final String description;
+    private volatile boolean tf32;
+
+    private CudaBackend(CudaOptions options) {
+        ctx = CudaContext.open(options.device());
+        kernels = KernelModules.load(ctx);
+        allocator = new DeviceAllocator(ctx);
+        pinned = new PinnedBuffer(ctx);
+        workspace = new Workspace(allocator);
+        LibraryLocator locator = LibraryLocator.forSystem(options);
+        ProviderChoice.Choice<Blas> b = ProviderChoice.first("cuBLAS", blasCandidates(options, locator));
+        ProviderChoice.Choice<Dnn> d = ProviderChoice.first("cuDNN", dnnCandidates(options, locator, workspace));
+        blas = b.provider();
+        dnn = d.provider();
+        tf32 = options.tf32();
+        description = "cuda: " + ctx.describe()
+                + "\n  BLAS: " + blas.describe() + rejected(b.rejected())
+                + "\n  DNN:  " + dnn.describe() + rejected(d.rejected())
+                + "\n  kernels: " + kernels.loadedFrom()
+                + "\n  TF32 " + (tf32 ? "on" : "off") + " (" + CudaOptions.TF32_PROPERTY + ")";
+        LOG.log(System.Logger.Level.INFO, description);
+    }
+
+    /** Opens the device named by the options; throws with the reason when CUDA cannot run here. */
+    public static CudaBackend open(CudaOptions options) {
+        return new CudaBackend(options);
+    }
+
+    private static String rejected(List<String> reasons) {
+        return reasons.isEmpty() ? "" : "; did not load: " + String.join("; ", reasons);
+    }
+
+    private static List<ProviderChoice.Candidate<Blas>> blasCandidates(CudaOptions o, LibraryLocator locator) {
+        List<ProviderChoice.Candidate<Blas>> out = new ArrayList<>();
+        if (o.provider().allowsJCuda()) out.add(new ProviderChoice.Candidate<>("JCublas2 12.6.0", JCublasBlas::open));
+        if (o.provider().allowsFfm()) {
+            List<LibraryLocator.Found> found = locator.find("cublas");
+            for (LibraryLocator.Found f : found) {
+                out.add(new ProviderChoice.Candidate<>("FFM " + f.path(), () -> FfmCublas.open(f)));
+            }
+            if (found.isEmpty()) out.add(notFound("libcublas.so.*", locator));
+        }
+        return out;
+    }
+
+    private static List<ProviderChoice.Candidate<Dnn>> dnnCandidates(CudaOptions o, LibraryLocator locator, Workspace ws) {
+        List<ProviderChoice.Candidate<Dnn>> out = new ArrayList<>();
+        if (o.provider().allowsJCuda()) {
+            out.add(new ProviderChoice.Candidate<>("JCudnn 11.7.0", () -> new CudnnConvolutions<>(JCudnnApi.open(), ws)));
+        }
+        if (o.provider().allowsFfm()) {
+            List<LibraryLocator.Found> found = locator.find("cudnn");
+            for (LibraryLocator.Found f : found) {
+                out.add(new ProviderChoice.Candidate<>("FFM " + f.path(), () -> new CudnnConvolutions<>(FfmCudnnApi.open(f), ws)));
+            }
+            if (found.isEmpty()) out.add(notFound("libcudnn.so.*", locator));
+        }
+        return out;
+    }
+
+    private static <T> ProviderChoice.Candidate<T> notFound(String what, LibraryLocator locator) {
+        return new ProviderChoice.Candidate<>("FFM", () -> {
+            throw new IllegalStateException("no " + what + " in " + locator.dirs() + "; name its directory with -D"
+                    + CudaOptions.LIBS_PROPERTY + " or " + CudaOptions.LIBS_ENV);
+        });
+    }
+
+    /** The device, the providers in use (and why the others did not load), the kernels and the TF32 setting. */
+    public String describe() {
+        return description;
+    }
+
+    public boolean tf32() {
+        return tf32;
+    }
+
+    /** Lets (true) or forbids (false) TF32 tensor cores for float32 GEMM and convolutions from now on. */
+    public void setTf32(boolean allow) {
+        tf32 = allow;
+    }
+
+    /** The caching allocator's counters (bytes in use, cached, peak; see {@link DeviceAllocator.Stats}). */
+    public String memoryStats() {
+        return allocator.stats().toString();
+    }
+
+    /** Bytes of device memory currently handed out to live buffers. */
+    public long bytesInUse() {
+        return allocator.stats().inUse();
+    }
+
+    /** Returns cached, unused device memory to the driver. */
+    public void emptyCache() {
+        ctx.bind();
+        allocator.emptyCache();
+    }
+
+    // ---- helpers for the kernel-launch classes ---------------------------------------------------
+
+    CudaContext context() {
+        return ctx;
+    }
+
+    int multiprocessors() {
+        return ctx.multiprocessors;
+    }
+
+    /** The device address of a tensor's first element. */
+    long address(Tensor t) {
+        if (!(t.storage() instanceof CudaStorage s) || s.backend() != this) {
+            throw new IllegalArgumentException("expected a CUDA tensor, got one on " + t.backend().name());
+        }
+        return s.address() + t.offset() * Float.BYTES;
+    }
+
+    void launch(LaunchGeometry g, KernelArgs args) {
+        kernels.launch(g, args);
+    }
+
+    /** Scratch device memory for one operation; give it back with {@link #release} once its kernels are queued. */
+    DeviceAllocator.Block scratch(long bytes) {
+        return allocator.allocate(bytes);
+    }
+
+    void release(DeviceAllocator.Block block) {
+        allocator.free(block);
+    }
+
+    // ---- Backend -------------------------------------------------------------------------------------
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public Storage allocate(long numel) {
+        ctx.bind();
+        CudaStorage s = new CudaStorage(this, allocator, numel);
+        ctx.memset32(s.address(), 0, numel);
+        return s;
+    }
+
+    @Override
+    public Storage upload(float[] host, int off, int n) {
+        ctx.bind();
+        CudaStorage s = new CudaStorage(this, allocator, n);
+        pinned.upload(host, off, n, s.address());
+        return s;
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst, int dstOff) {
+        pinned.download(address(src), dst, dstOff, src.numel());
+    }
+
+    @Override
+    public void fill(Tensor dst, float value) {
+        ctx.memset32(address(dst), Float.floatToRawIntBits(value), dst.numel());
+    }
+
+    @Override
+    public void copyStrided(Tensor src, long srcOff, long[] srcStrides, int[] shape, Tensor dst, long dstOff, long[] dstStrides) {
+        CudaPointwise.copyStrided(this, src, srcOff, srcStrides, shape, dst, dstOff, dstStrides);
+    }
+
+    @Override
+    public void unary(UnaryOp op, Tensor x, Tensor y, float a, float b) {
+        CudaPointwise.unary(this, op, x, y, a, b);
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor a, long[] aStrides, Tensor b, long[] bStrides, Tensor y) {
+        CudaPointwise.binary(this, op, a, aStrides, b, bStrides, y);
+    }
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        CudaPointwise.axpy(this, alpha, x, y);
+    }
+
+    @Override
+    public void where(Tensor cond, long[] cs, Tensor a, long[] as, Tensor b, long[] bs, Tensor y) {
+        CudaPointwise.where(this, cond, cs, a, as, b, bs, y);
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y) {
+        CudaReduce.reduce(this, op, x, outer, n, inner, y);
+    }
+
+    @Override
+    public void gatherAxis(Tensor x, int outer, int n, int inner, Tensor idx, Tensor y) {
+        CudaReduce.gather(this, x, outer, n, inner, idx, y);
+    }
+
+    @Override
+    public void scatterAxis(Tensor src, int outer, int n, int inner, Tensor idx, Tensor y) {
+        CudaReduce.scatter(this, src, outer, n, inner, idx, y);
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     Tensor a, long aOff, int lda, long strideA, Tensor b, long bOff, int ldb, long strideB,
+                     float beta, Tensor c, long cOff, int ldc, long strideC, int batch) {
+        ctx.bind();
+        blas.sgemm(GemmCall.fromRowMajor(transA, transB, m, n, k,
+                address(a) + aOff * Float.BYTES, lda, strideA, address(b) + bOff * Float.BYTES, ldb, strideB,
+                address(c) + cOff * Float.BYTES, ldc, strideC, batch), alpha, beta, tf32);
+    }
+
+    private static boolean empty(ConvGeometry g) {
+        return g.n() == 0 || g.k() == 0 || g.c() == 0 || g.p() <= 0 || g.q() <= 0;
+    }
+
+    @Override
+    public void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
+        if (empty(g)) return;
+        ctx.bind();
+        dnn.convForward(g, address(x), address(w), address(y), tf32);
+    }
+
+    @Override
+    public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+        if (empty(g)) return;
+        ctx.bind();
+        dnn.convBackwardData(g, address(dy), address(w), address(dx), tf32);
+    }
+
+    @Override
+    public void conv2dBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
+        if (empty(g)) return;
+        ctx.bind();
+        dnn.convBackwardFilter(g, address(x), address(dy), address(dw), tf32);
+    }
+
+    @Override
+    public void batchNormTrain(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
+                               Tensor runMean, Tensor runVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        CudaBatchNorm.train(this, n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, y, saveMean, saveInvStd);
+    }
+
+    @Override
+    public void batchNormEval(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
+                              float eps, Tensor y) {
+        CudaBatchNorm.eval(this, n, c, hw, x, gamma, beta, runMean, runVar, eps, y);
+    }
+
+    @Override
+    public void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
+                                  Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        CudaBatchNorm.backward(this, n, c, hw, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
+    @Override
+    public void maxPool2dForward(PoolGeometry g, Tensor x, Tensor y) {
+        CudaPool.maxForward(this, g, x, y);
+    }
+
+    @Override
+    public void maxPool2dBackward(PoolGeometry g, Tensor x, Tensor dy, Tensor dx) {
+        CudaPool.maxBackward(this, g, x, dy, dx);
+    }
+
+    @Override
+    public void avgPool2dForward(PoolGeometry g, Tensor x, Tensor y) {
+        CudaPool.avgForward(this, g, x, y);
+    }
+
+    @Override
+    public void avgPool2dBackward(PoolGeometry g, Tensor dy, Tensor dx) {
+        CudaPool.avgBackward(this, g, dy, dx);
+    }
+
+    @Override
+    public void adaptiveAvgPool2dForward(int nc, int h, int w, int oh, int ow, Tensor x, Tensor y) {
+        CudaPool.adaptiveAvgForward(this, nc, h, w, oh, ow, x, y);
+    }
+
+    @Override
+    public void adaptiveAvgPool2dBackward(int nc, int h, int w, int oh, int ow, Tensor dy, Tensor dx) {
+        CudaPool.adaptiveAvgBackward(this, nc, h, w, oh, ow, dy, dx);
+    }
+
+    @Override
+    public void softmax(int outer, int n, int inner, Tensor x, Tensor y, boolean log) {
+        CudaReduce.softmax(this, outer, n, inner, x, y, log);
+    }
+
+    @Override
+    public void softmaxBackward(int outer, int n, int inner, Tensor y, Tensor dy, Tensor dx, boolean log) {
+        CudaReduce.softmaxBackward(this, outer, n, inner, y, dy, dx, log);
+    }
+
+    @Override
+    public void vicregColumnStats(int n, int d, Tensor z, float eps, Tensor zc, Tensor std, Tensor hingeGrad) {
+        if (n < 2) throw new IllegalArgumentException("vicreg column stats need n >= 2 rows, got " + n);
+        if (d == 0) return;
+        launch(LaunchGeometry.vicregColumns(n, d), KernelArgs.of(Kernel.VICREG_COLUMN_STATS)
+                .ptr(address(z)).ptr(address(zc)).ptr(address(std)).ptr(address(hingeGrad)).i32(n).i32(d).f32(eps));
+    }
+
+    @Override
+    public void synchronize() {
+        ctx.synchronize();
+    }
+
+    @Override
+    public String toString() {
+        return "cuda (" + ctx.name + ")";
+    }
+}

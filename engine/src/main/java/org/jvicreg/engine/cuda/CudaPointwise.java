@@ -1,0 +1,65 @@
+package org.jvicreg.engine.cuda;
+
+import org.jvicreg.engine.Shape;
+import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.backend.BinaryOp;
+import org.jvicreg.engine.backend.UnaryOp;
+
+/** Launches of the elementwise kernels (elementwise.cu): unary, binary, where, strided copy, axpy. */
+final class CudaPointwise {
+    private CudaPointwise() {}
+
+    static void unary(CudaBackend gpu, UnaryOp op, Tensor x, Tensor y, float a, float b) {
+        long n = x.numel();
+        if (n == 0) return;
+        if (op == UnaryOp.IDENTITY) {
+            if (gpu.address(x) != gpu.address(y)) gpu.context().copyDeviceToDevice(gpu.address(y), gpu.address(x), n * Float.BYTES);
+            return;
+        }
+        gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.UNARY)
+                .ptr(gpu.address(x)).ptr(gpu.address(y)).i64(n).i32(op.ordinal()).f32(a).f32(b));
+    }
+
+    static void binary(CudaBackend gpu, BinaryOp op, Tensor a, long[] as, Tensor b, long[] bs, Tensor y) {
+        long n = y.numel();
+        if (n == 0) return;
+        StridedPlan plan = StridedPlan.of(y.shape(), as, bs);
+        LaunchGeometry g = LaunchGeometry.elementwise(n, gpu.multiprocessors());
+        if (plan.contiguous(0) && plan.contiguous(1)) {
+            gpu.launch(g, KernelArgs.of(Kernel.BINARY_CONTIGUOUS).ptr(gpu.address(a)).ptr(gpu.address(b)).ptr(gpu.address(y))
+                    .i64(n).i32(op.ordinal()));
+            return;
+        }
+        gpu.launch(g, KernelArgs.of(Kernel.BINARY_STRIDED).ptr(gpu.address(a)).ptr(gpu.address(b)).ptr(gpu.address(y))
+                .i64(n).i32(op.ordinal()).i32(plan.rank()).dims(plan.dims()).strides(plan.strides(0)).strides(plan.strides(1)));
+    }
+
+    static void where(CudaBackend gpu, Tensor cond, long[] cs, Tensor a, long[] as, Tensor b, long[] bs, Tensor y) {
+        long n = y.numel();
+        if (n == 0) return;
+        StridedPlan plan = StridedPlan.of(y.shape(), cs, as, bs);
+        gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.WHERE_STRIDED)
+                .ptr(gpu.address(cond)).ptr(gpu.address(a)).ptr(gpu.address(b)).ptr(gpu.address(y)).i64(n)
+                .i32(plan.rank()).dims(plan.dims()).strides(plan.strides(0)).strides(plan.strides(1)).strides(plan.strides(2)));
+    }
+
+    static void copyStrided(CudaBackend gpu, Tensor src, long srcOff, long[] ss, int[] shape, Tensor dst, long dstOff, long[] ds) {
+        long n = Shape.numel(shape);
+        if (n == 0) return;
+        long from = gpu.address(src) + srcOff * Float.BYTES, to = gpu.address(dst) + dstOff * Float.BYTES;
+        StridedPlan plan = StridedPlan.of(shape, ss, ds);
+        if (plan.contiguous(0) && plan.contiguous(1)) {
+            gpu.context().copyDeviceToDevice(to, from, n * Float.BYTES);
+            return;
+        }
+        gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.COPY_STRIDED)
+                .ptr(from).ptr(to).i64(n).i32(plan.rank()).dims(plan.dims()).strides(plan.strides(0)).strides(plan.strides(1)));
+    }
+
+    static void axpy(CudaBackend gpu, float alpha, Tensor x, Tensor y) {
+        long n = x.numel();
+        if (n == 0) return;
+        gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.AXPY)
+                .ptr(gpu.address(x)).ptr(gpu.address(y)).i64(n).f32(alpha));
+    }
+}

@@ -1,0 +1,50 @@
+package org.jvicreg.engine.cuda;
+
+import java.util.List;
+
+/**
+ * The raw cuDNN calls the convolutions need, one method per C function (descriptors of type D: JCudnn
+ * objects or FFM addresses). {@link CudnnConvolutions} holds the logic over them; JCudnn and FFM each
+ * implement this thin layer. Every method throws {@link CudaError} on a non-success status.
+ */
+interface CudnnApi<D> extends AutoCloseable {
+    /** cudnnDataType_t CUDNN_DATA_FLOAT, cudnnTensorFormat_t CUDNN_TENSOR_NCHW, CUDNN_CROSS_CORRELATION. */
+    int DATA_FLOAT = 0, TENSOR_NCHW = 0, CROSS_CORRELATION = 1;
+
+    String describe();
+
+    D tensor4d(int n, int c, int h, int w);
+
+    D filter4d(int k, int c, int h, int w);
+
+    D convolution(int padH, int padW, int strideH, int strideW, int dilH, int dilW, int groups);
+
+    void setMathType(D convolution, int mathType);
+
+    void destroyTensor(D d);
+
+    void destroyFilter(D d);
+
+    void destroyConvolution(D d);
+
+    List<ConvAlgorithm> forwardAlgorithms(D x, D w, D conv, D y);
+
+    List<ConvAlgorithm> backwardDataAlgorithms(D w, D dy, D conv, D dx);
+
+    List<ConvAlgorithm> backwardFilterAlgorithms(D x, D dy, D conv, D dw);
+
+    long forwardWorkspace(D x, D w, D conv, D y, int algo);
+
+    long backwardDataWorkspace(D w, D dy, D conv, D dx, int algo);
+
+    long backwardFilterWorkspace(D x, D dy, D conv, D dw, int algo);
+
+    void forward(D x, long xp, D w, long wp, D conv, int algo, long ws, long wsBytes, D y, long yp);
+
+    void backwardData(D w, long wp, D dy, long dyp, D conv, int algo, long ws, long wsBytes, D dx, long dxp);
+
+    void backwardFilter(D x, long xp, D dy, long dyp, D conv, int algo, long ws, long wsBytes, D dw, long dwp);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,127 @@
+package org.jvicreg.engine.cuda;
+
+import org.jvicreg.engine.backend.ConvGeometry;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntToLongFunction;
+import java.util.function.Supplier;
+
+/**
+ * Convolutions through cuDNN: one plan per (geometry, TF32) with its tensor, filter and convolution
+ * descriptors, and per direction the algorithm the heuristics rank first among the usable ones
+ * ({@link ConvAlgorithm#pick}) with its workspace size. Plans are kept in a small LRU cache.
+ * alpha = 1, beta = 0: outputs are overwritten.
+ */
+final class CudnnConvolutions<D> implements Dnn {
+    private static final int MAX_PLANS = 512;
+
+    private final CudnnApi<D> api;
+    private final Workspace workspace;
+    private final Map<Key, Plan> plans = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Plan> eldest) {
+            if (size() <= MAX_PLANS) return false;
+            eldest.getValue().destroy();
+            return true;
+        }
+    };
+
+    private record Key(ConvGeometry g, boolean tf32) {}
+
+    /** An algorithm the heuristics chose for one direction, with the workspace it needs. */
+    private record Chosen(ConvAlgorithm algorithm, long workspace) {
+        int algo() {
+            return algorithm.algo();
+        }
+    }
+
+    private final class Plan {
+        final D x, w, y, conv;
+        Chosen fwd, bwdData, bwdFilter;
+
+        Plan(ConvGeometry g) {
+            x = api.tensor4d(g.n(), g.c(), g.h(), g.w());
+            w = api.filter4d(g.k(), g.cg(), g.r(), g.s());
+            y = api.tensor4d(g.n(), g.k(), g.p(), g.q());
+            conv = api.convolution(g.padH(), g.padW(), g.strideH(), g.strideW(), g.dilH(), g.dilW(), g.groups());
+        }
+
+        void destroy() {
+            api.destroyTensor(x);
+            api.destroyFilter(w);
+            api.destroyTensor(y);
+            api.destroyConvolution(conv);
+        }
+    }
+
+    CudnnConvolutions(CudnnApi<D> api, Workspace workspace) {
+        this.api = api;
+        this.workspace = workspace;
+    }
+
+    private Plan plan(ConvGeometry g, boolean tf32) {
+        return plans.computeIfAbsent(new Key(g, tf32), k -> new Plan(g));
+    }
+
+    /** Asks the heuristics under the query math type, picks, and sizes the workspace under the run math type. */
+    private Chosen choose(D conv, boolean tf32, String direction, Supplier<List<ConvAlgorithm>> heuristics,
+                          IntToLongFunction workspaceFor) {
+        api.setMathType(conv, ConvAlgorithm.queryMathType(tf32));
+        ConvAlgorithm a = ConvAlgorithm.pick(direction, heuristics.get(), tf32, ConvAlgorithm.MAX_WORKSPACE);
+        api.setMathType(conv, ConvAlgorithm.runMathType(a, tf32));
+        return new Chosen(a, workspaceFor.applyAsLong(a.algo()));
+    }
+
+    /** Sets the run math type and returns the workspace address for a chosen algorithm. */
+    private long prepare(D conv, Chosen c, boolean tf32) {
+        api.setMathType(conv, ConvAlgorithm.runMathType(c.algorithm(), tf32));
+        return workspace.ensure(c.workspace());
+    }
+
+    @Override
+    public String describe() {
+        return api.describe();
+    }
+
+    @Override
+    public synchronized void convForward(ConvGeometry g, long x, long w, long y, boolean tf32) {
+        Plan p = plan(g, tf32);
+        if (p.fwd == null) {
+            p.fwd = choose(p.conv, tf32, "forward", () -> api.forwardAlgorithms(p.x, p.w, p.conv, p.y),
+                    algo -> api.forwardWorkspace(p.x, p.w, p.conv, p.y, algo));
+        }
+        long ws = prepare(p.conv, p.fwd, tf32);
+        api.forward(p.x, x, p.w, w, p.conv, p.fwd.algo(), ws, p.fwd.workspace(), p.y, y);
+    }
+
+    @Override
+    public synchronized void convBackwardData(ConvGeometry g, long dy, long w, long dx, boolean tf32) {
+        Plan p = plan(g, tf32);
+        if (p.bwdData == null) {
+            p.bwdData = choose(p.conv, tf32, "backward data", () -> api.backwardDataAlgorithms(p.w, p.y, p.conv, p.x),
+                    algo -> api.backwardDataWorkspace(p.w, p.y, p.conv, p.x, algo));
+        }
+        long ws = prepare(p.conv, p.bwdData, tf32);
+        api.backwardData(p.w, w, p.y, dy, p.conv, p.bwdData.algo(), ws, p.bwdData.workspace(), p.x, dx);
+    }
+
+    @Override
+    public synchronized void convBackwardFilter(ConvGeometry g, long x, long dy, long dw, boolean tf32) {
+        Plan p = plan(g, tf32);
+        if (p.bwdFilter == null) {
+            p.bwdFilter = choose(p.conv, tf32, "backward filter", () -> api.backwardFilterAlgorithms(p.x, p.y, p.conv, p.w),
+                    algo -> api.backwardFilterWorkspace(p.x, p.y, p.conv, p.w, algo));
+        }
+        long ws = prepare(p.conv, p.bwdFilter, tf32);
+        api.backwardFilter(p.x, x, p.y, dy, p.conv, p.bwdFilter.algo(), ws, p.bwdFilter.workspace(), p.w, dw);
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Plan p : plans.values()) p.destroy();
+        plans.clear();
+        api.close();
+    }
+}
