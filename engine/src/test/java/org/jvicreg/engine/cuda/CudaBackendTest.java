@@ -1,0 +1,460 @@
+package org.jvicreg.engine.cuda;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.jvicreg.engine.Device;
+import org.jvicreg.engine.F;
+import org.jvicreg.engine.Grad;
+import org.jvicreg.engine.Memory;
+import org.jvicreg.engine.Rng;
+import org.jvicreg.engine.Shape;
+import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.backend.Backend;
+import org.jvicreg.engine.backend.BinaryOp;
+import org.jvicreg.engine.backend.ConvGeometry;
+import org.jvicreg.engine.backend.PoolGeometry;
+import org.jvicreg.engine.backend.ReduceOp;
+import org.jvicreg.engine.backend.UnaryOp;
+import org.jvicreg.engine.cpu.CpuBackend;
+
+import java.util.function.BiConsumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Every Backend primitive on random inputs, on the GPU against the CPU backend: relative error at most
+ * 1e-4 in float32 with TF32 off (1e-3 where a test turns TF32 on). Runs only where a CUDA device is
+ * present; elsewhere every test is skipped with the reason CUDA is unavailable (unless -Djvicreg.cuda.required=true).
+ */
+class CudaBackendTest {
+    /** Set on GPU machines (native-kernels/gpu-check.sh) so that CUDA failing to start fails instead of skipping. */
+    static final String REQUIRED = "jvicreg.cuda.required";
+    private static final Backend CPU = CpuBackend.INSTANCE;
+    private static CudaBackend gpu;
+    private static Device device;
+    private final Rng rng = new Rng(42);
+
+    @BeforeAll
+    static void open() {
+        if (Boolean.getBoolean(REQUIRED) && !Device.cudaAvailable()) {
+            fail("CUDA is required here (-D" + REQUIRED + ") but unavailable: " + Device.cudaUnavailableReason());
+        }
+        assumeTrue(Device.cudaAvailable(), () -> "no CUDA here: " + Device.cudaUnavailableReason());
+        device = Device.cuda();
+        gpu = (CudaBackend) device.backend();
+        gpu.setTf32(false);
+        System.out.println(gpu.describe());
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------
+
+    private Tensor randn(int... shape) {
+        return Tensor.randn(rng, shape);
+    }
+
+    /** Uniform on [lo, hi). */
+    private Tensor uniform(float lo, float hi, int... shape) {
+        Tensor u = Tensor.rand(rng, shape);
+        float[] v = u.toArray();
+        for (int i = 0; i < v.length; i++) v[i] = lo + (hi - lo) * v[i];
+        return Tensor.of(v, shape);
+    }
+
+    private static Tensor onGpu(Tensor cpu) {
+        return cpu.to(device);
+    }
+
+    private static Tensor cpuOut(int... shape) {
+        return Tensor.allocate(CPU, shape);
+    }
+
+    private static Tensor gpuOut(int... shape) {
+        return Tensor.allocate(gpu, shape);
+    }
+
+    /** |gpu - cpu| <= tol * max(1, |cpu|) elementwise, NaN matching NaN. */
+    static void assertClose(String what, Tensor expectedCpu, Tensor actualGpu, double tol) {
+        float[] e = expectedCpu.toArray(), a = actualGpu.toArray();
+        assertEquals(e.length, a.length, what + ": sizes");
+        for (int i = 0; i < e.length; i++) {
+            if (Float.isNaN(e[i]) && Float.isNaN(a[i])) continue;
+            double err = Math.abs((double) e[i] - a[i]) / Math.max(1.0, Math.abs(e[i]));
+            if (!(err <= tol)) fail(what + ": element " + i + " is " + a[i] + " on the GPU, " + e[i] + " on the CPU");
+        }
+    }
+
+    static void assertClose(String what, Tensor expectedCpu, Tensor actualGpu) {
+        assertClose(what, expectedCpu, actualGpu, 1e-4);
+    }
+
+    // ---- memory -------------------------------------------------------------------------------------
+
+    @Test
+    void uploadDownloadFillAndZeroedAllocation() {
+        Tensor x = randn(3, 1000);
+        assertClose("round trip", x, onGpu(x), 0);
+        Tensor z = gpuOut(5000);
+        assertClose("zeros", cpuOut(5000), z, 0);
+        gpu.fill(z, 2.5f);
+        assertClose("fill", Tensor.full(2.5f, 5000), z, 0);
+        Tensor big = randn(PinnedBuffer.CHUNK_FLOATS + 17);
+        assertClose("chunked transfer", big, onGpu(big), 0);
+    }
+
+    @Test
+    void scopesReturnMemoryToTheAllocator() {
+        long before = gpu.bytesInUse();
+        try (var scope = Memory.scope()) {
+            Tensor a = gpuOut(1 << 20);
+            Tensor b = gpuOut(1 << 20);
+            assertTrue(gpu.bytesInUse() >= before + 8L * (1 << 20));
+            scope.keep(b);
+            a.backend().fill(a, 1f);
+        }
+        assertTrue(gpu.bytesInUse() >= before + 4L * (1 << 20), "the kept tensor stays");
+    }
+
+    // ---- pointwise ----------------------------------------------------------------------------------
+
+    @Test
+    void everyUnaryOp() {
+        for (UnaryOp op : UnaryOp.values()) {
+            boolean positive = op == UnaryOp.LOG || op == UnaryOp.SQRT || op == UnaryOp.RSQRT || op == UnaryOp.POW;
+            Tensor x = positive ? uniform(0.1f, 4f, 37, 29) : randn(37, 29);
+            float a = op == UnaryOp.POW ? 1.7f : -0.5f, b = 0.75f;
+            Tensor ec = cpuOut(37, 29), eg = gpuOut(37, 29);
+            CPU.unary(op, x, ec, a, b);
+            gpu.unary(op, onGpu(x), eg, a, b);
+            assertClose("unary " + op, ec, eg);
+        }
+        Tensor x = randn(100), xg = onGpu(x);
+        gpu.unary(UnaryOp.MUL_SCALAR, xg, xg, 3f, 0f);
+        CPU.unary(UnaryOp.MUL_SCALAR, x, x, 3f, 0f);
+        assertClose("in place", x, xg);
+    }
+
+    @Test
+    void everyBinaryOpWithBroadcasting() {
+        int[] shape = {4, 5, 6};
+        long[] full = Shape.strides(shape);
+        long[] row = {0, 0, 1};        // a (6) vector broadcast over (4, 5)
+        long[] transposed = {1, 4 * 6, 4}; // a (6, 5, 4) tensor read transposed
+        for (BinaryOp op : BinaryOp.values()) {
+            Tensor a = op == BinaryOp.POW ? uniform(0.5f, 2f, 4, 5, 6) : randn(4, 5, 6);
+            Tensor b6 = op == BinaryOp.POW ? uniform(-1f, 2f, 6) : randn(6);
+            Tensor bt = randn(6, 5, 4);
+            if (op == BinaryOp.EQ) b6 = Tensor.of(new float[6], 6);
+            for (long[][] st : new long[][][] {{full, full}, {full, row}, {row, full}, {transposed, full}}) {
+                Tensor left = st[0] == row ? b6 : st[0] == transposed ? bt : a;
+                Tensor right = st[1] == row ? b6 : a;
+                Tensor ec = cpuOut(shape), eg = gpuOut(shape);
+                CPU.binary(op, left, st[0], right, st[1], ec);
+                gpu.binary(op, onGpu(left), st[0], onGpu(right), st[1], eg);
+                assertClose("binary " + op, ec, eg);
+            }
+        }
+    }
+
+    @Test
+    void whereCopyStridedAndAxpy() {
+        int[] shape = {3, 4, 5};
+        long[] full = Shape.strides(shape);
+        Tensor c = Tensor.rand(rng, shape), a = randn(shape), b = randn(5);
+        Tensor ec = cpuOut(shape), eg = gpuOut(shape);
+        long[] cond = full, bs = {0, 0, 1};
+        CPU.where(c.sub(0.5f), cond, a, full, b, bs, ec);
+        gpu.where(onGpu(c.sub(0.5f)), cond, onGpu(a), full, onGpu(b), bs, eg);
+        assertClose("where", ec, eg);
+
+        // permute (3, 4, 5) -> (5, 3, 4) written into the middle of a larger buffer
+        Tensor src = randn(3, 4, 5), dc = cpuOut(70), dg = gpuOut(70);
+        int[] outShape = {5, 3, 4};
+        long[] srcSt = {1, 20, 5}, dstSt = Shape.strides(outShape);
+        CPU.copyStrided(src, 0, srcSt, outShape, dc, 7, dstSt);
+        gpu.copyStrided(onGpu(src), 0, srcSt, outShape, dg, 7, dstSt);
+        assertClose("copyStrided permute", dc, dg, 0);
+        CPU.copyStrided(src, 5, new long[] {1}, new int[] {40}, dc, 1, new long[] {1});
+        gpu.copyStrided(onGpu(src), 5, new long[] {1}, new int[] {40}, dg, 1, new long[] {1});
+        assertClose("copyStrided contiguous", dc, dg, 0);
+
+        Tensor x = randn(1000), y = randn(1000), yg = onGpu(y);
+        CPU.axpy(-0.3f, x, y);
+        gpu.axpy(-0.3f, onGpu(x), yg);
+        assertClose("axpy", y, yg);
+    }
+
+    // ---- reductions, indexing, softmax -------------------------------------------------------------
+
+    @Test
+    void everyReductionAlongRowsAndColumns() {
+        int[][] views = {{7, 300, 1}, {1, 5000, 1}, {4, 33, 50}, {1, 2048, 64}, {3, 1, 9}};
+        for (ReduceOp op : ReduceOp.values()) {
+            for (int[] v : views) {
+                Tensor x = randn(v[0] * v[1] * v[2]);
+                Tensor ec = cpuOut(v[0] * v[2]), eg = gpuOut(v[0] * v[2]);
+                CPU.reduce(op, x, v[0], v[1], v[2], ec);
+                gpu.reduce(op, onGpu(x), v[0], v[1], v[2], eg);
+                assertClose("reduce " + op + " over " + java.util.Arrays.toString(v), ec, eg);
+            }
+        }
+        Tensor withNan = Tensor.of(new float[] {1, Float.NaN, 3, 2}, 4);
+        Tensor eg = gpuOut(1);
+        gpu.reduce(ReduceOp.ARGMAX, onGpu(withNan), 1, 4, 1, eg);
+        assertEquals(1f, eg.item(), "a NaN is the maximum, as in Java");
+        gpu.reduce(ReduceOp.MAX, onGpu(withNan), 1, 4, 1, eg);
+        assertTrue(Float.isNaN(eg.item()));
+    }
+
+    @Test
+    void gatherAndScatterAlongAnAxis() {
+        int outer = 6, n = 10, inner = 3;
+        Tensor x = randn(outer * n * inner);
+        float[] idx = new float[outer * inner];
+        for (int i = 0; i < idx.length; i++) idx[i] = (i * 7) % n;
+        Tensor id = Tensor.of(idx, idx.length);
+        Tensor ec = cpuOut(outer * inner), eg = gpuOut(outer * inner);
+        CPU.gatherAxis(x, outer, n, inner, id, ec);
+        gpu.gatherAxis(onGpu(x), outer, n, inner, onGpu(id), eg);
+        assertClose("gather", ec, eg, 0);
+        Tensor sc = cpuOut(outer * n * inner), sg = gpuOut(outer * n * inner);
+        CPU.scatterAxis(ec, outer, n, inner, id, sc);
+        gpu.scatterAxis(eg, outer, n, inner, onGpu(id), sg);
+        assertClose("scatter", sc, sg, 0);
+        idx[3] = n;
+        Tensor bad = onGpu(Tensor.of(idx, idx.length));
+        assertThrows(IndexOutOfBoundsException.class, () -> gpu.gatherAxis(onGpu(x), outer, n, inner, bad, eg));
+    }
+
+    @Test
+    void softmaxAndLogSoftmaxWithGradients() {
+        int[][] views = {{64, 10, 1}, {3, 1000, 1}, {2, 7, 5}};
+        for (boolean log : new boolean[] {false, true}) {
+            for (int[] v : views) {
+                int size = v[0] * v[1] * v[2];
+                Tensor x = randn(size).mul(3f), dy = randn(size);
+                Tensor yc = cpuOut(size), yg = gpuOut(size);
+                CPU.softmax(v[0], v[1], v[2], x, yc, log);
+                gpu.softmax(v[0], v[1], v[2], onGpu(x), yg, log);
+                assertClose("softmax log=" + log, yc, yg);
+                Tensor dc = cpuOut(size), dg = gpuOut(size);
+                CPU.softmaxBackward(v[0], v[1], v[2], yc, dy, dc, log);
+                gpu.softmaxBackward(v[0], v[1], v[2], yg, onGpu(dy), dg, log);
+                assertClose("softmax backward log=" + log, dc, dg);
+            }
+        }
+    }
+
+    // ---- dense algebra --------------------------------------------------------------------------------
+
+    private void gemmCase(boolean ta, boolean tb, int m, int n, int k, int batch, boolean broadcastB, float beta, double tol) {
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        long sa = (long) m * k, sb = broadcastB ? 0 : (long) k * n, sc = (long) m * n;
+        Tensor a = randn(batch * m * k), b = randn((broadcastB ? 1 : batch) * k * n), c0 = randn(batch * m * n);
+        Tensor cc = c0.copy(), cg = onGpu(c0);
+        CPU.gemm(ta, tb, m, n, k, 0.5f, a, 0, lda, sa, b, 0, ldb, sb, beta, cc, 0, n, sc, batch);
+        gpu.gemm(ta, tb, m, n, k, 0.5f, onGpu(a), 0, lda, sa, onGpu(b), 0, ldb, sb, beta, cg, 0, n, sc, batch);
+        // the relative tolerance is per element; sums of k products carry sqrt(k) more rounding
+        assertClose("gemm ta=" + ta + " tb=" + tb + " " + m + "x" + n + "x" + k + " batch " + batch, cc, cg,
+                tol * Math.sqrt(k));
+    }
+
+    @Test
+    void gemmTransposesBatchesAndBroadcasts() {
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                gemmCase(ta, tb, 33, 47, 65, 1, false, 0f, 1e-5);
+                gemmCase(ta, tb, 16, 8, 300, 3, true, 1f, 1e-5);
+            }
+        }
+        gemmCase(false, false, 256, 256, 2048, 1, false, 0f, 1e-5);
+        gpu.setTf32(true);
+        try {
+            gemmCase(false, true, 128, 128, 512, 2, false, 0f, 1e-3 / Math.sqrt(16));
+        } finally {
+            gpu.setTf32(false);
+        }
+    }
+
+    // ---- convolution ------------------------------------------------------------------------------------
+
+    @Test
+    void convolutionsForwardAndBothBackwards() {
+        ConvGeometry[] cases = {
+                new ConvGeometry(2, 3, 15, 13, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new ConvGeometry(2, 8, 16, 16, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+                new ConvGeometry(1, 8, 12, 12, 8, 3, 3, 1, 1, 2, 2, 2, 2, 4),
+                new ConvGeometry(2, 16, 8, 8, 32, 1, 1, 1, 1, 0, 0, 1, 1, 1),
+                new ConvGeometry(2, 3, 32, 32, 16, 7, 7, 2, 2, 3, 3, 1, 1, 1),
+                new ConvGeometry(1, 4, 9, 11, 6, 2, 3, 1, 2, 0, 1, 1, 1, 2)};
+        for (ConvGeometry g : cases) {
+            Tensor x = randn(g.n(), g.c(), g.h(), g.w()), w = randn(g.k(), g.cg(), g.r(), g.s()).mul(0.3f);
+            Tensor dy = randn(g.n(), g.k(), g.p(), g.q());
+            Tensor yc = cpuOut(g.n(), g.k(), g.p(), g.q()), yg = gpuOut(g.n(), g.k(), g.p(), g.q());
+            CPU.conv2dForward(g, x, w, yc);
+            gpu.conv2dForward(g, onGpu(x), onGpu(w), yg);
+            assertClose("conv forward " + g, yc, yg, 1e-4 * 4);
+            Tensor dxc = cpuOut(g.n(), g.c(), g.h(), g.w()), dxg = gpuOut(g.n(), g.c(), g.h(), g.w());
+            CPU.conv2dBackwardData(g, dy, w, dxc);
+            gpu.conv2dBackwardData(g, onGpu(dy), onGpu(w), dxg);
+            assertClose("conv backward data " + g, dxc, dxg, 1e-4 * 4);
+            Tensor dwc = cpuOut(g.k(), g.cg(), g.r(), g.s()), dwg = gpuOut(g.k(), g.cg(), g.r(), g.s());
+            CPU.conv2dBackwardFilter(g, x, dy, dwc);
+            gpu.conv2dBackwardFilter(g, onGpu(x), onGpu(dy), dwg);
+            assertClose("conv backward filter " + g, dwc, dwg, 1e-4 * 8);
+        }
+    }
+
+    // ---- batch norm, pooling ------------------------------------------------------------------------------
+
+    @Test
+    void batchNormTrainEvalAndBackward() {
+        int[][] shapes = {{8, 16, 49}, {256, 64, 1}, {2, 3, 1000}};
+        for (int[] s : shapes) {
+            int n = s[0], c = s[1], hw = s[2];
+            Tensor x = randn(n * c * hw).mul(2f).add(0.5f), gamma = randn(c), beta = randn(c), dy = randn(n * c * hw);
+            Tensor rm = randn(c), rv = uniform(0.5f, 2f, c), rmg = onGpu(rm), rvg = onGpu(rv);
+            Tensor yc = cpuOut(n * c * hw), yg = gpuOut(n * c * hw);
+            Tensor mc = cpuOut(c), mg = gpuOut(c), ic = cpuOut(c), ig = gpuOut(c);
+            CPU.batchNormTrain(n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, yc, mc, ic);
+            gpu.batchNormTrain(n, c, hw, onGpu(x), onGpu(gamma), onGpu(beta), 1e-5f, 0.1f, rmg, rvg, yg, mg, ig);
+            String at = " (" + n + ", " + c + ", " + hw + ")";
+            assertClose("bn y" + at, yc, yg);
+            assertClose("bn mean" + at, mc, mg);
+            assertClose("bn invStd" + at, ic, ig);
+            assertClose("bn running mean" + at, rm, rmg);
+            assertClose("bn running var" + at, rv, rvg);
+            Tensor dxc = cpuOut(n * c * hw), dxg = gpuOut(n * c * hw);
+            Tensor dgc = cpuOut(c), dgg = gpuOut(c), dbc = cpuOut(c), dbg = gpuOut(c);
+            CPU.batchNormBackward(n, c, hw, x, dy, gamma, mc, ic, dxc, dgc, dbc);
+            gpu.batchNormBackward(n, c, hw, onGpu(x), onGpu(dy), onGpu(gamma), mg, ig, dxg, dgg, dbg);
+            assertClose("bn dx" + at, dxc, dxg, 1e-3);
+            assertClose("bn dgamma" + at, dgc, dgg);
+            assertClose("bn dbeta" + at, dbc, dbg);
+            Tensor ec = cpuOut(n * c * hw), eg = gpuOut(n * c * hw);
+            CPU.batchNormEval(n, c, hw, x, gamma, beta, rm, rv, 1e-5f, ec);
+            gpu.batchNormEval(n, c, hw, onGpu(x), onGpu(gamma), onGpu(beta), rmg, rvg, 1e-5f, eg);
+            assertClose("bn eval" + at, ec, eg);
+        }
+        // without running statistics
+        Tensor x = randn(4 * 3 * 5);
+        Tensor yg = gpuOut(60), yc = cpuOut(60);
+        CPU.batchNormTrain(4, 3, 5, x, Tensor.ones(3), Tensor.zeros(3), 1e-5f, 0.1f, null, null, yc, cpuOut(3), cpuOut(3));
+        gpu.batchNormTrain(4, 3, 5, onGpu(x), onGpu(Tensor.ones(3)), gpuOut(3), 1e-5f, 0.1f, null, null, yg, gpuOut(3), gpuOut(3));
+        assertClose("bn without running stats", yc, yg);
+    }
+
+    private void poolCase(PoolGeometry g) {
+        Tensor x = randn(g.n(), g.c(), g.h(), g.w()), dy = randn(g.n(), g.c(), g.oh(), g.ow());
+        int[] out = {g.n(), g.c(), g.oh(), g.ow()}, in = {g.n(), g.c(), g.h(), g.w()};
+        BiConsumer<String, Tensor[]> check = (what, t) -> assertClose(what + " " + g, t[0], t[1]);
+        Tensor yc = cpuOut(out), yg = gpuOut(out);
+        CPU.maxPool2dForward(g, x, yc);
+        gpu.maxPool2dForward(g, onGpu(x), yg);
+        check.accept("max pool", new Tensor[] {yc, yg});
+        Tensor dxc = cpuOut(in), dxg = gpuOut(in);
+        CPU.maxPool2dBackward(g, x, dy, dxc);
+        gpu.maxPool2dBackward(g, onGpu(x), onGpu(dy), dxg);
+        check.accept("max pool backward", new Tensor[] {dxc, dxg});
+        CPU.avgPool2dForward(g, x, yc);
+        gpu.avgPool2dForward(g, onGpu(x), yg);
+        check.accept("avg pool", new Tensor[] {yc, yg});
+        CPU.avgPool2dBackward(g, dy, dxc);
+        gpu.avgPool2dBackward(g, onGpu(dy), dxg);
+        check.accept("avg pool backward", new Tensor[] {dxc, dxg});
+    }
+
+    @Test
+    void maxAndAveragePooling() {
+        poolCase(new PoolGeometry(2, 3, 16, 16, 3, 3, 2, 2, 1, 1));
+        poolCase(new PoolGeometry(2, 3, 15, 9, 2, 2, 2, 2, 0, 0));
+        poolCase(new PoolGeometry(1, 2, 7, 8, 3, 2, 1, 3, 1, 1));
+    }
+
+    @Test
+    void adaptiveAveragePooling() {
+        int[][] cases = {{6, 7, 7, 1, 1}, {4, 10, 9, 3, 2}, {2, 5, 5, 7, 6}};
+        for (int[] c : cases) {
+            int nc = c[0], h = c[1], w = c[2], oh = c[3], ow = c[4];
+            Tensor x = randn(nc * h * w), dy = randn(nc * oh * ow);
+            Tensor yc = cpuOut(nc * oh * ow), yg = gpuOut(nc * oh * ow);
+            CPU.adaptiveAvgPool2dForward(nc, h, w, oh, ow, x, yc);
+            gpu.adaptiveAvgPool2dForward(nc, h, w, oh, ow, onGpu(x), yg);
+            assertClose("adaptive avg " + java.util.Arrays.toString(c), yc, yg);
+            Tensor dxc = cpuOut(nc * h * w), dxg = gpuOut(nc * h * w);
+            CPU.adaptiveAvgPool2dBackward(nc, h, w, oh, ow, dy, dxc);
+            gpu.adaptiveAvgPool2dBackward(nc, h, w, oh, ow, onGpu(dy), dxg);
+            assertClose("adaptive avg backward " + java.util.Arrays.toString(c), dxc, dxg);
+        }
+    }
+
+    // ---- VICReg -------------------------------------------------------------------------------------------
+
+    @Test
+    void vicregColumnStats() {
+        int[][] cases = {{256, 512}, {2, 3}, {100, 33}};
+        for (int[] c : cases) {
+            int n = c[0], d = c[1];
+            // columns with std above and below 1, and an offset mean
+            Tensor z = randn(n, d).mul(uniform(0.2f, 2f, d)).add(3f);
+            Tensor zc = cpuOut(n, d), std = cpuOut(d), hg = cpuOut(n, d);
+            Tensor zcg = gpuOut(n, d), stdg = gpuOut(d), hgg = gpuOut(n, d);
+            CPU.vicregColumnStats(n, d, z, 1e-4f, zc, std, hg);
+            gpu.vicregColumnStats(n, d, onGpu(z), 1e-4f, zcg, stdg, hgg);
+            assertClose("vicreg zc " + n + "x" + d, zc, zcg);
+            assertClose("vicreg std " + n + "x" + d, std, stdg);
+            assertClose("vicreg hinge grad " + n + "x" + d, hg, hgg);
+        }
+    }
+
+    // ---- a training loop: results and memory ----------------------------------------------------------------
+
+    /** A small conv-BN-ReLU-pool-linear network step with SGD; runs on the device its tensors are on. */
+    private static float step(Tensor[] params, Tensor x, Tensor target) {
+        Tensor conv = F.conv2d(x, params[0], null, 1, 1, 1, 1);
+        Tensor bn = F.batchNorm(conv, null, null, params[1], params[2], true, 0.1f, 1e-5f).relu();
+        Tensor pooled = F.adaptiveAvgPool2d(F.maxPool2d(bn, 2, 2, 0), 1, 1).reshape(x.size(0), 8);
+        Tensor logits = F.linear(pooled, params[3], params[4]);
+        Tensor loss = F.crossEntropy(logits, target);
+        loss.backward();
+        try (var g = Grad.off()) {
+            for (Tensor p : params) {
+                p.addInPlace(p.grad(), -0.1f);
+                p.zeroGrad();
+            }
+        }
+        return loss.item();
+    }
+
+    @Test
+    void aTrainingLoopMatchesTheCpuAndDoesNotGrowDeviceMemory() {
+        Rng r = new Rng(1);
+        Tensor[] cpuParams = {Tensor.randn(r, 8, 3, 3, 3).mul(0.2f), Tensor.ones(8), Tensor.zeros(8),
+                Tensor.randn(r, 10, 8).mul(0.3f), Tensor.zeros(10)};
+        Tensor[] gpuParams = new Tensor[cpuParams.length];
+        for (int i = 0; i < cpuParams.length; i++) {
+            cpuParams[i].requiresGrad(true);
+            gpuParams[i] = onGpu(cpuParams[i]).detach().requiresGrad(true);
+        }
+        Tensor x = Tensor.randn(r, 16, 3, 12, 12);
+        float[] t = new float[16];
+        for (int i = 0; i < t.length; i++) t[i] = i % 10;
+        Tensor target = Tensor.of(t, 16), xg = onGpu(x), tg = onGpu(target);
+        long baseline = -1;
+        for (int s = 0; s < 100; s++) {
+            float lc, lg;
+            try (var scope = Memory.scope()) {
+                lc = step(cpuParams, x, target);
+                lg = step(gpuParams, xg, tg);
+            }
+            if (s < 5) assertEquals(lc, lg, 1e-3 * Math.max(1, Math.abs(lc)), "loss at step " + s);
+            if (s == 2) baseline = gpu.bytesInUse();
+            // at most the baseline: buffers other tests left to the garbage collector may return meanwhile
+            if (s > 2) assertTrue(gpu.bytesInUse() <= baseline, "device memory grew by step " + s + ": " + gpu.memoryStats());
+        }
+        for (int i = 0; i < cpuParams.length; i++) assertClose("parameter " + i + " after 100 steps", cpuParams[i], gpuParams[i], 2e-3);
+    }
+}
