@@ -14,7 +14,9 @@ public final class Main {
             new KnnCommand(),
             new EmbedCommand(),
             new AugmentCommand(),
-            new DemoCommand()
+            new DemoCommand(),
+            new LossCommand(),
+            new ForwardCommand()
     );
 
     private Main() {}
