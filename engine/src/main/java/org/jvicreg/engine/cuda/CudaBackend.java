@@ -11,10 +11,11 @@ import org.jvicreg.engine.backend.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The Backend on an NVIDIA GPU. JCuda's driver API owns the context, memory, copies and launches
- * ({@link CudaContext}); matrix products go to cuBLAS ({@link Blas}), convolutions to cuDNN
+ * ({@link JCudaDevice}); matrix products go to cuBLAS ({@link Blas}), convolutions to cuDNN
  * ({@link Dnn}), each through JCublas2/JCudnn where their natives bind and through the JDK's FFM API
  * otherwise; everything else is the project's own kernels ({@link KernelModules}). Device memory
  * comes from a caching allocator and returns to it when memory scopes close.
@@ -25,39 +26,42 @@ import java.util.List;
 public final class CudaBackend implements Backend {
     private static final System.Logger LOG = System.getLogger("org.jvicreg.engine.cuda");
 
-    private final CudaContext ctx;
-    private final KernelModules kernels;
+    private final DeviceRuntime device;
     private final DeviceAllocator allocator;
-    private final PinnedBuffer pinned;
     private final Workspace workspace;
     private final Blas blas;
     private final Dnn dnn;
     private final String description;
     private volatile boolean tf32;
 
-    private CudaBackend(CudaOptions options) {
-        ctx = CudaContext.open(options.device());
-        kernels = KernelModules.load(ctx);
-        allocator = new DeviceAllocator(ctx);
-        pinned = new PinnedBuffer(ctx);
+    /**
+     * A backend on {@code device} with the given cuBLAS provider and, from the backend's convolution
+     * workspace, its cuDNN provider.
+     */
+    CudaBackend(DeviceRuntime device, ProviderChoice.Choice<Blas> b, Function<Workspace, ProviderChoice.Choice<Dnn>> dnnFor,
+                boolean tf32) {
+        this.device = device;
+        device.bind();
+        allocator = new DeviceAllocator(device);
         workspace = new Workspace(allocator);
-        LibraryLocator locator = LibraryLocator.forSystem(options);
-        ProviderChoice.Choice<Blas> b = ProviderChoice.first("cuBLAS", blasCandidates(options, locator));
-        ProviderChoice.Choice<Dnn> d = ProviderChoice.first("cuDNN", dnnCandidates(options, locator, workspace));
+        ProviderChoice.Choice<Dnn> d = dnnFor.apply(workspace);
         blas = b.provider();
         dnn = d.provider();
-        tf32 = options.tf32();
-        description = "cuda: " + ctx.describe()
+        this.tf32 = tf32;
+        description = "cuda: " + device.describe()
                 + "\n  BLAS: " + blas.describe() + rejected(b.rejected())
                 + "\n  DNN:  " + dnn.describe() + rejected(d.rejected())
-                + "\n  kernels: " + kernels.loadedFrom()
                 + "\n  TF32 " + (tf32 ? "on" : "off") + " (" + CudaOptions.TF32_PROPERTY + ")";
-        LOG.log(System.Logger.Level.INFO, description);
     }
 
     /** Opens the device named by the options; throws with the reason when CUDA cannot run here. */
     public static CudaBackend open(CudaOptions options) {
-        return new CudaBackend(options);
+        DeviceRuntime device = new JCudaDevice(options.device());
+        LibraryLocator locator = LibraryLocator.forSystem(options);
+        CudaBackend b = new CudaBackend(device, ProviderChoice.first("cuBLAS", blasCandidates(options, locator)),
+                ws -> ProviderChoice.first("cuDNN", dnnCandidates(options, locator, ws)), options.tf32());
+        LOG.log(System.Logger.Level.INFO, b.describe());
+        return b;
     }
 
     private static String rejected(List<String> reasons) {
@@ -125,18 +129,18 @@ public final class CudaBackend implements Backend {
 
     /** Returns cached, unused device memory to the driver. */
     public void emptyCache() {
-        ctx.bind();
+        device.bind();
         allocator.emptyCache();
     }
 
     // ---- helpers for the kernel-launch classes ---------------------------------------------------
 
-    CudaContext context() {
-        return ctx;
+    DeviceRuntime device() {
+        return device;
     }
 
     int multiprocessors() {
-        return ctx.multiprocessors;
+        return device.multiprocessors();
     }
 
     /** The device address of a tensor's first element. */
@@ -148,7 +152,7 @@ public final class CudaBackend implements Backend {
     }
 
     void launch(LaunchGeometry g, KernelArgs args) {
-        kernels.launch(g, args);
+        device.launch(g, args);
     }
 
     /** Scratch device memory for one operation; give it back with {@link #release} once its kernels are queued. */
@@ -169,28 +173,28 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Storage allocate(long numel) {
-        ctx.bind();
+        device.bind();
         CudaStorage s = new CudaStorage(this, allocator, numel);
-        ctx.memset32(s.address(), 0, numel);
+        device.memset32(s.address(), 0, numel);
         return s;
     }
 
     @Override
     public Storage upload(float[] host, int off, int n) {
-        ctx.bind();
+        device.bind();
         CudaStorage s = new CudaStorage(this, allocator, n);
-        pinned.upload(host, off, n, s.address());
+        device.upload(host, off, n, s.address());
         return s;
     }
 
     @Override
     public void download(Tensor src, float[] dst, int dstOff) {
-        pinned.download(address(src), dst, dstOff, src.numel());
+        device.download(address(src), dst, dstOff, src.numel());
     }
 
     @Override
     public void fill(Tensor dst, float value) {
-        ctx.memset32(address(dst), Float.floatToRawIntBits(value), dst.numel());
+        device.memset32(address(dst), Float.floatToRawIntBits(value), dst.numel());
     }
 
     @Override
@@ -237,7 +241,7 @@ public final class CudaBackend implements Backend {
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      Tensor a, long aOff, int lda, long strideA, Tensor b, long bOff, int ldb, long strideB,
                      float beta, Tensor c, long cOff, int ldc, long strideC, int batch) {
-        ctx.bind();
+        device.bind();
         blas.sgemm(GemmCall.fromRowMajor(transA, transB, m, n, k,
                 address(a) + aOff * Float.BYTES, lda, strideA, address(b) + bOff * Float.BYTES, ldb, strideB,
                 address(c) + cOff * Float.BYTES, ldc, strideC, batch), alpha, beta, tf32);
@@ -250,21 +254,21 @@ public final class CudaBackend implements Backend {
     @Override
     public void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
         if (empty(g)) return;
-        ctx.bind();
+        device.bind();
         dnn.convForward(g, address(x), address(w), address(y), tf32);
     }
 
     @Override
     public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
         if (empty(g)) return;
-        ctx.bind();
+        device.bind();
         dnn.convBackwardData(g, address(dy), address(w), address(dx), tf32);
     }
 
     @Override
     public void conv2dBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
         if (empty(g)) return;
-        ctx.bind();
+        device.bind();
         dnn.convBackwardFilter(g, address(x), address(dy), address(dw), tf32);
     }
 
@@ -336,11 +340,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void synchronize() {
-        ctx.synchronize();
+        device.synchronize();
     }
 
     @Override
     public String toString() {
-        return "cuda (" + ctx.name + ")";
+        return "cuda (" + device + ")";
     }
 }

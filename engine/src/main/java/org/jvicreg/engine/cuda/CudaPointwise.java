@@ -13,7 +13,7 @@ final class CudaPointwise {
         long n = x.numel();
         if (n == 0) return;
         if (op == UnaryOp.IDENTITY) {
-            if (gpu.address(x) != gpu.address(y)) gpu.context().copyDeviceToDevice(gpu.address(y), gpu.address(x), n * Float.BYTES);
+            if (gpu.address(x) != gpu.address(y)) gpu.device().copyDeviceToDevice(gpu.address(y), gpu.address(x), n * Float.BYTES);
             return;
         }
         gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.UNARY)
@@ -49,7 +49,7 @@ final class CudaPointwise {
         long from = gpu.address(src) + srcOff * Float.BYTES, to = gpu.address(dst) + dstOff * Float.BYTES;
         StridedPlan plan = StridedPlan.of(shape, ss, ds);
         if (plan.contiguous(0) && plan.contiguous(1)) {
-            gpu.context().copyDeviceToDevice(to, from, n * Float.BYTES);
+            gpu.device().copyDeviceToDevice(to, from, n * Float.BYTES);
             return;
         }
         gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.COPY_STRIDED)

@@ -22,7 +22,7 @@ final class CudaPool {
     }
 
     static void maxBackward(CudaBackend gpu, PoolGeometry g, Tensor x, Tensor dy, Tensor dx) {
-        gpu.context().memset32(gpu.address(dx), 0, dx.numel());
+        gpu.device().memset32(gpu.address(dx), 0, dx.numel());
         if (outputs(g) == 0) return;
         gpu.launch(LaunchGeometry.elementwise(outputs(g), gpu.multiprocessors()), KernelArgs.of(Kernel.MAX_POOL_BACKWARD)
                 .ptr(gpu.address(x)).ptr(gpu.address(dy)).ptr(gpu.address(dx)).pool(args(g)));

@@ -11,7 +11,7 @@ final class CudaReduce {
         long out = (long) outer * inner;
         if (out == 0) return;
         if (n == 0) {
-            gpu.context().memset32(gpu.address(y), Float.floatToRawIntBits(op == ReduceOp.SUM ? 0f : Float.NaN), out);
+            gpu.device().memset32(gpu.address(y), Float.floatToRawIntBits(op == ReduceOp.SUM ? 0f : Float.NaN), out);
             return;
         }
         if (inner == 1) {
@@ -28,7 +28,7 @@ final class CudaReduce {
     }
 
     static void scatter(CudaBackend gpu, Tensor src, int outer, int n, int inner, Tensor idx, Tensor y) {
-        gpu.context().memset32(gpu.address(y), 0, (long) outer * n * inner);
+        gpu.device().memset32(gpu.address(y), 0, (long) outer * n * inner);
         indexed(gpu, Kernel.SCATTER_AXIS, src, outer, n, inner, idx, y);
     }
 
@@ -38,13 +38,11 @@ final class CudaReduce {
         if (count == 0) return;
         DeviceAllocator.Block flag = gpu.scratch(Integer.BYTES);
         try {
-            gpu.context().memset32(flag.address(), 0, 1);
+            gpu.device().memset32(flag.address(), 0, 1);
             gpu.launch(LaunchGeometry.elementwise(count, gpu.multiprocessors()), KernelArgs.of(k)
                     .ptr(gpu.address(in)).ptr(gpu.address(idx)).ptr(gpu.address(y)).i32(outer).i32(n).i32(inner)
                     .ptr(flag.address()));
-            int[] bad = new int[1];
-            gpu.context().copyDeviceToHost(jcuda.Pointer.to(bad), flag.address(), Integer.BYTES);
-            if (bad[0] != 0) {
+            if (gpu.device().readInt(flag.address()) != 0) {
                 throw new IndexOutOfBoundsException((k == Kernel.GATHER_AXIS ? "gather" : "scatter")
                         + ": an index is out of range [0, " + n + ") or not an integer");
             }

@@ -2,7 +2,11 @@ package org.jvicreg.engine.cuda;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Random;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,29 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The row-major to column-major rewrite of {@link GemmCall}, checked by running the rewritten call
- * through a reference column-major SGEMM (what cuBLAS computes) on one flat memory array whose
- * indices stand for device addresses, against a reference row-major SGEMM (the Backend contract).
+ * through {@link HostBlas} (cuBLAS's column-major semantics) on one block of native memory, against a
+ * reference row-major SGEMM (the Backend contract) on the same values.
  */
 class GemmCallTest {
-
-    /** cuBLAS semantics: column-major, element (i, j) of an ld-matrix at i + j * ld. */
-    private static void columnMajor(GemmCall g, float alpha, float beta, float[] mem) {
-        for (int b = 0; b < g.batch(); b++) {
-            int a0 = (int) (g.a() + b * g.strideA()), b0 = (int) (g.b() + b * g.strideB()), c0 = (int) (g.c() + b * g.strideC());
-            for (int i = 0; i < g.m(); i++) {
-                for (int j = 0; j < g.n(); j++) {
-                    double s = 0;
-                    for (int l = 0; l < g.k(); l++) {
-                        float av = g.transA() ? mem[a0 + l + i * g.lda()] : mem[a0 + i + l * g.lda()];
-                        float bv = g.transB() ? mem[b0 + j + l * g.ldb()] : mem[b0 + l + j * g.ldb()];
-                        s += av * bv;
-                    }
-                    int ci = c0 + i + j * g.ldc();
-                    mem[ci] = (float) (alpha * s + (beta == 0 ? 0 : beta * mem[ci]));
-                }
-            }
-        }
-    }
 
     /** The Backend's contract: row-major, element (i, j) at i * ld + j. */
     private static void rowMajor(boolean ta, boolean tb, int m, int n, int k, float alpha, int a, int lda, long sa,
@@ -68,10 +53,15 @@ class GemmCallTest {
             float[] mem = new float[c + (int) (sc * batch) + 8];
             for (int i = 0; i < mem.length; i++) mem[i] = rnd.nextInt(7) - 3;
             float alpha = rnd.nextBoolean() ? 1f : 0.5f, beta = rnd.nextInt(3) == 0 ? 0f : 2f;
-            float[] expected = mem.clone(), actual = mem.clone();
+            float[] expected = mem.clone(), actual = mem;
             rowMajor(ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch, expected);
-            columnMajor(GemmCall.fromRowMajor(ta, tb, m, n, k, a, lda, sa, b, ldb, sb, c, ldc, sc, batch), alpha, beta, actual);
-            assertArrayEquals(expected, actual, "trial " + trial);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment device = arena.allocateFrom(JAVA_FLOAT, actual);
+                long base = device.address(), f = Float.BYTES;
+                new HostBlas().sgemm(GemmCall.fromRowMajor(ta, tb, m, n, k, base + a * f, lda, sa, base + b * f, ldb, sb,
+                        base + c * f, ldc, sc, batch), alpha, beta, false);
+                assertArrayEquals(expected, device.toArray(JAVA_FLOAT), "trial " + trial);
+            }
         }
     }
 
