@@ -68,7 +68,7 @@ public final class CudaBackend implements Backend {
         return reasons.isEmpty() ? "" : "; did not load: " + String.join("; ", reasons);
     }
 
-    private static List<ProviderChoice.Candidate<Blas>> blasCandidates(CudaOptions o, LibraryLocator locator) {
+    static List<ProviderChoice.Candidate<Blas>> blasCandidates(CudaOptions o, LibraryLocator locator) {
         List<ProviderChoice.Candidate<Blas>> out = new ArrayList<>();
         if (o.provider().allowsJCuda()) out.add(new ProviderChoice.Candidate<>("JCublas2 12.6.0", JCublasBlas::open));
         if (o.provider().allowsFfm()) {
@@ -81,7 +81,7 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    private static List<ProviderChoice.Candidate<Dnn>> dnnCandidates(CudaOptions o, LibraryLocator locator, Workspace ws) {
+    static List<ProviderChoice.Candidate<Dnn>> dnnCandidates(CudaOptions o, LibraryLocator locator, Workspace ws) {
         List<ProviderChoice.Candidate<Dnn>> out = new ArrayList<>();
         if (o.provider().allowsJCuda()) {
             out.add(new ProviderChoice.Candidate<>("JCudnn 11.7.0", () -> new CudnnConvolutions<>(JCudnnApi.open(), ws)));

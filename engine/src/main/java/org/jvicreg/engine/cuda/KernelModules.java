@@ -38,8 +38,9 @@ final class KernelModules {
             int r = ctx.loadModule(m, resource(module + ".fatbin"));
             String kind = "fatbin";
             if (r != CUresult.CUDA_SUCCESS) {
-                byte[] text = Arrays.copyOf(ptx.getBytes(StandardCharsets.US_ASCII), ptx.length() + 1);
-                int r2 = ctx.loadModule(m = new CUmodule(), text);
+                byte[] text = Arrays.copyOf(ptx.getBytes(StandardCharsets.US_ASCII), ptx.length() + 1); // NUL-terminated
+                m = new CUmodule();
+                int r2 = ctx.loadModule(m, text);
                 if (r2 != CUresult.CUDA_SUCCESS) {
                     throw new CudaError("cuda: the " + module + " kernels load neither as fatbin (" + CUresult.stringFor(r)
                             + ") nor as PTX (" + CUresult.stringFor(r2) + "); they are built by nvcc 13 (PTX ISA 9.0) and need an"

@@ -28,8 +28,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Every Backend primitive on random inputs, on the GPU against the CPU backend: relative error at most
  * 1e-4 in float32 with TF32 off (1e-3 where a test turns TF32 on). Where there is no CUDA device the
- * same tests run the real launch code and kernels on {@link EmulatedDevice} (g++ builds the kernels for
- * the host), except the convolutions, which need cuDNN; without g++ either, they are skipped. With
+ * same tests run the real launch code, kernels and FFM bindings on {@link EmulatedDevice} (g++ builds the
+ * kernels and a host cuBLAS/cuDNN); without g++ either, they are skipped. With
  * -Djvicreg.cuda.required=true (native-kernels/gpu-check.sh) a missing GPU is a failure.
  */
 class CudaBackendTest {
@@ -290,7 +290,6 @@ class CudaBackendTest {
 
     @Test
     void convolutionsForwardAndBothBackwards() {
-        assumeTrue(!emulated, "convolutions need cuDNN: not emulated");
         ConvGeometry[] cases = {
                 new ConvGeometry(2, 3, 15, 13, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),
                 new ConvGeometry(2, 8, 16, 16, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1),

@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.nio.file.StandardCopyOption;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -25,8 +26,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * A {@link DeviceRuntime} whose kernels are the real native-kernels sources compiled for the host by
  * g++ with native-kernels/emulator (threads as fibers, {@code __syncthreads} as a barrier) and whose
- * device memory is malloc'd host memory. With it the backend's launch code and the kernels run, and
- * are compared with the CPU backend, on machines without a GPU. Convolutions (cuDNN) are not emulated.
+ * device memory is malloc'd host memory; cuBLAS and cuDNN are host implementations of the functions
+ * the FFM providers bind (native-kernels/emulator/host_cu*.cpp). With it the backend's launch code,
+ * the kernels and the FFM bindings run, and are compared with the CPU backend, without a GPU.
  */
 final class EmulatedDevice implements DeviceRuntime {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -36,10 +38,12 @@ final class EmulatedDevice implements DeviceRuntime {
             FunctionDescriptor.ofVoid(JAVA_LONG));
     private static final MemorySegment MEMORY = HostBlas.MEMORY;
 
+    private final Path dir;
     private final MethodHandle launch;
 
-    private EmulatedDevice(Path library) throws Throwable {
-        SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
+    private EmulatedDevice(Path dir) throws Throwable {
+        this.dir = dir;
+        SymbolLookup lib = SymbolLookup.libraryLookup(dir.resolve("libjvicreg_emu.so"), Arena.global());
         launch = LINKER.downcallHandle(lib.find("emu_launch").orElseThrow(),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
         MethodHandle count = LINKER.downcallHandle(lib.find("emu_kernel_count").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
@@ -53,66 +57,55 @@ final class EmulatedDevice implements DeviceRuntime {
         if (!missing.isEmpty()) throw new IllegalStateException("native-kernels/emulator/emulator.cpp lacks " + missing);
     }
 
-    /** Builds (once per source version) and loads the emulator; null with the reason printed when g++ is absent. */
+    /**
+     * Builds (once per source version, in java.io.tmpdir) the kernel emulator and the host cuBLAS and
+     * cuDNN, and loads the emulator; null when g++ is absent.
+     */
     static EmulatedDevice load() throws Throwable {
-        Path dir = KernelSourcesTest.NATIVE;
+        Path src = KernelSourcesTest.NATIVE, emu = src.resolve("emulator");
         MessageDigest md = MessageDigest.getInstance("SHA-256");
-        md.update(KernelSourcesTest.manifest(dir).getBytes());
-        for (String f : List.of("emulator.cpp", "host_cuda.h")) md.update(Files.readAllBytes(dir.resolve("emulator").resolve(f)));
-        String hash = HexFormat.of().formatHex(md.digest()).substring(0, 16);
-        Path lib = Path.of(System.getProperty("java.io.tmpdir"), "jvicreg-emulator-" + hash + ".so");
-        if (!Files.exists(lib)) {
-            Path tmp = Files.createTempFile(lib.getParent(), "jvicreg-emulator", ".so");
-            Process p;
+        md.update(KernelSourcesTest.manifest(src).getBytes());
+        for (String f : List.of("emulator.cpp", "host_cuda.h", "host_cublas.cpp", "host_cudnn.cpp")) {
+            md.update(Files.readAllBytes(emu.resolve(f)));
+        }
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jvicreg-emulator-" + HexFormat.of().formatHex(md.digest(), 0, 8));
+        if (!Files.isDirectory(dir)) {
+            Path tmp = Files.createTempDirectory(dir.getParent(), "jvicreg-emulator-build");
             try {
-                p = new ProcessBuilder("g++", "-std=c++20", "-O2", "-shared", "-fPIC", "-I", dir.resolve("src").toString(),
-                        "-include", dir.resolve("emulator/host_cuda.h").toString(), "-o", tmp.toString(),
-                        dir.resolve("emulator/emulator.cpp").toString()).redirectErrorStream(true).start();
+                gxx(tmp.resolve("libjvicreg_emu.so"), "-I", src.resolve("src").toString(), "-include",
+                        emu.resolve("host_cuda.h").toString(), emu.resolve("emulator.cpp").toString());
+                gxx(tmp.resolve("libcublas.so.99"), emu.resolve("host_cublas.cpp").toString());
+                gxx(tmp.resolve("libcudnn.so.99"), emu.resolve("host_cudnn.cpp").toString());
             } catch (IOException e) {
                 System.out.println("no kernel emulation: g++ did not start (" + e.getMessage() + ")");
                 return null;
             }
-            String log = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("g++ failed to build the kernel emulator:\n" + log);
+            try {
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException raced) {
+                if (!Files.isDirectory(dir)) throw raced; // another test JVM built it first
             }
-            Files.move(tmp, lib, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
-        return new EmulatedDevice(lib);
+        return new EmulatedDevice(dir);
     }
 
-    /** A CudaBackend on this device, with the host SGEMM and no convolutions. */
+    private static void gxx(Path out, String... sources) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("g++", "-std=c++20", "-O2", "-shared", "-fPIC", "-o", out.toString()));
+        cmd.addAll(List.of(sources));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException("g++ failed:\n" + log);
+    }
+
+    /**
+     * A CudaBackend on this device whose cuBLAS and cuDNN are the host ones, bound through the real
+     * FFM providers found by the real library search (forced to FFM).
+     */
     CudaBackend backend() {
-        Dnn none = new Dnn() {
-            @Override
-            public String describe() {
-                return "none (convolutions need cuDNN; not emulated)";
-            }
-
-            private UnsupportedOperationException unsupported() {
-                return new UnsupportedOperationException("convolutions are not emulated");
-            }
-
-            @Override
-            public void convForward(org.jvicreg.engine.backend.ConvGeometry g, long x, long w, long y, boolean tf32) {
-                throw unsupported();
-            }
-
-            @Override
-            public void convBackwardData(org.jvicreg.engine.backend.ConvGeometry g, long dy, long w, long dx, boolean tf32) {
-                throw unsupported();
-            }
-
-            @Override
-            public void convBackwardFilter(org.jvicreg.engine.backend.ConvGeometry g, long x, long dy, long dw, boolean tf32) {
-                throw unsupported();
-            }
-
-            @Override
-            public void close() {}
-        };
-        return new CudaBackend(this, new ProviderChoice.Choice<>(new HostBlas(), "host", List.of()),
-                ws -> new ProviderChoice.Choice<>(none, "none", List.of()), false);
+        CudaOptions options = new CudaOptions(List.of(dir), false, CudaOptions.Provider.FFM, 0);
+        LibraryLocator locator = new LibraryLocator(List.of(dir));
+        return new CudaBackend(this, ProviderChoice.first("cuBLAS", CudaBackend.blasCandidates(options, locator)),
+                ws -> ProviderChoice.first("cuDNN", CudaBackend.dnnCandidates(options, locator, ws)), false);
     }
 
     @Override

@@ -1,0 +1,236 @@
+// The legacy cuDNN convolution functions the backend's FFM binding calls, on host memory, with the
+// documented signatures and parameter checks (NCHW float descriptors, cross-correlation, output
+// shapes consistent with input, filter and convolution, enough workspace), so the binding
+// (FfmCudnnApi) and the plan/algorithm logic (CudnnConvolutions) run end to end in the emulator.
+// The heuristics report three algorithms: one needing an impossible workspace, one needing 4 KiB
+// (tensor cores unless FMA math was set), one needing none.
+//
+// build: g++ -std=c++20 -O2 -shared -fPIC host_cudnn.cpp -o libcudnn.so.99
+#include <cstddef>
+#include <cstring>
+
+namespace {
+constexpr int SUCCESS = 0, BAD_PARAM = 3;
+constexpr int DATA_FLOAT = 0, NCHW = 0, CROSS_CORRELATION = 1, FMA_MATH = 3, TENSOR_OP_MATH = 1;
+
+struct Tensor {
+    int n, c, h, w;
+};
+struct Filter {
+    int k, c, h, w;
+};
+struct Conv {
+    int padH, padW, u, v, dilH, dilW, groups, math;
+};
+struct Perf {
+    int algo, status;
+    float time;
+    size_t memory;
+    int determinism, mathType;
+    int reserved[3];
+};
+static_assert(sizeof(Perf) == 48, "cudnnConvolution*AlgoPerf_t is 48 bytes");
+
+size_t workspaceFor(int algo) {
+    return algo == 2 ? (size_t)1 << 50 : algo == 1 ? 4096 : 0;
+}
+
+// Whether y is the output shape of x under filter f and convolution c.
+bool consistent(const Tensor* x, const Filter* f, const Conv* c, const Tensor* y) {
+    int p = (x->h + 2 * c->padH - c->dilH * (f->h - 1) - 1) / c->u + 1;
+    int q = (x->w + 2 * c->padW - c->dilW * (f->w - 1) - 1) / c->v + 1;
+    return x->c == f->c * c->groups && f->k % c->groups == 0 && y->n == x->n && y->c == f->k && y->h == p && y->w == q;
+}
+
+int perfs(const Conv* c, int requested, int* returned, Perf* out) {
+    Perf all[3] = {{2, SUCCESS, 0.1f, workspaceFor(2), 1, 0, {}},
+                   {1, SUCCESS, 0.2f, workspaceFor(1), 1, c->math == FMA_MATH ? FMA_MATH : TENSOR_OP_MATH, {}},
+                   {0, SUCCESS, 0.3f, workspaceFor(0), 1, 0, {}}};
+    *returned = requested < 3 ? requested : 3;
+    for (int i = 0; i < *returned; i++) out[i] = all[i];
+    return SUCCESS;
+}
+
+// One multiply-add of the convolution: output (img, o, p, q) and input (img, ch, ih, iw) through
+// filter tap (o, ch - group's first channel, r, s); visit(y, x, w) for every valid combination.
+template <class Visit>
+void each_tap(const Tensor* x, const Filter* f, const Conv* c, const Tensor* y, Visit visit) {
+    int cg = f->c, kg = f->k / c->groups;
+    for (int img = 0; img < x->n; img++)
+        for (int o = 0; o < f->k; o++) {
+            int g = o / kg;
+            for (int p = 0; p < y->h; p++)
+                for (int q = 0; q < y->w; q++)
+                    for (int ci = 0; ci < cg; ci++)
+                        for (int r = 0; r < f->h; r++)
+                            for (int s = 0; s < f->w; s++) {
+                                int ih = p * c->u - c->padH + r * c->dilH, iw = q * c->v - c->padW + s * c->dilW;
+                                if (ih < 0 || ih >= x->h || iw < 0 || iw >= x->w) continue;
+                                long long yi = (((long long)img * y->c + o) * y->h + p) * y->w + q;
+                                long long xi = (((long long)img * x->c + g * cg + ci) * x->h + ih) * x->w + iw;
+                                long long wi = (((long long)o * cg + ci) * f->h + r) * f->w + s;
+                                visit(yi, xi, wi);
+                            }
+        }
+}
+
+int check_run(const Conv* c, int algo, void* ws, size_t wsBytes) {
+    if (algo < 0 || algo > 2) return BAD_PARAM;
+    if (c->math != FMA_MATH && c->math != TENSOR_OP_MATH && c->math != 0) return BAD_PARAM;
+    size_t need = workspaceFor(algo);
+    if (wsBytes < need || (need > 0 && ws == nullptr)) return BAD_PARAM;
+    if (need > 0) std::memset(ws, 0xab, need);  // the workspace must be real, writable memory
+    return SUCCESS;
+}
+
+void scale(float* out, long long n, float beta) {
+    for (long long i = 0; i < n; i++) out[i] = beta == 0.0f ? 0.0f : out[i] * beta;
+}
+}  // namespace
+
+extern "C" {
+
+int cudnnCreate(void** handle) {
+    *handle = new int(1);
+    return SUCCESS;
+}
+int cudnnDestroy(void* handle) {
+    delete static_cast<int*>(handle);
+    return SUCCESS;
+}
+size_t cudnnGetVersion() {
+    return 99000;
+}
+const char* cudnnGetErrorString(int status) {
+    return status == SUCCESS ? "CUDNN_STATUS_SUCCESS" : status == BAD_PARAM ? "CUDNN_STATUS_BAD_PARAM" : "CUDNN_STATUS_UNKNOWN";
+}
+
+int cudnnCreateTensorDescriptor(Tensor** d) {
+    *d = new Tensor{};
+    return SUCCESS;
+}
+int cudnnSetTensor4dDescriptor(Tensor* d, int format, int dataType, int n, int c, int h, int w) {
+    if (format != NCHW || dataType != DATA_FLOAT || n <= 0 || c <= 0 || h <= 0 || w <= 0) return BAD_PARAM;
+    *d = Tensor{n, c, h, w};
+    return SUCCESS;
+}
+int cudnnDestroyTensorDescriptor(Tensor* d) {
+    delete d;
+    return SUCCESS;
+}
+int cudnnCreateFilterDescriptor(Filter** d) {
+    *d = new Filter{};
+    return SUCCESS;
+}
+int cudnnSetFilter4dDescriptor(Filter* d, int dataType, int format, int k, int c, int h, int w) {
+    if (format != NCHW || dataType != DATA_FLOAT || k <= 0 || c <= 0 || h <= 0 || w <= 0) return BAD_PARAM;
+    *d = Filter{k, c, h, w};
+    return SUCCESS;
+}
+int cudnnDestroyFilterDescriptor(Filter* d) {
+    delete d;
+    return SUCCESS;
+}
+int cudnnCreateConvolutionDescriptor(Conv** d) {
+    *d = new Conv{0, 0, 1, 1, 1, 1, 1, 0};
+    return SUCCESS;
+}
+int cudnnSetConvolution2dDescriptor(Conv* d, int padH, int padW, int u, int v, int dilH, int dilW, int mode,
+                                    int computeType) {
+    if (mode != CROSS_CORRELATION || computeType != DATA_FLOAT || u <= 0 || v <= 0 || dilH <= 0 || dilW <= 0 || padH < 0
+        || padW < 0) {
+        return BAD_PARAM;
+    }
+    d->padH = padH, d->padW = padW, d->u = u, d->v = v, d->dilH = dilH, d->dilW = dilW;
+    return SUCCESS;
+}
+int cudnnSetConvolutionGroupCount(Conv* d, int groups) {
+    if (groups <= 0) return BAD_PARAM;
+    d->groups = groups;
+    return SUCCESS;
+}
+int cudnnSetConvolutionMathType(Conv* d, int math) {
+    if (math < 0 || math > 3) return BAD_PARAM;
+    d->math = math;
+    return SUCCESS;
+}
+int cudnnDestroyConvolutionDescriptor(Conv* d) {
+    delete d;
+    return SUCCESS;
+}
+
+int cudnnGetConvolutionForwardAlgorithmMaxCount(void*, int* n) {
+    *n = 3;
+    return SUCCESS;
+}
+int cudnnGetConvolutionBackwardDataAlgorithmMaxCount(void*, int* n) {
+    *n = 3;
+    return SUCCESS;
+}
+int cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(void*, int* n) {
+    *n = 3;
+    return SUCCESS;
+}
+
+int cudnnGetConvolutionForwardAlgorithm_v7(void*, const Tensor* x, const Filter* w, const Conv* c, const Tensor* y,
+                                           int requested, int* returned, Perf* out) {
+    return consistent(x, w, c, y) ? perfs(c, requested, returned, out) : BAD_PARAM;
+}
+int cudnnGetConvolutionBackwardDataAlgorithm_v7(void*, const Filter* w, const Tensor* dy, const Conv* c,
+                                                const Tensor* dx, int requested, int* returned, Perf* out) {
+    return consistent(dx, w, c, dy) ? perfs(c, requested, returned, out) : BAD_PARAM;
+}
+int cudnnGetConvolutionBackwardFilterAlgorithm_v7(void*, const Tensor* x, const Tensor* dy, const Conv* c,
+                                                  const Filter* dw, int requested, int* returned, Perf* out) {
+    return consistent(x, dw, c, dy) ? perfs(c, requested, returned, out) : BAD_PARAM;
+}
+
+int cudnnGetConvolutionForwardWorkspaceSize(void*, const Tensor* x, const Filter* w, const Conv* c, const Tensor* y,
+                                            int algo, size_t* bytes) {
+    if (!consistent(x, w, c, y)) return BAD_PARAM;
+    *bytes = workspaceFor(algo);
+    return SUCCESS;
+}
+int cudnnGetConvolutionBackwardDataWorkspaceSize(void*, const Filter* w, const Tensor* dy, const Conv* c,
+                                                 const Tensor* dx, int algo, size_t* bytes) {
+    if (!consistent(dx, w, c, dy)) return BAD_PARAM;
+    *bytes = workspaceFor(algo);
+    return SUCCESS;
+}
+int cudnnGetConvolutionBackwardFilterWorkspaceSize(void*, const Tensor* x, const Tensor* dy, const Conv* c,
+                                                   const Filter* dw, int algo, size_t* bytes) {
+    if (!consistent(x, dw, c, dy)) return BAD_PARAM;
+    *bytes = workspaceFor(algo);
+    return SUCCESS;
+}
+
+int cudnnConvolutionForward(void*, const float* alpha, const Tensor* xd, const float* x, const Filter* wd, const float* w,
+                            const Conv* c, int algo, void* ws, size_t wsBytes, const float* beta, const Tensor* yd,
+                            float* y) {
+    if (!consistent(xd, wd, c, yd)) return BAD_PARAM;
+    if (int st = check_run(c, algo, ws, wsBytes); st != SUCCESS) return st;
+    scale(y, (long long)yd->n * yd->c * yd->h * yd->w, *beta);
+    each_tap(xd, wd, c, yd, [&](long long yi, long long xi, long long wi) { y[yi] += *alpha * x[xi] * w[wi]; });
+    return SUCCESS;
+}
+
+int cudnnConvolutionBackwardData(void*, const float* alpha, const Filter* wd, const float* w, const Tensor* dyd,
+                                 const float* dy, const Conv* c, int algo, void* ws, size_t wsBytes, const float* beta,
+                                 const Tensor* dxd, float* dx) {
+    if (!consistent(dxd, wd, c, dyd)) return BAD_PARAM;
+    if (int st = check_run(c, algo, ws, wsBytes); st != SUCCESS) return st;
+    scale(dx, (long long)dxd->n * dxd->c * dxd->h * dxd->w, *beta);
+    each_tap(dxd, wd, c, dyd, [&](long long yi, long long xi, long long wi) { dx[xi] += *alpha * dy[yi] * w[wi]; });
+    return SUCCESS;
+}
+
+int cudnnConvolutionBackwardFilter(void*, const float* alpha, const Tensor* xd, const float* x, const Tensor* dyd,
+                                   const float* dy, const Conv* c, int algo, void* ws, size_t wsBytes, const float* beta,
+                                   const Filter* dwd, float* dw) {
+    if (!consistent(xd, dwd, c, dyd)) return BAD_PARAM;
+    if (int st = check_run(c, algo, ws, wsBytes); st != SUCCESS) return st;
+    scale(dw, (long long)dwd->k * dwd->c * dwd->h * dwd->w, *beta);
+    each_tap(xd, dwd, c, dyd, [&](long long yi, long long xi, long long wi) { dw[wi] += *alpha * dy[yi] * x[xi]; });
+    return SUCCESS;
+}
+}
