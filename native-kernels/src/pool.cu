@@ -1,4 +1,5 @@
 // 2-D max, average and adaptive average pooling on NCHW planes, forward and backward.
+// Index math is 32-bit: tensors have fewer than 2^31 elements (the host checks).
 // Forward kernels run one thread per output; backward kernels for average pooling gather (one
 // thread per input, no atomics); max-pool backward scatters to each window's first maximum with
 // atomicAdd, since overlapping windows may pick the same input.
@@ -30,8 +31,8 @@ __device__ __forceinline__ int window_argmax(const float* plane, const PoolArgs&
 extern "C" __global__ void max_pool2d_forward_f32(const float* x, float* y, PoolArgs g) {
     long long outPerPlane = (long long)g.oh * g.ow;
     FOR_EACH_INDEX(t, g.planes * outPerPlane) {
-        long long pl = t / outPerPlane;
-        int o = (int)(t % outPerPlane);
+        long long pl = (unsigned int)t / (unsigned int)outPerPlane;
+        int o = (int)((unsigned int)t % (unsigned int)outPerPlane);
         const float* plane = x + pl * g.h * g.w;
         y[t] = plane[window_argmax(plane, g, o / g.ow, o % g.ow)];
     }
@@ -41,8 +42,8 @@ extern "C" __global__ void max_pool2d_forward_f32(const float* x, float* y, Pool
 extern "C" __global__ void max_pool2d_backward_f32(const float* x, const float* dy, float* dx, PoolArgs g) {
     long long outPerPlane = (long long)g.oh * g.ow;
     FOR_EACH_INDEX(t, g.planes * outPerPlane) {
-        long long pl = t / outPerPlane;
-        int o = (int)(t % outPerPlane);
+        long long pl = (unsigned int)t / (unsigned int)outPerPlane;
+        int o = (int)((unsigned int)t % (unsigned int)outPerPlane);
         long long planeOff = pl * g.h * g.w;
         int at = window_argmax(x + planeOff, g, o / g.ow, o % g.ow);
         atomicAdd(dx + planeOff + at, dy[t]);
@@ -54,8 +55,8 @@ extern "C" __global__ void avg_pool2d_forward_f32(const float* x, float* y, Pool
     long long outPerPlane = (long long)g.oh * g.ow;
     float inv = 1.0f / (g.kh * g.kw);
     FOR_EACH_INDEX(t, g.planes * outPerPlane) {
-        long long pl = t / outPerPlane;
-        int o = (int)(t % outPerPlane);
+        long long pl = (unsigned int)t / (unsigned int)outPerPlane;
+        int o = (int)((unsigned int)t % (unsigned int)outPerPlane);
         int h0 = (o / g.ow) * g.strideH - g.padH, w0 = (o % g.ow) * g.strideW - g.padW;
         const float* plane = x + pl * g.h * g.w;
         float s = 0.0f;
@@ -79,8 +80,8 @@ extern "C" __global__ void avg_pool2d_backward_f32(const float* dy, float* dx, P
     long long inPerPlane = (long long)g.h * g.w;
     float inv = 1.0f / (g.kh * g.kw);
     FOR_EACH_INDEX(t, g.planes * inPerPlane) {
-        long long pl = t / inPerPlane;
-        int p = (int)(t % inPerPlane);
+        long long pl = (unsigned int)t / (unsigned int)inPerPlane;
+        int p = (int)((unsigned int)t % (unsigned int)inPerPlane);
         int ih = p / g.w, iw = p % g.w;
         int oy0, oy1, ox0, ox1;
         covering_outputs(ih, g.kh, g.strideH, g.padH, g.oh, oy0, oy1);
@@ -106,8 +107,8 @@ extern "C" __global__ void adaptive_avg_pool2d_forward_f32(const float* x, float
                                                            int oh, int ow) {
     long long outPerPlane = (long long)oh * ow;
     FOR_EACH_INDEX(t, planes * outPerPlane) {
-        long long pl = t / outPerPlane;
-        int o = (int)(t % outPerPlane);
+        long long pl = (unsigned int)t / (unsigned int)outPerPlane;
+        int o = (int)((unsigned int)t % (unsigned int)outPerPlane);
         int oy = o / ow, ox = o % ow;
         int h0 = bin_start(oy, h, oh), h1 = bin_end(oy, h, oh);
         int w0 = bin_start(ox, w, ow), w1 = bin_end(ox, w, ow);
@@ -124,8 +125,8 @@ extern "C" __global__ void adaptive_avg_pool2d_backward_f32(const float* dy, flo
                                                             int w, int oh, int ow) {
     long long inPerPlane = (long long)h * w;
     FOR_EACH_INDEX(t, planes * inPerPlane) {
-        long long pl = t / inPerPlane;
-        int p = (int)(t % inPerPlane);
+        long long pl = (unsigned int)t / (unsigned int)inPerPlane;
+        int p = (int)((unsigned int)t % (unsigned int)inPerPlane);
         int ih = p / w, iw = p % w;
         const float* grad = dy + pl * oh * ow;
         float s = 0.0f;

@@ -137,7 +137,7 @@ __device__ __forceinline__ int checked_index(float v, int n, int* bad) {
 extern "C" __global__ void gather_axis_f32(const float* x, const float* idx, float* y, int outer, int n,
                                            int inner, int* bad) {
     FOR_EACH_INDEX(t, (long long)outer * inner) {
-        long long o = t / inner, i = t % inner;
+        long long o = (unsigned int)t / (unsigned int)inner, i = (unsigned int)t % (unsigned int)inner;
         int j = checked_index(idx[t], n, bad);
         y[t] = j < 0 ? __int_as_float(0x7fc00000) : x[(o * n + j) * inner + i];
     }
@@ -147,7 +147,7 @@ extern "C" __global__ void gather_axis_f32(const float* x, const float* idx, flo
 extern "C" __global__ void scatter_axis_f32(const float* src, const float* idx, float* y, int outer, int n,
                                             int inner, int* bad) {
     FOR_EACH_INDEX(t, (long long)outer * inner) {
-        long long o = t / inner, i = t % inner;
+        long long o = (unsigned int)t / (unsigned int)inner, i = (unsigned int)t % (unsigned int)inner;
         int j = checked_index(idx[t], n, bad);
         if (j >= 0) y[(o * n + j) * inner + i] = src[t];
     }

@@ -22,8 +22,12 @@ record LaunchGeometry(int gridX, int gridY, int blockX, int blockY) {
         return blockX * blockY;
     }
 
-    /** One thread per element, grid-stride beyond {@code sms * BLOCKS_PER_SM} blocks. */
+    /**
+     * One thread per element, grid-stride beyond {@code sms * BLOCKS_PER_SM} blocks. The kernels index
+     * elements with 32-bit arithmetic, so n must be below 2^31 (as every Tensor's numel is).
+     */
     static LaunchGeometry elementwise(long n, int sms) {
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("cuda: " + n + " elements exceed the kernels' 32-bit indexing");
         long blocks = Math.max(1, (n + ELEMENTWISE_THREADS - 1) / ELEMENTWISE_THREADS);
         return new LaunchGeometry((int) Math.min(blocks, (long) sms * BLOCKS_PER_SM), 1, ELEMENTWISE_THREADS, 1);
     }

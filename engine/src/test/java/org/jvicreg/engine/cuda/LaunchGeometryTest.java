@@ -14,9 +14,10 @@ class LaunchGeometryTest {
         assertEquals(1, LaunchGeometry.elementwise(0, SMS).gridX());
         assertEquals(1, LaunchGeometry.elementwise(256, SMS).gridX());
         assertEquals(2, LaunchGeometry.elementwise(257, SMS).gridX());
-        LaunchGeometry big = LaunchGeometry.elementwise(1L << 31, SMS);
+        LaunchGeometry big = LaunchGeometry.elementwise(Integer.MAX_VALUE, SMS);
         assertEquals(SMS * LaunchGeometry.BLOCKS_PER_SM, big.gridX());
         assertEquals(256, big.threadsPerBlock());
+        assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.elementwise(1L << 31, SMS));
     }
 
     @Test
