@@ -53,7 +53,11 @@ final class ProviderChoice {
         boolean plain = r instanceof IllegalStateException || r instanceof CudaError;
         String type = r.getClass().getSimpleName();
         if (msg == null || msg.isBlank()) return type;
-        String line = msg.strip().lines().findFirst().orElse(msg);
+        // JCuda's loader reports both of its attempts in one long message; the dynamic linker's own
+        // line ("libcublas.so.12: cannot open shared object file") is the one that says why
+        String line = msg.lines().filter(l -> l.contains("cannot open shared object file") || l.contains("undefined symbol"))
+                .reduce((first, last) -> last).orElse(msg.strip().lines().findFirst().orElse(msg));
+        line = line.strip().replaceFirst("^java\\.lang\\.UnsatisfiedLinkError: ", "");
         return plain ? line : type + ": " + line;
     }
 }

@@ -57,6 +57,23 @@ class ProviderChoiceTest {
     }
 
     @Test
+    void jcudasLongLoaderMessageIsCutToTheLinkersLine() {
+        String jcuda = """
+                Error while loading native library "JCublas2-12.6.0-linux-x86_64"
+                Operating system name: Linux
+                ---(start of nested stack traces)---
+                Stack trace from the attempt to load the library as a file:
+                java.lang.UnsatisfiedLinkError: no JCublas2-12.6.0-linux-x86_64 in java.library.path: /usr/lib
+                	at java.base/java.lang.ClassLoader.loadLibrary(ClassLoader.java:2434)
+                Stack trace from the attempt to load the library as a resource:
+                java.lang.UnsatisfiedLinkError: /tmp/libJCublas2-12.6.0-linux-x86_64.so: libcublas.so.12: cannot open shared object file: No such file or directory
+                	at java.base/jdk.internal.loader.NativeLibraries.load(Native Method)
+                """;
+        assertEquals("UnsatisfiedLinkError: /tmp/libJCublas2-12.6.0-linux-x86_64.so: libcublas.so.12: cannot open shared object"
+                + " file: No such file or directory", ProviderChoice.reason(new UnsatisfiedLinkError(jcuda)));
+    }
+
+    @Test
     void reasonsAreOneLineAndKeepCudaErrorsPlain() {
         assertEquals("cuInit failed: CUDA_ERROR_NO_DEVICE (100)",
                 ProviderChoice.reason(new CudaError("cuInit", 100, "CUDA_ERROR_NO_DEVICE")));
