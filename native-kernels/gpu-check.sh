@@ -27,9 +27,10 @@ done | sort -u
 
 cp="$bundle/classes:$bundle/test-classes"
 for j in "$bundle"/lib/*.jar; do cp="$cp:$j"; done
+# JCuda unpacks its native libraries into java.io.tmpdir: keep them out of $OUT
+tmp=$(mktemp -d /tmp/jvicreg-gpu-check.XXXXXX)
 java=("$bundle/jre/bin/java" -Xmx16g --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
-      -Djava.io.tmpdir="$logs/tmp" -Djvicreg.cuda.required=true)
-mkdir -p "$logs/tmp"
+      -Djava.io.tmpdir="$tmp" -Djvicreg.cuda.required=true)
 
 echo "== CUDA tests"
 "${java[@]}" -jar "$bundle"/junit-platform-console-standalone-*.jar execute --disable-banner \
