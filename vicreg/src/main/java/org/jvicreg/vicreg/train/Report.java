@@ -96,11 +96,12 @@ public final class Report {
         s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#ccc\"/>", left, top, pw, ph));
         for (int i = 0; i <= 4; i++) {
             double v = yMin + (yMax - yMin) * i / 4, y = top + ph - ph * i / 4;
-            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#666\">%s</text>", left - 4, y + 4, fmt(v)));
+            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#666\">%s</text>", left - 4, y + 4,
+                    tick(v, (yMax - yMin) / 4)));
             s.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>", left, left + pw, y, y));
         }
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#666\">step %s</text>", left, ht - 8, fmt(xMin)));
-        s.append(String.format(Locale.ROOT, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"end\" fill=\"#666\">%s</text>", left + pw, ht - 8, fmt(xMax)));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#666\">step %d</text>", left, ht - 8, (long) xMin));
+        s.append(String.format(Locale.ROOT, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"end\" fill=\"#666\">%d</text>", left + pw, ht - 8, (long) xMax));
         for (int k = 0; k < lines.size(); k++) {
             Series se = c.series().get(k);
             StringBuilder p = new StringBuilder();
@@ -117,10 +118,12 @@ public final class Report {
         return s.append("</svg>").toString();
     }
 
-    private static String fmt(double v) {
+    /** An axis label with just enough decimals to tell ticks {@code spacing} apart. */
+    private static String tick(double v, double spacing) {
         double a = Math.abs(v);
-        if (a != 0 && (a < 1e-3 || a >= 1e5)) return String.format(Locale.ROOT, "%.2e", v);
-        return String.format(Locale.ROOT, a >= 100 ? "%.0f" : "%.3g", v);
+        if (a >= 1e5 || (a != 0 && a < 1e-3 && spacing < 1e-3)) return String.format(Locale.ROOT, "%.3e", v);
+        int decimals = (int) Math.max(0, Math.min(8, Math.ceil(-Math.log10(spacing)) + 1));
+        return String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 
     private static String esc(String s) {
