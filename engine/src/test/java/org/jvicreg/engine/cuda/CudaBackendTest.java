@@ -184,6 +184,10 @@ class CudaBackendTest {
         CPU.copyStrided(src, 0, srcSt, outShape, dc, 7, dstSt);
         gpu.copyStrided(onGpu(src), 0, srcSt, outShape, dg, 7, dstSt);
         assertClose("copyStrided permute", dc, dg, 0);
+        // expand: a (4) row read with stride 0 into a (3, 4) block
+        CPU.copyStrided(src, 2, new long[] {0, 1}, new int[] {3, 4}, dc, 50, new long[] {4, 1});
+        gpu.copyStrided(onGpu(src), 2, new long[] {0, 1}, new int[] {3, 4}, dg, 50, new long[] {4, 1});
+        assertClose("copyStrided expand", dc, dg, 0);
         CPU.copyStrided(src, 5, new long[] {1}, new int[] {40}, dc, 1, new long[] {1});
         gpu.copyStrided(onGpu(src), 5, new long[] {1}, new int[] {40}, dg, 1, new long[] {1});
         assertClose("copyStrided contiguous", dc, dg, 0);
@@ -207,6 +211,12 @@ class CudaBackendTest {
                 gpu.reduce(op, onGpu(x), v[0], v[1], v[2], eg);
                 assertClose("reduce " + op + " over " + java.util.Arrays.toString(v), ec, eg);
             }
+        }
+        for (ReduceOp op : ReduceOp.values()) {
+            Tensor ec = cpuOut(6), eg = gpuOut(6);
+            CPU.reduce(op, cpuOut(0), 2, 0, 3, ec);
+            gpu.reduce(op, gpuOut(0), 2, 0, 3, eg);
+            assertClose("reduce " + op + " over an empty axis", ec, eg, 0);
         }
         Tensor withNan = Tensor.of(new float[] {1, Float.NaN, 3, 2}, 4);
         Tensor eg = gpuOut(1);
