@@ -36,7 +36,7 @@ public final class Indexing {
     }
 
     private static void checkRange(Tensor index, int n) {
-        if (!index.device().isCpu()) return; // checked on the host only; device kernels clamp
+        if (!index.device().isCpu()) return; // device kernels check on the device and throw after a sync
         for (float v : index.toArray()) {
             if (v != Math.rint(v) || v < 0 || v >= n) {
                 throw new IllegalArgumentException("gather: index " + v + " is not an integer in [0, " + n + ")");
