@@ -117,16 +117,13 @@ public final class VicregLoss {
             if (gram) {
                 second = centred.matmul(centred, false, true);
                 diag = centred.square().sum(0, true);
-                double frob = second.square().sum().item();
-                double diagSq = diag.square().sum().item();
-                offDiagonal = (frob - diagSq) / (nm1 * nm1);
+                // the difference of two large sums: accumulate both in double on the host (N^2 + D values)
+                offDiagonal = (sumOfSquares(second) - sumOfSquares(diag)) / (nm1 * nm1);
             } else {
                 second = centred.matmul(centred, true, false).mul((float) (1 / nm1));
                 Tensor eye = identity(z, d);
                 diag = second.mul(eye).sum(0, true);
-                double frob = second.square().sum().item();
-                double diagSq = diag.square().sum().item();
-                offDiagonal = frob - diagSq;
+                offDiagonal = sumOfSquares(second) - sumOfSquares(diag);
             }
         }
 
@@ -143,6 +140,12 @@ public final class VicregLoss {
                 covGrad = centred.matmul(off).mul((float) (4 * covScale / nm1));
             }
             return covGrad.add(hingeGrad.mul(varScale));
+        }
+
+        private static double sumOfSquares(Tensor t) {
+            double s = 0;
+            for (float v : t.toArray()) s += (double) v * v;
+            return s;
         }
 
         private static Tensor identity(Tensor like, int d) {
