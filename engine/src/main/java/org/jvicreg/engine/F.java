@@ -1,6 +1,7 @@
 package org.jvicreg.engine;
 
 import org.jvicreg.engine.ops.BatchNorm;
+import org.jvicreg.engine.ops.BatchNormActivation;
 import org.jvicreg.engine.ops.Conv2d;
 import org.jvicreg.engine.ops.Indexing;
 import org.jvicreg.engine.ops.Losses;
@@ -50,6 +51,24 @@ public final class F {
     public static Tensor batchNorm(Tensor x, Tensor runMean, Tensor runVar, Tensor weight, Tensor bias,
                                    boolean training, float momentum, float eps) {
         return BatchNorm.batchNorm(x, runMean, runVar, weight, bias, training, momentum, eps);
+    }
+
+    /**
+     * relu(batchNorm(x)) in one fused op (see {@link #batchNorm}): one kernel pass each way, and only x
+     * and the output are kept for the backward pass.
+     */
+    public static Tensor batchNormRelu(Tensor x, Tensor runMean, Tensor runVar, Tensor weight, Tensor bias,
+                                       boolean training, float momentum, float eps) {
+        return BatchNormActivation.batchNormRelu(x, null, runMean, runVar, weight, bias, training, momentum, eps);
+    }
+
+    /**
+     * relu(batchNorm(x) + residual) in one fused op, the end of a ResNet block; residual has x's shape
+     * and receives its gradient too.
+     */
+    public static Tensor batchNormAddRelu(Tensor x, Tensor residual, Tensor runMean, Tensor runVar, Tensor weight,
+                                          Tensor bias, boolean training, float momentum, float eps) {
+        return BatchNormActivation.batchNormRelu(x, residual, runMean, runVar, weight, bias, training, momentum, eps);
     }
 
     public static Tensor softmax(Tensor x, int axis) {

@@ -107,6 +107,56 @@ public interface Backend {
     void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
                            Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta);
 
+    /**
+     * {@link #batchNormTrain} fused with what follows batch norm in a ResNet block:
+     * y = relu(bn(x) + residual), the residual add when {@code residual} is non-null, the ReLU when
+     * {@code relu}. Saves the statistics as batchNormTrain does. The default runs the three primitives.
+     */
+    default void batchNormTrainActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps,
+                                          float momentum, Tensor runMean, Tensor runVar, Tensor residual, boolean relu,
+                                          Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        batchNormTrain(n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, y, saveMean, saveInvStd);
+        addAndRelu(y, residual, relu);
+    }
+
+    /** {@link #batchNormEval} fused likewise: y = relu(bnEval(x) + residual). */
+    default void batchNormEvalActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean,
+                                         Tensor runVar, float eps, Tensor residual, boolean relu, Tensor y) {
+        batchNormEval(n, c, hw, x, gamma, beta, runMean, runVar, eps, y);
+        addAndRelu(y, residual, relu);
+    }
+
+    /**
+     * Backward of {@link #batchNormTrainActivation} given its output y: with {@code relu} the upstream
+     * gradient is masked by y > 0 first; {@code dResidual} (null when there is no residual) receives the
+     * (masked) gradient; dx, dgamma and dbeta as {@link #batchNormBackward}. The default composes the
+     * primitives through one temporary.
+     */
+    default void batchNormBackwardActivation(int n, int c, int hw, Tensor x, Tensor y, boolean relu, Tensor dy,
+                                             Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor dx,
+                                             Tensor dResidual, Tensor dgamma, Tensor dbeta) {
+        Tensor g = dy;
+        if (relu) {
+            g = dResidual != null ? dResidual : Tensor.allocate(this, dy.shape());
+            long[] strides = org.jvicreg.engine.Shape.strides(dy.shape());
+            binary(BinaryOp.RELU_BACKWARD, dy, strides, y, strides, g);
+        } else if (dResidual != null) {
+            unary(UnaryOp.IDENTITY, dy, dResidual, 0, 0);
+        }
+        batchNormBackward(n, c, hw, x, g, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
+    /** y = relu?(y + residual?) in place, from the elementwise primitives (for the fused defaults above). */
+    private void addAndRelu(Tensor y, Tensor residual, boolean relu) {
+        if (residual != null) {
+            long[] strides = org.jvicreg.engine.Shape.strides(y.shape());
+            Tensor sum = Tensor.allocate(this, y.shape());
+            binary(BinaryOp.ADD, y, strides, residual, strides, sum);
+            unary(UnaryOp.IDENTITY, sum, y, 0, 0);
+        }
+        if (relu) unary(UnaryOp.RELU, y, y, 0, 0);
+    }
+
     /** Max pooling; padded positions never win. */
     void maxPool2dForward(PoolGeometry g, Tensor x, Tensor y);
 

@@ -140,24 +140,47 @@ public final class CpuBackend implements Backend {
     @Override
     public void batchNormTrain(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
                                Tensor runMean, Tensor runVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        batchNormTrainActivation(n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, null, false, y, saveMean, saveInvStd);
+    }
+
+    @Override
+    public void batchNormTrainActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps,
+                                         float momentum, Tensor runMean, Tensor runVar, Tensor residual, boolean relu,
+                                         Tensor y, Tensor saveMean, Tensor saveInvStd) {
         CpuBatchNorm.train(n, c, hw, data(x), off(x), data(gamma), off(gamma), data(beta), off(beta), eps, momentum,
                 runMean == null ? null : data(runMean), runMean == null ? 0 : off(runMean),
                 runVar == null ? null : data(runVar), runVar == null ? 0 : off(runVar),
+                residual == null ? null : data(residual), residual == null ? 0 : off(residual), relu,
                 data(y), off(y), data(saveMean), off(saveMean), data(saveInvStd), off(saveInvStd));
     }
 
     @Override
     public void batchNormEval(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
                               float eps, Tensor y) {
+        batchNormEvalActivation(n, c, hw, x, gamma, beta, runMean, runVar, eps, null, false, y);
+    }
+
+    @Override
+    public void batchNormEvalActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean,
+                                        Tensor runVar, float eps, Tensor residual, boolean relu, Tensor y) {
         CpuBatchNorm.eval(n, c, hw, data(x), off(x), data(gamma), off(gamma), data(beta), off(beta),
-                data(runMean), off(runMean), data(runVar), off(runVar), eps, data(y), off(y));
+                data(runMean), off(runMean), data(runVar), off(runVar), eps,
+                residual == null ? null : data(residual), residual == null ? 0 : off(residual), relu, data(y), off(y));
     }
 
     @Override
     public void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
                                   Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
-        CpuBatchNorm.backward(n, c, hw, data(x), off(x), data(dy), off(dy), data(gamma), off(gamma),
-                data(saveMean), off(saveMean), data(saveInvStd), off(saveInvStd), data(dx), off(dx),
+        batchNormBackwardActivation(n, c, hw, x, null, false, dy, gamma, saveMean, saveInvStd, dx, null, dgamma, dbeta);
+    }
+
+    @Override
+    public void batchNormBackwardActivation(int n, int c, int hw, Tensor x, Tensor y, boolean relu, Tensor dy,
+                                            Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor dx,
+                                            Tensor dResidual, Tensor dgamma, Tensor dbeta) {
+        CpuBatchNorm.backward(n, c, hw, data(x), off(x), y == null ? null : data(y), y == null ? 0 : off(y), relu,
+                data(dy), off(dy), data(gamma), off(gamma), data(saveMean), off(saveMean), data(saveInvStd), off(saveInvStd),
+                data(dx), off(dx), dResidual == null ? null : data(dResidual), dResidual == null ? 0 : off(dResidual),
                 data(dgamma), off(dgamma), data(dbeta), off(dbeta));
     }
 
@@ -209,7 +232,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String toString() {
-        return "cpu (" + Parallel.threads() + " threads, " + Sgemm.VL * 32 + "-bit vectors)";
+        return "cpu (" + Parallel.threads() + " threads, " + SgemmKernel.VL * 32 + "-bit vectors)";
     }
 
     static String shapeOf(Tensor t) {

@@ -3,136 +3,129 @@ package org.jvicreg.engine.cpu;
 import org.jvicreg.engine.backend.ConvGeometry;
 
 /**
- * Convolution as GEMM (NCHW). Per image and group: forward Y = W * col(X); backward-data
- * col = W^T * dY scattered back by col2im; backward-filter dW += dY * col(X)^T. A 1x1 stride-1 unpadded
- * convolution needs no col buffer: X itself is the (C x HW) matrix. Images are split across threads;
- * each thread reuses its own col workspace.
+ * Convolution (NCHW) as products on {@link BlockedGemm}, with the im2col matrices packed straight from the
+ * images ({@link ConvInputPanels}, {@link ConvInputColumnsB}) so no column buffer is ever written. Per group:
+ * <ul>
+ *   <li>forward: Y (K x N*PQ) = W (K x CRS) * im2col(X) (CRS x N*PQ), the GEMM's columns running over every
+ *       pixel of every image, so small late layers still give the kernel wide products;</li>
+ *   <li>backward-data, stride 1: dX is the convolution of dY with the filters transposed and rotated
+ *       ({@link FlippedFiltersA}), padding dil*(R-1) - pad, so it runs as a forward pass;</li>
+ *   <li>backward-data, strided: per image dcol = W^T * dY into a workspace, then col2im;</li>
+ *   <li>backward-filter: dW (K x CRS) = dY (K x N*PQ) * im2col(X)^T, split among threads by columns, rows
+ *       or the N*PQ reduction, whichever packs the least.</li>
+ * </ul>
  */
 final class CpuConv {
-    private static final ThreadLocal<float[][]> WORKSPACE = ThreadLocal.withInitial(() -> new float[1][0]);
-
     private CpuConv() {}
 
-    private static float[] workspace(int size) {
-        float[][] w = WORKSPACE.get();
-        if (w[0].length < size) w[0] = new float[size];
-        return w[0];
-    }
+    /** Output pixels per image from which stride-1 convolutions read padded images in place ({@link PaddedImageConv}). */
+    static final int IN_PLACE_PIXELS = Integer.getInteger("jvicreg.conv.inplace", 28 * 28);
 
     static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {
         int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s();
-        Parallel.forRange(g.n(), 1, (lo, hi) -> {
-            for (int img = lo; img < hi; img++) {
-                for (int grp = 0; grp < g.groups(); grp++) {
-                    int xOff = xo + (img * g.c() + grp * g.cg()) * hw;
-                    int yOff = yo + (img * g.k() + grp * g.kg()) * pq;
-                    int wOff = wo + grp * g.kg() * crs;
-                    if (g.isPointwise()) {
-                        Sgemm.gemm(false, false, g.kg(), pq, crs, 1f, w, wOff, crs, x, xOff, hw, 0f, y, yOff, pq);
-                    } else {
-                        float[] col = workspace(crs * pq);
-                        im2col(g, x, xOff, col);
-                        Sgemm.gemm(false, false, g.kg(), pq, crs, 1f, w, wOff, crs, col, 0, pq, 0f, y, yOff, pq);
-                    }
-                }
+        for (int grp = 0; grp < g.groups(); grp++) {
+            var a = new GemmOperands.DenseA(false, w, wo + grp * g.kg() * crs, crs, 1f);
+            if (g.strideH() == 1 && g.strideW() == 1 && g.r() * g.s() > 1 && pq >= IN_PLACE_PIXELS) {
+                PaddedImageConv.run(a, g.kg(), g.n(), x, xo + grp * g.cg() * hw, g.c() * hw, g.cg(), g.h(), g.w(),
+                        g.r(), g.s(), g.padH(), g.padW(), g.dilH(), g.dilW(), y, yo + grp * g.kg() * pq, g.k() * pq);
+                continue;
             }
-        });
+            var b = new ConvInputPanels(ConvWindows.input(g, x, xo, grp));
+            GemmOutput out = GemmOutput.images(y, yo + grp * g.kg() * pq, pq, g.k() * pq);
+            Sgemm.split(g.kg(), g.n() * pq, crs, (i0, i1, j0, j1) -> BlockedGemm.run(a, b, out, i0, i1, j0, j1, 0, crs, false));
+        }
     }
 
     static void backwardData(ConvGeometry g, float[] dy, int dyo, float[] w, int wo, float[] dx, int dxo) {
+        int padH = g.dilH() * (g.r() - 1) - g.padH(), padW = g.dilW() * (g.s() - 1) - g.padW();
+        if (g.strideH() == 1 && g.strideW() == 1 && padH >= 0 && padW >= 0) {
+            backwardDataAsConvolution(g, dy, dyo, w, wo, dx, dxo, padH, padW);
+        } else {
+            backwardDataCol2im(g, dy, dyo, w, wo, dx, dxo);
+        }
+    }
+
+    private static void backwardDataAsConvolution(ConvGeometry g, float[] dy, int dyo, float[] w, int wo,
+                                                  float[] dx, int dxo, int padH, int padW) {
+        int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s(), depth = g.kg() * g.r() * g.s();
+        for (int grp = 0; grp < g.groups(); grp++) {
+            GemmOperands.A a = g.r() == 1 && g.s() == 1
+                    ? new GemmOperands.DenseA(true, w, wo + grp * g.kg() * crs, crs, 1f)
+                    : new FlippedFiltersA(w, wo + grp * g.kg() * crs, g.cg(), g.r(), g.s());
+            if (g.r() * g.s() > 1 && hw >= IN_PLACE_PIXELS) {
+                PaddedImageConv.run(a, g.cg(), g.n(), dy, dyo + grp * g.kg() * pq, g.k() * pq, g.kg(), g.p(), g.q(),
+                        g.r(), g.s(), padH, padW, g.dilH(), g.dilW(), dx, dxo + grp * g.cg() * hw, g.c() * hw);
+                continue;
+            }
+            var b = new ConvInputPanels(ConvWindows.outputGradient(g, dy, dyo, grp, padH, padW));
+            GemmOutput out = GemmOutput.images(dx, dxo + grp * g.cg() * hw, hw, g.c() * hw);
+            Sgemm.split(g.cg(), g.n() * hw, depth, (i0, i1, j0, j1) -> BlockedGemm.run(a, b, out, i0, i1, j0, j1, 0, depth, false));
+        }
+    }
+
+    private static void backwardDataCol2im(ConvGeometry g, float[] dy, int dyo, float[] w, int wo, float[] dx, int dxo) {
         int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s();
         Parallel.forRange(g.n(), 1, (lo, hi) -> {
+            float[] col = Scratch.get(Scratch.Slot.COLUMNS, crs * pq);
             for (int img = lo; img < hi; img++) {
                 for (int grp = 0; grp < g.groups(); grp++) {
                     int dxOff = dxo + (img * g.c() + grp * g.cg()) * hw;
                     int dyOff = dyo + (img * g.k() + grp * g.kg()) * pq;
-                    int wOff = wo + grp * g.kg() * crs;
-                    if (g.isPointwise()) {
-                        Sgemm.gemm(true, false, crs, pq, g.kg(), 1f, w, wOff, crs, dy, dyOff, pq, 0f, dx, dxOff, hw);
-                    } else {
-                        float[] col = workspace(crs * pq);
-                        Sgemm.gemm(true, false, crs, pq, g.kg(), 1f, w, wOff, crs, dy, dyOff, pq, 0f, col, 0, pq);
-                        java.util.Arrays.fill(dx, dxOff, dxOff + g.cg() * hw, 0f);
-                        col2im(g, col, dx, dxOff);
-                    }
+                    Sgemm.gemmSerial(true, false, crs, pq, g.kg(), 1f, w, wo + grp * g.kg() * crs, crs, dy, dyOff, pq,
+                            0f, col, 0, pq);
+                    java.util.Arrays.fill(dx, dxOff, dxOff + g.cg() * hw, 0f);
+                    col2im(g, col, dx, dxOff);
                 }
             }
         });
     }
 
     static void backwardFilter(ConvGeometry g, float[] x, int xo, float[] dy, int dyo, float[] dw, int dwo) {
-        int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s();
-        int wSize = g.k() * crs;
-        int chunks = Math.min(Parallel.threads(), g.n());
-        float[][] partial = new float[chunks][];
-        Parallel.forRange(chunks, 1, (clo, chi) -> {
-            for (int ch = clo; ch < chi; ch++) {
-                float[] acc = new float[wSize];
-                partial[ch] = acc;
-                int lo = (int) ((long) g.n() * ch / chunks), hi = (int) ((long) g.n() * (ch + 1) / chunks);
-                for (int img = lo; img < hi; img++) {
-                    for (int grp = 0; grp < g.groups(); grp++) {
-                        int xOff = xo + (img * g.c() + grp * g.cg()) * hw;
-                        int dyOff = dyo + (img * g.k() + grp * g.kg()) * pq;
-                        int wOff = grp * g.kg() * crs;
-                        if (g.isPointwise()) {
-                            Sgemm.gemm(false, true, g.kg(), crs, pq, 1f, dy, dyOff, pq, x, xOff, hw, 1f, acc, wOff, crs);
-                        } else {
-                            float[] col = workspace(crs * pq);
-                            im2col(g, x, xOff, col);
-                            Sgemm.gemm(false, true, g.kg(), crs, pq, 1f, dy, dyOff, pq, col, 0, pq, 1f, acc, wOff, crs);
-                        }
-                    }
+        int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s(), depth = g.n() * pq;
+        for (int grp = 0; grp < g.groups(); grp++) {
+            var a = new ConvOutputRowsA(dy, dyo + grp * g.kg() * pq, g.k() * pq, pq);
+            var b = new ConvInputColumnsB(ConvWindows.input(g, x, xo, grp));
+            int dwOff = dwo + grp * g.kg() * crs;
+            GemmOutput out = GemmOutput.matrix(dw, dwOff, crs);
+            int threads = Parallel.insidePool() || 2.0 * g.kg() * crs * depth < Sgemm.PARALLEL_FLOPS ? 1 : Parallel.threads();
+            // packed elements per thread: a column split repacks all of dY, a row split all of im2col(X),
+            // a reduction split adds one K x CRS partial sum per thread
+            double byColumns = (double) g.kg() * depth + (double) crs * depth / threads;
+            double byReduction = (double) (g.kg() + crs) * depth / threads + 2.0 * g.kg() * crs;
+            if (threads == 1 || byColumns <= byReduction) {
+                Sgemm.split(g.kg(), crs, depth, (i0, i1, j0, j1) -> BlockedGemm.run(a, b, out, i0, i1, j0, j1, 0, depth, false));
+            } else {
+                reductionSplit(a, b, out, g.kg(), crs, depth, threads);
+            }
+        }
+    }
+
+    /** C (m x n) = A * B with the k range cut among threads, each summing its part into its own copy of C. */
+    private static void reductionSplit(GemmOperands.A a, GemmOperands.B b, GemmOutput out, int m, int n, int k, int threads) {
+        float[][] partial = new float[threads][];
+        Parallel.forRange(threads, 1, (lo, hi) -> {
+            int p0 = (int) ((long) k * lo / threads), p1 = (int) ((long) k * hi / threads);
+            if (lo == 0) {
+                BlockedGemm.run(a, b, out, 0, m, 0, n, p0, p1, false);
+            } else {
+                float[] mine = Scratch.get(Scratch.Slot.PARTIAL_SUM, m * n);
+                partial[lo] = mine;
+                BlockedGemm.run(a, b, GemmOutput.matrix(mine, 0, n), 0, m, 0, n, p0, p1, false);
+            }
+        });
+        float[] c = out.data();
+        Parallel.forRange(m, Math.max(1, 16384 / Math.max(1, n)), (lo, hi) -> {
+            for (float[] mine : partial) {
+                if (mine == null) continue;
+                for (int i = lo; i < hi; i++) {
+                    int row = out.offset(i, 0);
+                    for (int j = 0; j < n; j++) c[row + j] += mine[i * n + j];
                 }
             }
         });
-        System.arraycopy(partial[0], 0, dw, dwo, wSize);
-        for (int ch = 1; ch < chunks; ch++) {
-            float[] p = partial[ch];
-            for (int i = 0; i < wSize; i++) dw[dwo + i] += p[i];
-        }
     }
 
-    /** col[(c*R + r)*S + s][p*Q + q] = x[c][p*sh - ph + r*dh][q*sw - pw + s*dw], zero outside the image. */
-    static void im2col(ConvGeometry g, float[] x, int xOff, float[] col) {
-        int h = g.h(), w = g.w(), P = g.p(), Q = g.q(), pq = P * Q;
-        int row = 0;
-        for (int c = 0; c < g.cg(); c++) {
-            int plane = xOff + c * h * w;
-            for (int r = 0; r < g.r(); r++) {
-                for (int s = 0; s < g.s(); s++, row++) {
-                    int base = row * pq;
-                    int colShift = s * g.dilW() - g.padW();
-                    for (int p = 0; p < P; p++) {
-                        int ih = p * g.strideH() - g.padH() + r * g.dilH();
-                        int out = base + p * Q;
-                        if (ih < 0 || ih >= h) {
-                            java.util.Arrays.fill(col, out, out + Q, 0f);
-                            continue;
-                        }
-                        int src = plane + ih * w;
-                        if (g.strideW() == 1) {
-                            int q0 = Math.max(0, -colShift), q1 = Math.min(Q, w - colShift);
-                            if (q1 <= q0) {
-                                java.util.Arrays.fill(col, out, out + Q, 0f);
-                                continue;
-                            }
-                            java.util.Arrays.fill(col, out, out + q0, 0f);
-                            System.arraycopy(x, src + q0 + colShift, col, out + q0, q1 - q0);
-                            java.util.Arrays.fill(col, out + q1, out + Q, 0f);
-                        } else {
-                            for (int q = 0; q < Q; q++) {
-                                int iw = q * g.strideW() + colShift;
-                                col[out + q] = iw >= 0 && iw < w ? x[src + iw] : 0f;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** The adjoint of im2col: adds col back into the (already zeroed) image gradient. */
+    /** The adjoint of im2col: adds col ((c*R + r)*S + s, p*Q + q) back into the (already zeroed) image gradient. */
     static void col2im(ConvGeometry g, float[] col, float[] dx, int dxOff) {
         int h = g.h(), w = g.w(), P = g.p(), Q = g.q(), pq = P * Q;
         int row = 0;
@@ -142,14 +135,13 @@ final class CpuConv {
                 for (int s = 0; s < g.s(); s++, row++) {
                     int base = row * pq;
                     int colShift = s * g.dilW() - g.padW();
+                    int q0 = Math.max(0, (-colShift + g.strideW() - 1) / g.strideW());
+                    int q1 = Math.min(Q, Math.floorDiv(w - 1 - colShift, g.strideW()) + 1);
                     for (int p = 0; p < P; p++) {
                         int ih = p * g.strideH() - g.padH() + r * g.dilH();
                         if (ih < 0 || ih >= h) continue;
-                        int dst = plane + ih * w, in = base + p * Q;
-                        for (int q = 0; q < Q; q++) {
-                            int iw = q * g.strideW() + colShift;
-                            if (iw >= 0 && iw < w) dx[dst + iw] += col[in + q];
-                        }
+                        int dst = plane + ih * w + colShift, in = base + p * Q;
+                        for (int q = q0; q < q1; q++) dx[dst + q * g.strideW()] += col[in + q];
                     }
                 }
             }

@@ -1,0 +1,96 @@
+package org.jvicreg.engine.cpu;
+
+import static org.jvicreg.engine.cpu.SgemmKernel.MR;
+import static org.jvicreg.engine.cpu.SgemmKernel.NR;
+
+/**
+ * The single-threaded Goto/BLIS loop nest over packed operands: for each NC-column, KC-deep block of B
+ * (packed once, kept in L2/L3) and each MC x KC block of A (packed, kept in L2), every MR x NR tile of C
+ * is updated by one {@link SgemmKernel} call streaming a B panel from L1. Operands come through
+ * {@link GemmOperands} packers and C through a {@link GemmOutput} map, so the same loop serves plain
+ * matrices and convolutions. Tiles that are partial or straddle two column blocks of C run the kernel on a
+ * small per-thread tile that is copied in and out. Packing buffers are per thread and reused ({@link Scratch}).
+ */
+final class BlockedGemm {
+    static final int KC = 256;
+    static final int MC = 24 * MR;
+    static final int NC = 128 * NR;
+
+    private BlockedGemm() {}
+
+    /**
+     * C[i0:i1, j0:j1] (+)= A[i0:i1, p0:p1] * B[p0:p1, j0:j1]. With {@code accumulate} false the old
+     * contents of C are ignored (even NaN); an empty k range then writes zeros.
+     */
+    static void run(GemmOperands.A a, GemmOperands.B b, GemmOutput c, int i0, int i1, int j0, int j1,
+                    int p0, int p1, boolean accumulate) {
+        if (i1 <= i0 || j1 <= j0) return;
+        if (p1 <= p0) {
+            if (!accumulate) zero(c, i0, i1, j0, j1);
+            return;
+        }
+        float[] ap = Scratch.get(Scratch.Slot.PACKED_A, MC * KC), bp = Scratch.get(Scratch.Slot.PACKED_B, KC * NC);
+        float[] tile = Scratch.get(Scratch.Slot.TILE, MR * NR);
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = p0; pc < p1; pc += KC) {
+                int kc = Math.min(KC, p1 - pc);
+                boolean overwrite = !accumulate && pc == p0;
+                b.pack(pc, kc, jc, nc, bp);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    a.pack(ic, mc, pc, kc, ap);
+                    macroKernel(overwrite, ic, mc, jc, nc, kc, ap, bp, c, tile);
+                }
+            }
+        }
+    }
+
+    /** All tiles of one packed (mc x kc) A block times one packed (kc x nc) B block. */
+    private static void macroKernel(boolean overwrite, int ic, int mc, int jc, int nc, int kc, float[] ap, float[] bp,
+                                    GemmOutput c, float[] tile) {
+        float[] cd = c.data();
+        int ldc = c.rowStride();
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int bpOff = (jr / NR) * kc * NR;
+            boolean direct = nr == NR && c.contiguous(jc + jr, NR);
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                int apOff = (ir / MR) * kc * MR;
+                if (direct && mr == MR) {
+                    SgemmKernel.run(overwrite, kc, ap, apOff, bp, bpOff, cd, c.offset(ic + ir, jc + jr), ldc);
+                } else {
+                    if (!overwrite) copyTile(c, ic + ir, mr, jc + jr, nr, tile, true);
+                    SgemmKernel.run(overwrite, kc, ap, apOff, bp, bpOff, tile, 0, NR);
+                    copyTile(c, ic + ir, mr, jc + jr, nr, tile, false);
+                }
+            }
+        }
+    }
+
+    /** Copies C[i:i+mr, j:j+nr] into the tile ({@code in}) or back, one contiguous column run at a time. */
+    private static void copyTile(GemmOutput c, int i, int mr, int j, int nr, float[] tile, boolean in) {
+        float[] cd = c.data();
+        for (int jj = 0; jj < nr; ) {
+            int run = Math.min(nr - jj, c.block() - (j + jj) % c.block());
+            for (int r = 0; r < mr; r++) {
+                int co = c.offset(i + r, j + jj);
+                if (in) System.arraycopy(cd, co, tile, r * NR + jj, run);
+                else System.arraycopy(tile, r * NR + jj, cd, co, run);
+            }
+            jj += run;
+        }
+    }
+
+    private static void zero(GemmOutput c, int i0, int i1, int j0, int j1) {
+        for (int j = j0; j < j1; ) {
+            int run = Math.min(j1 - j, c.block() - j % c.block());
+            for (int i = i0; i < i1; i++) {
+                int co = c.offset(i, j);
+                java.util.Arrays.fill(c.data(), co, co + run, 0f);
+            }
+            j += run;
+        }
+    }
+}

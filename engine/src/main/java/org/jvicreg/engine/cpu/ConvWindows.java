@@ -1,0 +1,29 @@
+package org.jvicreg.engine.cpu;
+
+import org.jvicreg.engine.backend.ConvGeometry;
+
+/**
+ * The sliding windows of a convolution over a batch of images: images of h x w at {@code base + i *
+ * imageStride} of {@code x} (channel planes h*w apart), r x s filter taps, p x q outputs, stride, padding
+ * and dilation. Both im2col packers ({@link ConvInputPanels}, {@link ConvInputColumnsB}) read through it.
+ */
+record ConvWindows(float[] x, int base, int imageStride, int h, int w, int r, int s, int p, int q,
+                   int sh, int sw, int ph, int pw, int dh, int dw) {
+
+    /** The input of convolution g: group grp's channels of x (whose first element is at xo). */
+    static ConvWindows input(ConvGeometry g, float[] x, int xo, int grp) {
+        int hw = g.h() * g.w();
+        return new ConvWindows(x, xo + grp * g.cg() * hw, g.c() * hw, g.h(), g.w(), g.r(), g.s(), g.p(), g.q(),
+                g.strideH(), g.strideW(), g.padH(), g.padW(), g.dilH(), g.dilW());
+    }
+
+    /**
+     * The output gradient of stride-1 convolution g seen as the input of the convolution that computes
+     * the input gradient: same filter size and dilation, padding {@code padH} x {@code padW}, h x w outputs.
+     */
+    static ConvWindows outputGradient(ConvGeometry g, float[] dy, int dyo, int grp, int padH, int padW) {
+        int pq = g.p() * g.q();
+        return new ConvWindows(dy, dyo + grp * g.kg() * pq, g.k() * pq, g.p(), g.q(), g.r(), g.s(), g.h(), g.w(),
+                1, 1, padH, padW, g.dilH(), g.dilW());
+    }
+}

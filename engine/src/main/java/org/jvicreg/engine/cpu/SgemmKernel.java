@@ -1,0 +1,187 @@
+package org.jvicreg.engine.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The GEMM register tile: C[0:MR, 0:NR] (+)= A (MR x kc) * B (kc x NR). A is a packed panel holding MR
+ * values per k step; row p of B is the NR = 2 vectors at {@code rowOff[pOff + p] + col} of its array, which
+ * covers both a packed panel ({@link #PACKED}: rows NR apart) and rows read in place from a padded image
+ * ({@link PaddedImageConv}).
+ *
+ * <p>Three facts shape this code, all measured on JDK 25 (see bench/RESULTS.md):
+ * <ul>
+ *   <li>The accumulators must be loaded from and stored to C inside the same method as the k loop. A
+ *       helper method for the final "C += acc" store fails to inline once C2's node budget is spent
+ *       (NodeCountInliningCutoff), and then every accumulator is boxed on each call: 13 GFLOP/s instead
+ *       of 110 on one Zen 4 core.</li>
+ *   <li>Each tile is a separate method too big to be inlined into its callers, so the JIT compiles it
+ *       alone with every accumulator in a register; inlined into a large loop nest it falls apart.</li>
+ *   <li>MR depends on the register file: 8 rows x 2 vectors = 16 accumulators + 2 B vectors + 1 broadcast
+ *       fit the 32 AVX-512 registers; with 16 registers (AVX2) 6 rows (12 accumulators) is the most.</li>
+ * </ul>
+ * Alpha is folded into the packed A panel and beta applied by the caller, so a tile only adds to C or,
+ * for the first k block of a beta = 0 product, overwrites it.
+ */
+final class SgemmKernel {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int VL = S.length();
+    /** Rows of the register tile: 8 where the vector registers are 512 bits wide (32 of them), else 6. */
+    static final int MR = VL >= 16 ? 8 : 6;
+    /** Columns of the register tile: two vectors. */
+    static final int NR = 2 * VL;
+    /** Row offsets of a packed B panel: row p starts p * NR floats after the panel. */
+    static final int[] PACKED = new int[BlockedGemm.KC];
+
+    static {
+        for (int p = 0; p < PACKED.length; p++) PACKED[p] = p * NR;
+    }
+
+    private SgemmKernel() {}
+
+    /** C tile (+)= A panel * packed B panel starting at bp[bOff]; {@code overwrite} ignores C's old contents. */
+    static void run(boolean overwrite, int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc) {
+        runRows(overwrite, kc, ap, aOff, bp, PACKED, 0, bOff, c, cOff, ldc);
+    }
+
+    /** C tile (+)= A panel * B whose row p is the NR floats at b[rowOff[pOff + p] + col]. */
+    static void runRows(boolean overwrite, int kc, float[] ap, int aOff, float[] b, int[] rowOff, int pOff, int col,
+                        float[] c, int cOff, int ldc) {
+        if (MR == 8) tile8(overwrite, kc, ap, aOff, b, rowOff, pOff, col, c, cOff, ldc);
+        else tile6(overwrite, kc, ap, aOff, b, rowOff, pOff, col, c, cOff, ldc);
+    }
+
+    private static void tile8(boolean overwrite, int kc, float[] ap, int aOff, float[] b, int[] rowOff, int pOff, int col,
+                              float[] c, int cOff, int ldc) {
+        FloatVector c00, c01;
+        FloatVector c10, c11;
+        FloatVector c20, c21;
+        FloatVector c30, c31;
+        FloatVector c40, c41;
+        FloatVector c50, c51;
+        FloatVector c60, c61;
+        FloatVector c70, c71;
+        if (overwrite) {
+            c00 = FloatVector.zero(S);
+            c01 = FloatVector.zero(S);
+            c10 = FloatVector.zero(S);
+            c11 = FloatVector.zero(S);
+            c20 = FloatVector.zero(S);
+            c21 = FloatVector.zero(S);
+            c30 = FloatVector.zero(S);
+            c31 = FloatVector.zero(S);
+            c40 = FloatVector.zero(S);
+            c41 = FloatVector.zero(S);
+            c50 = FloatVector.zero(S);
+            c51 = FloatVector.zero(S);
+            c60 = FloatVector.zero(S);
+            c61 = FloatVector.zero(S);
+            c70 = FloatVector.zero(S);
+            c71 = FloatVector.zero(S);
+        } else {
+            c00 = FloatVector.fromArray(S, c, cOff);
+            c01 = FloatVector.fromArray(S, c, cOff + VL);
+            c10 = FloatVector.fromArray(S, c, cOff + ldc);
+            c11 = FloatVector.fromArray(S, c, cOff + ldc + VL);
+            c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + VL);
+            c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + VL);
+            c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + VL);
+            c50 = FloatVector.fromArray(S, c, cOff + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, cOff + 5 * ldc + VL);
+            c60 = FloatVector.fromArray(S, c, cOff + 6 * ldc);
+            c61 = FloatVector.fromArray(S, c, cOff + 6 * ldc + VL);
+            c70 = FloatVector.fromArray(S, c, cOff + 7 * ldc);
+            c71 = FloatVector.fromArray(S, c, cOff + 7 * ldc + VL);
+        }
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * 8, bi = rowOff[pOff + p] + col;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a6.fma(b0, c60); c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a7.fma(b0, c70); c71 = a7.fma(b1, c71);
+        }
+        c00.intoArray(c, cOff); c01.intoArray(c, cOff + VL);
+        c10.intoArray(c, cOff + ldc); c11.intoArray(c, cOff + ldc + VL);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + VL);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + VL);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + VL);
+        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + VL);
+        c60.intoArray(c, cOff + 6 * ldc); c61.intoArray(c, cOff + 6 * ldc + VL);
+        c70.intoArray(c, cOff + 7 * ldc); c71.intoArray(c, cOff + 7 * ldc + VL);
+    }
+
+    private static void tile6(boolean overwrite, int kc, float[] ap, int aOff, float[] b, int[] rowOff, int pOff, int col,
+                              float[] c, int cOff, int ldc) {
+        FloatVector c00, c01;
+        FloatVector c10, c11;
+        FloatVector c20, c21;
+        FloatVector c30, c31;
+        FloatVector c40, c41;
+        FloatVector c50, c51;
+        if (overwrite) {
+            c00 = FloatVector.zero(S);
+            c01 = FloatVector.zero(S);
+            c10 = FloatVector.zero(S);
+            c11 = FloatVector.zero(S);
+            c20 = FloatVector.zero(S);
+            c21 = FloatVector.zero(S);
+            c30 = FloatVector.zero(S);
+            c31 = FloatVector.zero(S);
+            c40 = FloatVector.zero(S);
+            c41 = FloatVector.zero(S);
+            c50 = FloatVector.zero(S);
+            c51 = FloatVector.zero(S);
+        } else {
+            c00 = FloatVector.fromArray(S, c, cOff);
+            c01 = FloatVector.fromArray(S, c, cOff + VL);
+            c10 = FloatVector.fromArray(S, c, cOff + ldc);
+            c11 = FloatVector.fromArray(S, c, cOff + ldc + VL);
+            c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + VL);
+            c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + VL);
+            c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + VL);
+            c50 = FloatVector.fromArray(S, c, cOff + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, cOff + 5 * ldc + VL);
+        }
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * 6, bi = rowOff[pOff + p] + col;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51);
+        }
+        c00.intoArray(c, cOff); c01.intoArray(c, cOff + VL);
+        c10.intoArray(c, cOff + ldc); c11.intoArray(c, cOff + ldc + VL);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + VL);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + VL);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + VL);
+        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + VL);
+    }
+}
