@@ -36,6 +36,27 @@ public final class BatchNorm extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        prepare(x);
+        return F.batchNorm(x, buffer("running_mean"), buffer("running_var"), param("weight"), param("bias"),
+                isTraining(), momentum, eps);
+    }
+
+    /** relu(forward(x)) in one fused pass. */
+    public Tensor forwardRelu(Tensor x) {
+        prepare(x);
+        return F.batchNormRelu(x, buffer("running_mean"), buffer("running_var"), param("weight"), param("bias"),
+                isTraining(), momentum, eps);
+    }
+
+    /** relu(forward(x) + residual) in one fused pass: the end of a ResNet block. */
+    public Tensor forwardAddRelu(Tensor x, Tensor residual) {
+        prepare(x);
+        return F.batchNormAddRelu(x, residual, buffer("running_mean"), buffer("running_var"), param("weight"), param("bias"),
+                isTraining(), momentum, eps);
+    }
+
+    /** Checks the input and counts the batch in training mode. */
+    private void prepare(Tensor x) {
         boolean ok = spatialDims == 2 ? x.dim() == 4 : x.dim() == 2 || x.dim() == 3;
         if (!ok || x.size(1) != features) {
             throw new IllegalArgumentException("BatchNorm" + spatialDims + "d(" + features + "): bad input shape "
@@ -48,8 +69,6 @@ public final class BatchNorm extends Module {
                 n.assignInPlace(n.add(1f));
             }
         }
-        return F.batchNorm(x, buffer("running_mean"), buffer("running_var"), param("weight"), param("bias"),
-                isTraining(), momentum, eps);
     }
 
     public Tensor weight() {

@@ -107,7 +107,7 @@ public final class ResNet extends Module {
             throw new IllegalArgumentException(config.arch() + ": expected input (N, " + config.inChannels() + ", H, W), got "
                     + org.jvicreg.engine.Shape.str(x.shape()));
         }
-        Tensor h = bn1.forward(conv1.forward(x)).relu();
+        Tensor h = bn1.forwardRelu(conv1.forward(x));
         if (!config.smallStem()) h = org.jvicreg.engine.F.maxPool2d(h, 3, 2, 1);
         for (Sequential s : stages) h = s.forward(h);
         return org.jvicreg.engine.F.adaptiveAvgPool2d(h, 1, 1).flatten(1);
@@ -130,10 +130,9 @@ public final class ResNet extends Module {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor out = bn1.forward(conv1.forward(x)).relu();
-            out = bn2.forward(conv2.forward(out));
+            Tensor out = bn1.forwardRelu(conv1.forward(x));
             Tensor identity = downsample == null ? x : downsample.forward(x);
-            return out.add(identity).relu();
+            return bn2.forwardAddRelu(conv2.forward(out), identity);
         }
     }
 
@@ -156,11 +155,10 @@ public final class ResNet extends Module {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor out = bn1.forward(conv1.forward(x)).relu();
-            out = bn2.forward(conv2.forward(out)).relu();
-            out = bn3.forward(conv3.forward(out));
+            Tensor out = bn1.forwardRelu(conv1.forward(x));
+            out = bn2.forwardRelu(conv2.forward(out));
             Tensor identity = downsample == null ? x : downsample.forward(x);
-            return out.add(identity).relu();
+            return bn3.forwardAddRelu(conv3.forward(out), identity);
         }
     }
 }
