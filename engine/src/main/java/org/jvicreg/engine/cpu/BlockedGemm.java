@@ -5,14 +5,18 @@ import static org.jvicreg.engine.cpu.SgemmKernel.NR;
 
 /**
  * The single-threaded Goto/BLIS loop nest over packed operands: for each NC-column, KC-deep block of B
- * (packed once, kept in L2/L3) and each MC x KC block of A (packed, kept in L2), every MR x NR tile of C
- * is updated by one {@link SgemmKernel} call streaming a B panel from L1. Operands come through
- * {@link GemmOperands} packers and C through a {@link GemmOutput} map, so the same loop serves plain
- * matrices and convolutions. Tiles that are partial or straddle two column blocks of C run the kernel on a
- * small per-thread tile that is copied in and out. Packing buffers are per thread and reused ({@link Scratch}).
+ * (packed once, kept in L3) and each MC x KC block of A (packed, kept in L2), every MR x NR tile of C is
+ * updated by one {@link SgemmKernel} call. Operands come through {@link GemmOperands} packers and C through a
+ * {@link GemmOutput} map, so the same loop serves plain matrices and convolutions. Tiles that are partial or
+ * straddle two column blocks of C run the kernel on a small per-thread tile that is copied in and out.
+ * Packing buffers are per thread and reused ({@link Scratch}).
+ *
+ * <p>KC = 512 measured best on Zen 4 (bench/RESULTS.md): its 64 KB B micro-panels live in L2 rather than
+ * L1, but two B vectors per 16 FMAs is far below L2 bandwidth, and half as many passes over C as KC = 256
+ * win more (2048^3 on one core: 97 vs 93 GFLOP/s; KC = 128: 71).
  */
 final class BlockedGemm {
-    static final int KC = 256;
+    static final int KC = 512;
     static final int MC = 24 * MR;
     static final int NC = 128 * NR;
 

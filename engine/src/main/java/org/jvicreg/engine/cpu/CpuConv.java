@@ -10,10 +10,12 @@ import org.jvicreg.engine.backend.ConvGeometry;
  *       pixel of every image, so small late layers still give the kernel wide products;</li>
  *   <li>backward-data, stride 1: dX is the convolution of dY with the filters transposed and rotated
  *       ({@link FlippedFiltersA}), padding dil*(R-1) - pad, so it runs as a forward pass;</li>
- *   <li>backward-data, strided: per image dcol = W^T * dY into a workspace, then col2im;</li>
+ *   <li>backward-data, strided: dcol = W^T * dY for a batch of images into a workspace, then col2im;</li>
  *   <li>backward-filter: dW (K x CRS) = dY (K x N*PQ) * im2col(X)^T, split among threads by columns, rows
  *       or the N*PQ reduction, whichever packs the least.</li>
  * </ul>
+ * A strided 1x1 convolution (a ResNet downsample) gathers the pixels it reads once and runs as a stride-1
+ * one, forward and for the filter gradient.
  */
 final class CpuConv {
     private CpuConv() {}
@@ -22,6 +24,10 @@ final class CpuConv {
     static final int IN_PLACE_PIXELS = Integer.getInteger("jvicreg.conv.inplace", 28 * 28);
 
     static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {
+        if (stridedPointwise(g)) {
+            forward(pointwise(g), subsample(g, x, xo), 0, w, wo, y, yo);
+            return;
+        }
         int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s();
         for (int grp = 0; grp < g.groups(); grp++) {
             var a = new GemmOperands.DenseA(false, w, wo + grp * g.kg() * crs, crs, 1f);
@@ -63,24 +69,45 @@ final class CpuConv {
         }
     }
 
+    /** Most floats the strided backward-data path puts in one column buffer (16 MB). */
+    private static final int COL2IM_FLOATS = 1 << 22;
+
+    /**
+     * Strided backward-data: dcol = W^T * dY for as many images at once as the column buffer holds (so
+     * late layers with few pixels per image still give the kernel wide products), then col2im, split among
+     * threads by (image, channel).
+     */
     private static void backwardDataCol2im(ConvGeometry g, float[] dy, int dyo, float[] w, int wo, float[] dx, int dxo) {
-        int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s();
-        Parallel.forRange(g.n(), 1, (lo, hi) -> {
-            float[] col = Scratch.get(Scratch.Slot.COLUMNS, crs * pq);
-            for (int img = lo; img < hi; img++) {
-                for (int grp = 0; grp < g.groups(); grp++) {
-                    int dxOff = dxo + (img * g.c() + grp * g.cg()) * hw;
-                    int dyOff = dyo + (img * g.k() + grp * g.kg()) * pq;
-                    Sgemm.gemmSerial(true, false, crs, pq, g.kg(), 1f, w, wo + grp * g.kg() * crs, crs, dy, dyOff, pq,
-                            0f, col, 0, pq);
-                    java.util.Arrays.fill(dx, dxOff, dxOff + g.cg() * hw, 0f);
-                    col2im(g, col, dx, dxOff);
-                }
+        int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s(), cg = g.cg();
+        int batch = Math.max(1, Math.min(g.n(), COL2IM_FLOATS / (crs * pq)));
+        for (int grp = 0; grp < g.groups(); grp++) {
+            var a = new GemmOperands.DenseA(true, w, wo + grp * g.kg() * crs, crs, 1f);
+            // dY of the group as a (kg x images*pq) matrix: the input of a 1x1 convolution over dy
+            var b = new ConvInputPanels(new ConvWindows(dy, dyo + grp * g.kg() * pq, g.k() * pq, g.p(), g.q(), 1, 1,
+                    g.p(), g.q(), 1, 1, 0, 0, 1, 1));
+            int dxGroup = dxo + grp * cg * hw;
+            for (int first = 0; first < g.n(); first += batch) {
+                int images = Math.min(batch, g.n() - first), cols = images * pq, img0 = first;
+                float[] col = Scratch.get(Scratch.Slot.COLUMNS, crs * cols);
+                GemmOutput out = GemmOutput.matrix(col, -img0 * pq, cols); // B's columns count from image 0
+                Sgemm.split(crs, cols, g.kg(), (i0, i1, j0, j1) ->
+                        BlockedGemm.run(a, b, out, i0, i1, img0 * pq + j0, img0 * pq + j1, 0, g.kg(), false));
+                Parallel.forRange(images * cg, Math.max(1, 4096 / hw), (lo, hi) -> {
+                    for (int t = lo; t < hi; t++) {
+                        int img = t / cg, c = t % cg, plane = dxGroup + (img0 + img) * g.c() * hw + c * hw;
+                        java.util.Arrays.fill(dx, plane, plane + hw, 0f);
+                        col2im(g, col, c * g.r() * g.s() * cols + img * pq, cols, dx, plane);
+                    }
+                });
             }
-        });
+        }
     }
 
     static void backwardFilter(ConvGeometry g, float[] x, int xo, float[] dy, int dyo, float[] dw, int dwo) {
+        if (stridedPointwise(g)) {
+            backwardFilter(pointwise(g), subsample(g, x, xo), 0, dy, dyo, dw, dwo);
+            return;
+        }
         int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s(), depth = g.n() * pq;
         for (int grp = 0; grp < g.groups(); grp++) {
             var a = new ConvOutputRowsA(dy, dyo + grp * g.kg() * pq, g.k() * pq, pq);
@@ -98,6 +125,31 @@ final class CpuConv {
                 reductionSplit(a, b, out, g.kg(), crs, depth, threads);
             }
         }
+    }
+
+    /** An unpadded 1x1 convolution with a stride: it reads only every stride-th pixel of its input. */
+    private static boolean stridedPointwise(ConvGeometry g) {
+        return g.r() == 1 && g.s() == 1 && g.padH() == 0 && g.padW() == 0 && (g.strideH() > 1 || g.strideW() > 1);
+    }
+
+    /** The stride-1 1x1 convolution of the pixels a strided one reads ({@link #subsample}). */
+    private static ConvGeometry pointwise(ConvGeometry g) {
+        return new ConvGeometry(g.n(), g.c(), g.p(), g.q(), g.k(), 1, 1, 1, 1, 0, 0, 1, 1, g.groups());
+    }
+
+    /** The pixels a strided 1x1 convolution reads, gathered into a (n, c, p, q) scratch array. */
+    private static float[] subsample(ConvGeometry g, float[] x, int xo) {
+        int p = g.p(), q = g.q(), hw = g.h() * g.w(), sh = g.strideH(), sw = g.strideW(), w = g.w();
+        float[] xs = Scratch.get(Scratch.Slot.SUBSAMPLED, g.n() * g.c() * p * q);
+        Parallel.forRange(g.n() * g.c(), Math.max(1, 8192 / (p * q)), (lo, hi) -> {
+            for (int plane = lo; plane < hi; plane++) {
+                int src = xo + plane * hw, dst = plane * p * q;
+                for (int i = 0; i < p; i++) {
+                    for (int j = 0; j < q; j++) xs[dst + i * q + j] = x[src + i * sh * w + j * sw];
+                }
+            }
+        });
+        return xs;
     }
 
     /** C (m x n) = A * B with the k range cut among threads, each summing its part into its own copy of C. */
@@ -125,24 +177,22 @@ final class CpuConv {
         });
     }
 
-    /** The adjoint of im2col: adds col ((c*R + r)*S + s, p*Q + q) back into the (already zeroed) image gradient. */
-    static void col2im(ConvGeometry g, float[] col, float[] dx, int dxOff) {
-        int h = g.h(), w = g.w(), P = g.p(), Q = g.q(), pq = P * Q;
-        int row = 0;
-        for (int c = 0; c < g.cg(); c++) {
-            int plane = dxOff + c * h * w;
-            for (int r = 0; r < g.r(); r++) {
-                for (int s = 0; s < g.s(); s++, row++) {
-                    int base = row * pq;
-                    int colShift = s * g.dilW() - g.padW();
-                    int q0 = Math.max(0, (-colShift + g.strideW() - 1) / g.strideW());
-                    int q1 = Math.min(Q, Math.floorDiv(w - 1 - colShift, g.strideW()) + 1);
-                    for (int p = 0; p < P; p++) {
-                        int ih = p * g.strideH() - g.padH() + r * g.dilH();
-                        if (ih < 0 || ih >= h) continue;
-                        int dst = plane + ih * w + colShift, in = base + p * Q;
-                        for (int q = q0; q < q1; q++) dx[dst + q * g.strideW()] += col[in + q];
-                    }
+    /**
+     * The adjoint of im2col for one channel: adds its R*S rows of col (row (r, s) at colOff + (r*S + s) * ld,
+     * output pixel p*Q + q within it) back into the channel's (already zeroed) h x w gradient plane.
+     */
+    static void col2im(ConvGeometry g, float[] col, int colOff, int ld, float[] dx, int plane) {
+        int h = g.h(), w = g.w(), P = g.p(), Q = g.q(), sw = g.strideW();
+        for (int r = 0, row = 0; r < g.r(); r++) {
+            for (int s = 0; s < g.s(); s++, row++) {
+                int colShift = s * g.dilW() - g.padW();
+                int q0 = Math.max(0, (-colShift + sw - 1) / sw);
+                int q1 = Math.min(Q, Math.floorDiv(w - 1 - colShift, sw) + 1);
+                for (int p = 0; p < P; p++) {
+                    int ih = p * g.strideH() - g.padH() + r * g.dilH();
+                    if (ih < 0 || ih >= h) continue;
+                    int dst = plane + ih * w + colShift, in = colOff + row * ld + p * Q;
+                    for (int q = q0; q < q1; q++) dx[dst + q * sw] += col[in + q];
                 }
             }
         }

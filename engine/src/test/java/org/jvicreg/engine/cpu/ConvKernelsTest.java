@@ -129,6 +129,7 @@ class ConvKernelsTest {
         cases.add(square(1, 3, 5, 1, 3, 1, 1, 1, 1));        // 1x1 image, 3x3 filter
         cases.add(square(4, 300, 70, 6, 3, 1, 1, 1, 1));     // depth past one KC block, 6x6 images straddling panels
         cases.add(square(2, 20, 400, 5, 1, 1, 0, 1, 1));     // more output channels than one MC block
+        cases.add(square(3, 64, 8, 112, 3, 2, 1, 1, 1));     // strided input gradient in two batches of images
         // at least 28 x 28 output pixels: stride-1 filters wider than 1x1 read padded images in place
         cases.add(square(2, 5, 7, 30, 3, 1, 2, 1, 1));       // padding beyond the filter's reach, 7 filters
         cases.add(square(2, 6, 9, 30, 3, 1, 2, 2, 1));       // dilation 2

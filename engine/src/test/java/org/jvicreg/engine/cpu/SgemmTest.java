@@ -54,12 +54,15 @@ class SgemmTest {
 
     @Test
     void acrossCacheBlocksAndThreads() {
-        // exceeds MC (96) and KC (256) and NC (1024), odd edges everywhere
-        check(false, false, 197, 1100, 300, 1f, 0f, 0);
-        check(true, false, 130, 70, 513, 0.5f, 1f, 3);
-        check(false, true, 101, 260, 257, -1f, 0.25f, 1);
-        check(true, true, 99, 131, 260, 2f, 0f, 2);
+        int mc = BlockedGemm.MC, kc = BlockedGemm.KC, nc = BlockedGemm.NC;
+        // past one MC row block and one KC depth block, odd edges everywhere
+        check(false, false, mc + 5, 1100, kc + 88, 1f, 0f, 0);
+        check(true, false, 130, 70, 2 * kc + 1, 0.5f, 1f, 3);
+        check(false, true, 101, 260, kc + 1, -1f, 0.25f, 1);
+        check(true, true, mc + 3, 131, kc + 4, 2f, 0f, 2);
         check(false, false, 1030, 40, 64, 1f, 0f, 0); // tall: threads split rows
+        check(false, true, 9, nc + 104, 7, 1f, 1f, 0);  // past one NC column block
+        check(true, false, 3, 2 * nc + 37, 2, 1f, 0f, 0);
     }
 
     @Test
