@@ -16,7 +16,8 @@ public final class Main {
             new AugmentCommand(),
             new DemoCommand(),
             new LossCommand(),
-            new ForwardCommand()
+            new ForwardCommand(),
+            new BenchCommand()
     );
 
     private Main() {}

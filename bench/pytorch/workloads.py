@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""The `vicreg bench` workloads in PyTorch, for a side-by-side comparison on the same machine.
+
+Usage: /usr/bin/python3 bench/pytorch/workloads.py NAME [options]   (NAME: gemm, ztz, conv, resnet50-step,
+vicreg-loss; options as `bin/vicreg bench --help`, plus --threads T for torch.set_num_threads)
+
+Warm-up and timing follow vicreg's BenchRunner: at least --warmup runs and 2 s of warm-up, then at least
+--runs runs and --seconds of timing; the median is reported. Prints each run on stderr and, last, one
+JSON line with the same keys as vicreg's.
+
+PyTorch at its best here: torch.mm goes to the BLAS torch was built against (Debian's python3-torch uses
+the system libblas.so.3: install libopenblas0-pthread, which threads by itself, whatever
+torch.get_num_threads() says); convolutions go to oneDNN (mkldnn), which uses torch's OpenMP threads, so
+--threads defaults to the number of cores. Gradients are released (set to None) between steps.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+# name, in channels, out channels, input size, filter, stride, padding, occurrences (ResNet50Convs.java)
+RESNET50_CONVS = [
+    ("conv1", 3, 64, 224, 7, 2, 3, 1),
+    ("layer1.0.conv1", 64, 64, 56, 1, 1, 0, 1),
+    ("layer1.0.conv2", 64, 64, 56, 3, 1, 1, 3),
+    ("layer1.0.conv3", 64, 256, 56, 1, 1, 0, 4),
+    ("layer1.1.conv1", 256, 64, 56, 1, 1, 0, 2),
+    ("layer2.0.conv1", 256, 128, 56, 1, 1, 0, 1),
+    ("layer2.0.conv2", 128, 128, 56, 3, 2, 1, 1),
+    ("layer2.0.conv3", 128, 512, 28, 1, 1, 0, 4),
+    ("layer2.0.downsample", 256, 512, 56, 1, 2, 0, 1),
+    ("layer2.1.conv1", 512, 128, 28, 1, 1, 0, 3),
+    ("layer2.1.conv2", 128, 128, 28, 3, 1, 1, 3),
+    ("layer3.0.conv1", 512, 256, 28, 1, 1, 0, 1),
+    ("layer3.0.conv2", 256, 256, 28, 3, 2, 1, 1),
+    ("layer3.0.conv3", 256, 1024, 14, 1, 1, 0, 6),
+    ("layer3.0.downsample", 512, 1024, 28, 1, 2, 0, 1),
+    ("layer3.1.conv1", 1024, 256, 14, 1, 1, 0, 5),
+    ("layer3.1.conv2", 256, 256, 14, 3, 1, 1, 5),
+    ("layer4.0.conv1", 1024, 512, 14, 1, 1, 0, 1),
+    ("layer4.0.conv2", 512, 512, 14, 3, 2, 1, 1),
+    ("layer4.0.conv3", 512, 2048, 7, 1, 1, 0, 3),
+    ("layer4.0.downsample", 1024, 2048, 14, 1, 2, 0, 1),
+    ("layer4.1.conv1", 2048, 512, 7, 1, 1, 0, 2),
+    ("layer4.1.conv2", 512, 512, 7, 3, 1, 1, 2),
+]
+
+
+def conv_flops(layer, batch):
+    _, c, k, size, f, stride, pad, _ = layer
+    out = (size + 2 * pad - f) // stride + 1
+    return 2.0 * batch * k * out * out * c * f * f
+
+
+class Gemm:
+    def __init__(self, a):
+        g = torch.Generator().manual_seed(1)
+        self.a = torch.randn(a.n, a.n, generator=g)
+        self.b = torch.randn(a.n, a.n, generator=g)
+        self.out = torch.empty(a.n, a.n)
+        self.params = f"n={a.n}"
+        self.flops = 2.0 * a.n ** 3
+        self.items = 0
+
+    def run(self):
+        torch.mm(self.a, self.b, out=self.out)
+
+
+class Ztz:
+    def __init__(self, a):
+        self.z = torch.randn(a.n, a.d, generator=torch.Generator().manual_seed(2))
+        self.out = torch.empty(a.d, a.d)
+        self.params = f"n={a.n} d={a.d}"
+        self.flops = 2.0 * a.n * a.d * a.d
+        self.items = 0
+
+    def run(self):
+        torch.mm(self.z.t(), self.z, out=self.out)
+
+
+class Conv:
+    def __init__(self, a):
+        layer = next((l for l in RESNET50_CONVS if l[0] == a.layer), None)
+        if layer is None:
+            sys.exit(f"unknown --layer {a.layer}")
+        name, c, k, size, f, stride, pad, _ = layer
+        g = torch.Generator().manual_seed(3)
+        self.backward = a.pass_ == "fwdbwd"
+        input_grad = self.backward and name != "conv1"
+        self.x = torch.randn(a.batch, c, size, size, generator=g).requires_grad_(input_grad)
+        self.w = (torch.randn(k, c, f, f, generator=g) * 0.05).requires_grad_(self.backward)
+        out = (size + 2 * pad - f) // stride + 1
+        self.gy = torch.randn(a.batch, k, out, out, generator=g)
+        self.stride, self.pad = stride, pad
+        self.params = f"layer={name} batch={a.batch} pass={a.pass_}"
+        self.flops = conv_flops(layer, a.batch) * ((3 if input_grad else 2) if self.backward else 1)
+        self.items = a.batch
+
+    def run(self):
+        if not self.backward:
+            with torch.no_grad():
+                F.conv2d(self.x, self.w, stride=self.stride, padding=self.pad)
+            return
+        y = F.conv2d(self.x, self.w, stride=self.stride, padding=self.pad)
+        y.backward(self.gy)
+        self.x.grad = None
+        self.w.grad = None
+
+
+class ResNet50Step:
+    def __init__(self, a):
+        import torchvision
+        torch.manual_seed(4)
+        self.model = torchvision.models.resnet50()
+        self.model.fc = torch.nn.Identity()
+        self.model.train()
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
+        self.images = torch.randn(a.batch, 3, a.size, a.size)
+        self.params = f"batch={a.batch} size={a.size}"
+        scale = a.size * a.size / (224.0 * 224.0)
+        self.flops = scale * sum(l[7] * conv_flops(l, a.batch) * (2 if l[0] == "conv1" else 3) for l in RESNET50_CONVS)
+        self.items = a.batch
+
+    def run(self):
+        self.opt.zero_grad(set_to_none=True)
+        features = self.model(self.images)
+        features.square().mean().backward()
+        self.opt.step()
+
+
+class VicregLoss:
+    """The official loss (facebookresearch/vicreg main_vicreg.py), forward + backward to both inputs.
+
+    --cov direct forms the D x D covariance as the official code does; --cov gram uses the N x N Gram
+    identity (same value and gradient, fewer flops when N < D); auto picks gram when N < D, as vicreg does.
+    """
+
+    def __init__(self, a):
+        g = torch.Generator().manual_seed(5)
+        self.x = torch.randn(a.n, a.d, generator=g).requires_grad_(True)
+        self.y = (torch.randn(a.n, a.d, generator=g) * 0.5).requires_grad_(True)
+        self.gram = a.cov == "gram" or (a.cov == "auto" and a.n < a.d)
+        self.params = f"n={a.n} d={a.d} cov={'gram' if self.gram else 'direct'}"
+        n, d = a.n, a.d
+        self.flops = 2 * 2 * 2.0 * n * n * d if n < d else 2 * 2 * 2.0 * n * d * d
+        self.items = a.n
+
+    def off_diagonal_sq_sum(self, xc):
+        n = xc.shape[0]
+        if self.gram:
+            k = xc @ xc.t()
+            s = (xc * xc).sum(0)
+            return ((k * k).sum() - (s * s).sum()) / (n - 1) ** 2
+        cov = (xc.t() @ xc) / (n - 1)
+        return cov.pow(2).sum() - cov.diagonal().pow(2).sum()
+
+    def run(self):
+        x, y = self.x, self.y
+        n, d = x.shape
+        repr_loss = F.mse_loss(x, y)
+        xc = x - x.mean(dim=0)
+        yc = y - y.mean(dim=0)
+        std_x = torch.sqrt(xc.var(dim=0) + 0.0001)
+        std_y = torch.sqrt(yc.var(dim=0) + 0.0001)
+        std_loss = torch.mean(F.relu(1 - std_x)) / 2 + torch.mean(F.relu(1 - std_y)) / 2
+        cov_loss = self.off_diagonal_sq_sum(xc) / d + self.off_diagonal_sq_sum(yc) / d
+        loss = 25.0 * repr_loss + 25.0 * std_loss + 1.0 * cov_loss
+        loss.backward()
+        self.x.grad = None
+        self.y.grad = None
+
+
+WORKLOADS = {"gemm": Gemm, "ztz": Ztz, "conv": Conv, "resnet50-step": ResNet50Step, "vicreg-loss": VicregLoss}
+
+
+def peak_rss_mib():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return -1
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("name", choices=sorted(WORKLOADS))
+    p.add_argument("--n", type=int)
+    p.add_argument("--d", type=int, default=8192)
+    p.add_argument("--layer", default="layer3.1.conv2")
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--size", type=int, default=224)
+    p.add_argument("--pass", dest="pass_", choices=["fwd", "fwdbwd"], default="fwdbwd")
+    p.add_argument("--cov", choices=["auto", "gram", "direct"], default="auto")
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--seconds", type=float, default=5.0)
+    a = p.parse_args()
+    if a.n is None:
+        a.n = 2048 if a.name == "gemm" else 256
+    torch.set_num_threads(a.threads)
+    w = WORKLOADS[a.name](a)
+    print(f"bench {a.name} {w.params} with torch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
+    start = time.perf_counter()
+    i = 0
+    while i < a.warmup or time.perf_counter() - start < 2.0:
+        t = time.perf_counter()
+        w.run()
+        i += 1
+        print(f"warm-up {i}: {(time.perf_counter() - t) * 1e3:.2f} ms", file=sys.stderr)
+    times = []
+    start = time.perf_counter()
+    while len(times) < a.runs or time.perf_counter() - start < a.seconds:
+        t = time.perf_counter()
+        w.run()
+        times.append((time.perf_counter() - t) * 1e3)
+        print(f"run {len(times)}: {times[-1]:.2f} ms", file=sys.stderr)
+    med = statistics.median(times)
+    print(json.dumps({"name": a.name, "params": w.params, "device": "cpu", "median_ms": round(med, 3),
+                      "min_ms": round(min(times), 3), "gflops": round(w.flops / (med * 1e6), 2),
+                      "threads": torch.get_num_threads(), "runs": len(times),
+                      "items_per_s": round(w.items / (med / 1e3), 2) if w.items else 0.0,
+                      "peak_rss_mib": round(peak_rss_mib())}))
+
+
+if __name__ == "__main__":
+    main()

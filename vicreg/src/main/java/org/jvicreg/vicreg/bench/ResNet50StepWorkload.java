@@ -1,0 +1,66 @@
+package org.jvicreg.vicreg.bench;
+
+import org.jvicreg.engine.Device;
+import org.jvicreg.engine.Rng;
+import org.jvicreg.engine.Tensor;
+import org.jvicreg.nn.optim.Sgd;
+import org.jvicreg.vicreg.model.ResNet;
+
+/**
+ * One ResNet-50 training step: train-mode batch norm, forward to the 2048-d pooled features, the loss
+ * mean(features^2), backward, and SGD (lr 0.1, momentum 0.9, weight decay 1e-4) on every parameter.
+ * bench/pytorch/workloads.py runs the same step on torchvision's resnet50 with fc = Identity.
+ */
+public final class ResNet50StepWorkload implements Workload {
+    private final int batch, size;
+    private final ResNet model;
+    private final Sgd sgd;
+    private final Tensor images;
+    private final Device device;
+
+    public ResNet50StepWorkload(int batch, int size, Device device) {
+        this.batch = batch;
+        this.size = size;
+        this.device = device;
+        Rng rng = new Rng(4);
+        model = new ResNet(ResNet.Config.torchvision("resnet50"), rng);
+        model.to(device);
+        model.train(true);
+        sgd = new Sgd(model.parameters(), 0.1, 0.9, 1e-4, false);
+        images = Tensor.randn(rng, batch, 3, size, size).to(device);
+    }
+
+    @Override
+    public String name() {
+        return "resnet50-step";
+    }
+
+    @Override
+    public String describe() {
+        return "batch=" + batch + " size=" + size;
+    }
+
+    /** Convolution flops of forward + backward (no input gradient for the stem); the rest is small. */
+    @Override
+    public double flops() {
+        double scale = (double) size * size / (224.0 * 224.0), total = 0;
+        for (ResNet50Convs.Layer l : ResNet50Convs.ALL) {
+            total += l.count() * l.flops(batch) * (l.name().equals("conv1") ? 2 : 3);
+        }
+        return total * scale;
+    }
+
+    @Override
+    public int items() {
+        return batch;
+    }
+
+    @Override
+    public void run() {
+        model.zeroGrad();
+        Tensor features = model.forward(images);
+        features.square().mean().backward();
+        sgd.step();
+        device.backend().synchronize();
+    }
+}

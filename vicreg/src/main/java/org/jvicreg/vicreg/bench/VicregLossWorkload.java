@@ -1,0 +1,55 @@
+package org.jvicreg.vicreg.bench;
+
+import org.jvicreg.engine.Device;
+import org.jvicreg.engine.Rng;
+import org.jvicreg.engine.Tensor;
+import org.jvicreg.vicreg.loss.VicregLoss;
+
+/**
+ * The VICReg loss of two (n, d) embedding batches, forward and backward to both inputs, with the official
+ * coefficients and the automatic covariance path (the N x N Gram form when n < d).
+ */
+public final class VicregLossWorkload implements Workload {
+    private final int n, d;
+    private final Tensor x, y;
+    private final VicregLoss loss = VicregLoss.official();
+    private final Device device;
+
+    public VicregLossWorkload(int n, int d, Device device) {
+        this.n = n;
+        this.d = d;
+        this.device = device;
+        Rng rng = new Rng(5);
+        x = Tensor.randn(rng, n, d).to(device).requiresGrad(true);
+        y = Tensor.randn(rng, n, d).mul(0.5f).to(device).requiresGrad(true);
+    }
+
+    @Override
+    public String name() {
+        return "vicreg-loss";
+    }
+
+    @Override
+    public String describe() {
+        return "n=" + n + " d=" + d;
+    }
+
+    /** The Gram-path products: per branch K = Xc Xc^T (2 n^2 d) forward and K Xc (2 n^2 d) backward. */
+    @Override
+    public double flops() {
+        return n < d ? 2 * 2 * 2.0 * n * n * d : 2 * 2 * 2.0 * n * d * d;
+    }
+
+    @Override
+    public int items() {
+        return n;
+    }
+
+    @Override
+    public void run() {
+        loss.compute(x, y).loss().backward();
+        x.zeroGrad();
+        y.zeroGrad();
+        device.backend().synchronize();
+    }
+}

@@ -1,0 +1,25 @@
+package org.jvicreg.vicreg.bench;
+
+/**
+ * One benchmarked unit of work, shared by {@code vicreg bench} and the JMH benchmarks: built once
+ * (inputs allocated, model initialised), then {@link #run} repeated. Each run ends with the device
+ * synchronised, so wall time measures the work.
+ */
+public interface Workload {
+    /** The workload's name as the command line and the JSON line give it, e.g. "gemm". */
+    String name();
+
+    /** Its parameters in words, e.g. "n=2048". */
+    String describe();
+
+    /** Floating-point operations in one run (multiply and add count as two), for GFLOP/s. */
+    double flops();
+
+    /** Items (images) processed per run, for throughput; 0 where that means nothing. */
+    default int items() {
+        return 0;
+    }
+
+    /** One repetition. */
+    void run();
+}

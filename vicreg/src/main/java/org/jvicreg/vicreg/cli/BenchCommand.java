@@ -1,0 +1,129 @@
+package org.jvicreg.vicreg.cli;
+
+import org.jvicreg.engine.Device;
+import org.jvicreg.vicreg.bench.BenchRunner;
+import org.jvicreg.vicreg.bench.ConvWorkload;
+import org.jvicreg.vicreg.bench.GemmWorkload;
+import org.jvicreg.vicreg.bench.ResNet50Convs;
+import org.jvicreg.vicreg.bench.ResNet50StepWorkload;
+import org.jvicreg.vicreg.bench.VicregLossWorkload;
+import org.jvicreg.vicreg.bench.Workload;
+
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * {@code vicreg bench NAME}: runs one workload with warm-up and repeats, logs each run on stderr and
+ * prints, last, one JSON line with the median time, GFLOP/s and thread count. bench/pytorch/compare.py
+ * runs these beside the same workloads in PyTorch.
+ */
+public final class BenchCommand implements Command {
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "time one kernel or training workload (gemm, ztz, conv, resnet50-step, vicreg-loss)";
+    }
+
+    @Override
+    public String help() {
+        String layers = ResNet50Convs.ALL.stream().map(ResNet50Convs.Layer::name).collect(Collectors.joining(", "));
+        return """
+                usage: vicreg bench NAME [options]
+
+                Runs one workload: warm-up runs (so the JIT has compiled the kernels), then timed
+                runs. Each run's time goes to stderr; the last line on stdout is one JSON object:
+                  {"name":...,"params":...,"device":...,"median_ms":...,"min_ms":...,"gflops":...,
+                   "threads":...,"runs":...,"items_per_s":...,"peak_rss_mib":...}
+                gflops counts a multiply-add as 2 flops; items_per_s is images (or samples) per
+                second where that means something, else 0; peak_rss_mib is the process's VmHWM.
+
+                workloads:
+                  gemm            C = A B, all n x n                         (--n)
+                  ztz             C = Z^T Z, Z of n x d: the VICReg covariance (--n, --d)
+                  conv            one ResNet-50 convolution at 224x224 input (--layer, --batch, --pass)
+                  resnet50-step   one ResNet-50 SGD training step, train-mode batch norm (--batch, --size)
+                  vicreg-loss     VICReg loss forward + backward of two (n, d) batches (--n, --d)
+
+                options:
+                  --n N           rows (gemm: the size; ztz and vicreg-loss: the batch) (default 2048 for
+                                  gemm, 256 otherwise)
+                  --d D           embedding dimension for ztz and vicreg-loss (default 8192)
+                  --layer NAME    the convolution, one of: %s (default layer3.1.conv2)
+                  --batch B       images per batch for conv and resnet50-step (default 16)
+                  --size HW       input height = width for resnet50-step (default 224)
+                  --pass P        conv: fwd or fwdbwd (forward then both gradients) (default fwdbwd)
+                  --device D      cpu or cuda (default cpu)
+                  --threads T     CPU threads (default: all cores, or -Djvicreg.threads)
+                  --warmup N      at least N warm-up runs (default 3), and at least 2 s of them
+                  --runs N        at least N timed runs (default 5), and at least --seconds of them
+                  --seconds S     minimum measuring time in seconds (default 5)
+                """.formatted(layers);
+    }
+
+    @Override
+    public int run(Args args) {
+        if (args.positional().size() != 1) {
+            throw new UsageException("expected exactly one workload name (gemm, ztz, conv, resnet50-step, vicreg-loss)");
+        }
+        String name = args.positional().get(0);
+        args.positional().clear();
+        if (args.has("threads")) {
+            // must happen before the CPU backend's thread pool is created (on its first use, below)
+            System.setProperty("jvicreg.threads", Integer.toString(args.positiveInteger("threads", 1)));
+        }
+        String deviceName = args.choice("device", "cpu", "cpu", "cuda");
+        int warmup = args.integer("warmup", 3);
+        int runs = args.positiveInteger("runs", 5);
+        double seconds = args.number("seconds", 5);
+        if (warmup < 0) throw new UsageException("option --warmup must be >= 0, got " + warmup);
+        Workload w = switch (name) {
+            case "gemm" -> {
+                int n = args.positiveInteger("n", 2048);
+                args.finish();
+                yield GemmWorkload.square(n, Device.of(deviceName));
+            }
+            case "ztz" -> {
+                int n = args.positiveInteger("n", 256), d = args.positiveInteger("d", 8192);
+                args.finish();
+                yield GemmWorkload.ztz(n, d, Device.of(deviceName));
+            }
+            case "conv" -> {
+                String layerName = args.string("layer", "layer3.1.conv2");
+                ResNet50Convs.Layer layer = ResNet50Convs.byName(layerName);
+                if (layer == null) throw new UsageException("unknown --layer '" + layerName + "' (see vicreg bench --help)");
+                int batch = args.positiveInteger("batch", 16);
+                boolean backward = args.choice("pass", "fwdbwd", "fwd", "fwdbwd").equals("fwdbwd");
+                args.finish();
+                yield new ConvWorkload(layer, batch, backward, Device.of(deviceName));
+            }
+            case "resnet50-step" -> {
+                int batch = args.positiveInteger("batch", 16), size = args.positiveInteger("size", 224);
+                args.finish();
+                if (size < 32) throw new UsageException("--size must be at least 32 for ResNet-50, got " + size);
+                yield new ResNet50StepWorkload(batch, size, Device.of(deviceName));
+            }
+            case "vicreg-loss" -> {
+                int n = args.positiveInteger("n", 256), d = args.positiveInteger("d", 8192);
+                args.finish();
+                if (n < 2) throw new UsageException("--n must be at least 2 (the loss uses unbiased variances)");
+                yield new VicregLossWorkload(n, d, Device.of(deviceName));
+            }
+            default -> throw new UsageException("unknown workload '" + name
+                    + "' (expected gemm, ztz, conv, resnet50-step or vicreg-loss)");
+        };
+        int threads = org.jvicreg.engine.cpu.Parallel.threads();
+        System.err.printf("bench %s %s on %s, %d CPU threads%n", w.name(), w.describe(), deviceName, threads);
+        BenchRunner.Result r = BenchRunner.measure(w, new BenchRunner.Plan(warmup, 2.0, runs, seconds), System.err);
+        double itemsPerS = w.items() == 0 ? 0 : w.items() / (r.median() / 1e3);
+        System.out.println(String.format(Locale.ROOT,
+                "{\"name\":\"%s\",\"params\":\"%s\",\"device\":\"%s\",\"median_ms\":%.3f,\"min_ms\":%.3f,\"gflops\":%.2f,"
+                        + "\"threads\":%d,\"runs\":%d,\"items_per_s\":%.2f,\"peak_rss_mib\":%.0f}",
+                w.name(), w.describe(), deviceName, r.median(), r.min(), r.gflops(), threads, r.millis().length,
+                itemsPerS, BenchRunner.peakResidentMiB()));
+        return 0;
+    }
+}
