@@ -141,9 +141,9 @@ public final class ForwardCommand implements Command {
         // The ImageNet stem and the three strided stages halve the size five times, each rounding up.
         int h = ceilDiv(x.size(2), 32), w = ceilDiv(x.size(3), 32);
         if (train && (long) x.size(0) * h * w < 2) {
-            throw new IOException(where + "--train needs more than one value per channel in the last BatchNorm, but N="
-                    + x.size(0) + " at " + x.size(2) + "x" + x.size(3) + " gives " + x.size(0) + "x" + h + "x" + w
-                    + " (as PyTorch, which refuses this too); use a batch of at least 2 or images larger than 32 px");
+            throw new IOException(where + "with --train every BatchNorm needs more than one value per channel, but N="
+                    + x.size(0) + " at " + x.size(2) + "x" + x.size(3) + " leaves " + x.size(0) + "x" + h + "x" + w
+                    + " in layer4 (PyTorch refuses this too); use a batch of at least 2 or images larger than 32 px");
         }
         return x;
     }
