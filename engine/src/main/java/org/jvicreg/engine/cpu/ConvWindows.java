@@ -17,6 +17,11 @@ record ConvWindows(float[] x, int base, int imageStride, int h, int w, int r, in
                 g.strideH(), g.strideW(), g.padH(), g.padW(), g.dilH(), g.dilW());
     }
 
+    /** Images of h x w read as by a 1x1 convolution: each image a (channels x h*w) matrix. */
+    static ConvWindows pixels(float[] x, int base, int imageStride, int h, int w) {
+        return new ConvWindows(x, base, imageStride, h, w, 1, 1, h, w, 1, 1, 0, 0, 1, 1);
+    }
+
     /**
      * The output gradient of stride-1 convolution g seen as the input of the convolution that computes
      * the input gradient: same filter size and dilation, padding {@code padH} x {@code padW}, h x w outputs.

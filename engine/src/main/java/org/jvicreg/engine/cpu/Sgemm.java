@@ -29,20 +29,6 @@ public final class Sgemm {
         split(m, n, k, (i0, i1, j0, j1) -> BlockedGemm.run(opA, opB, out, i0, i1, j0, j1, 0, k, beta != 0f));
     }
 
-    /** Single-threaded GEMM with the same contract as {@link #gemm}. */
-    public static void gemmSerial(boolean ta, boolean tb, int m, int n, int k, float alpha,
-                                  float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                  float beta, float[] c, int cOff, int ldc) {
-        if (m == 0 || n == 0) return;
-        if (k == 0 || alpha == 0f) {
-            scale(c, cOff, ldc, m, n, beta);
-            return;
-        }
-        if (beta != 0f) scale(c, cOff, ldc, m, n, beta);
-        BlockedGemm.run(new GemmOperands.DenseA(ta, a, aOff, lda, alpha), new GemmOperands.DenseB(tb, b, bOff, ldb),
-                GemmOutput.matrix(c, cOff, ldc), 0, m, 0, n, 0, k, beta != 0f);
-    }
-
     /** A rectangle [i0, i1) x [j0, j1) of C. */
     @FunctionalInterface
     interface Block {
