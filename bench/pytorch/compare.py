@@ -2,7 +2,8 @@
 """Runs each benchmark workload in jvicreg (`vicreg bench`) and in PyTorch (workloads.py) one after the
 other on this machine and prints a side-by-side table: median milliseconds, GFLOP/s, the speed ratio
 (PyTorch time / jvicreg time: above 1 means jvicreg is faster), % of the machine's FMA peak and, for the
-training step, images/s and peak resident memory of each process.
+training step, images/s and peak resident memory of each process. PyTorch's convolutions and training step
+run in both memory formats (NCHW and channels_last) and the faster is reported.
 
 Usage (from the repository root):
     /usr/bin/python3 bench/pytorch/compare.py [--set all|gemm|conv|step|loss] [--only SUBSTRING]
@@ -11,15 +12,20 @@ Usage (from the repository root):
 Before each run it samples /proc/stat for a second and waits (up to --wait seconds) until the CPUs are
 less than --max-busy busy; during the run it counts the CPU time other processes took (all CPU time minus
 the benchmark's own) and, when that exceeds --max-busy, runs that side again (--attempts in all, keeping the
-quietest). The "busy" column is the larger share of the CPUs others took during the two kept runs. jvicreg runs as bin/vicreg runs it (the CLI jar, built first if missing) but with
-the G1 collector: its large humongous arrays are freed without copying, which the training step needs
-(see bench/RESULTS.md). Set JAVA_HOME to a JDK 25 or let bin/vicreg's search find one.
+quietest). The "busy" column is the larger share of the CPUs others took during the two kept runs.
+
+jvicreg runs as bin/vicreg runs it (the CLI jar, built first if missing) but with the G1 collector, whose
+humongous regions hold the large activation arrays without copying them (the parallel collector copies
+them between generations: seconds per step), and a fixed, pre-touched heap (-Xms = -Xmx,
+-XX:+AlwaysPreTouch): otherwise G1 sometimes grows the heap instead of collecting, and every run then
+page-faults fresh memory, 50% slower (see bench/RESULTS.md). Set JAVA_HOME to a JDK 25 or let the
+search find one.
 """
 import argparse
 import glob
-import resource
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -133,8 +139,12 @@ def main():
     ap.add_argument("--wait", type=float, default=600, help="longest wait for a quiet machine, seconds")
     ap.add_argument("--attempts", type=int, default=3,
                     help="runs of a side while other processes took more than --max-busy of the CPUs (the quietest is kept)")
-    ap.add_argument("--java-heap", default="4g", help="-Xmx for jvicreg")
+    ap.add_argument("--java-heap", default="4g", help="-Xmx for jvicreg's kernel workloads")
+    ap.add_argument("--step-heap", default="3g",
+                    help="-Xmx for jvicreg's resnet50-step: its live peak is ~2.3 GB; more heap only raises the RSS")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    ap.add_argument("--no-channels-last", dest="channels_last", action="store_false",
+                    help="do not also time PyTorch's convolutions in channels_last (by default the faster is kept)")
     a = ap.parse_args()
 
     java = os.path.join(java_home(), "bin", "java")
@@ -146,9 +156,17 @@ def main():
         label = name + " " + " ".join(args)
         if a.only and a.only not in label:
             continue
+        heap = a.step_heap if name == "resnet50-step" else a.java_heap
         ours, busy_j = run([java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                            "-XX:+UseG1GC", "-Xmx" + a.java_heap, "-jar", jar, "bench", name] + args + common, a)
-        theirs, busy_t = run([py, os.path.join(ROOT, "bench", "pytorch", "workloads.py"), name] + args + common, a)
+                            "-XX:+UseG1GC", "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
+                            "-jar", jar, "bench", name] + args + common, a)
+        torch_cmd = [py, os.path.join(ROOT, "bench", "pytorch", "workloads.py"), name] + args + common
+        theirs, busy_t = run(torch_cmd, a)
+        if name in ("conv", "resnet50-step") and a.channels_last and theirs is not None:
+            # PyTorch at its best: keep NHWC when oneDNN runs it faster
+            nhwc, busy_n = run(torch_cmd + ["--channels-last"], a)
+            if nhwc is not None and nhwc["median_ms"] < theirs["median_ms"]:
+                theirs, busy_t = nhwc, busy_n
         if ours is None or theirs is None:
             print(f"{label}: failed (jvicreg {'ok' if ours else 'failed'}, torch {'ok' if theirs else 'failed'})", flush=True)
             continue

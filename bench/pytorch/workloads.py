@@ -92,12 +92,13 @@ class Conv:
         g = torch.Generator().manual_seed(3)
         self.backward = a.pass_ == "fwdbwd"
         input_grad = self.backward and name != "conv1"
-        self.x = torch.randn(a.batch, c, size, size, generator=g).requires_grad_(input_grad)
-        self.w = (torch.randn(k, c, f, f, generator=g) * 0.05).requires_grad_(self.backward)
+        fmt = torch.channels_last if a.channels_last else torch.contiguous_format
+        self.x = torch.randn(a.batch, c, size, size, generator=g).to(memory_format=fmt).requires_grad_(input_grad)
+        self.w = (torch.randn(k, c, f, f, generator=g) * 0.05).to(memory_format=fmt).requires_grad_(self.backward)
         out = (size + 2 * pad - f) // stride + 1
-        self.gy = torch.randn(a.batch, k, out, out, generator=g)
+        self.gy = torch.randn(a.batch, k, out, out, generator=g).to(memory_format=fmt)
         self.stride, self.pad = stride, pad
-        self.params = f"layer={name} batch={a.batch} pass={a.pass_}"
+        self.params = f"layer={name} batch={a.batch} pass={a.pass_}" + (" channels_last" if a.channels_last else "")
         self.flops = conv_flops(layer, a.batch) * ((3 if input_grad else 2) if self.backward else 1)
         self.items = a.batch
 
@@ -119,9 +120,12 @@ class ResNet50Step:
         self.model = torchvision.models.resnet50()
         self.model.fc = torch.nn.Identity()
         self.model.train()
-        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
         self.images = torch.randn(a.batch, 3, a.size, a.size)
-        self.params = f"batch={a.batch} size={a.size}"
+        if a.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+            self.images = self.images.to(memory_format=torch.channels_last)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
+        self.params = f"batch={a.batch} size={a.size}" + (" channels_last" if a.channels_last else "")
         scale = a.size * a.size / (224.0 * 224.0)
         self.flops = scale * sum(l[7] * conv_flops(l, a.batch) * (2 if l[0] == "conv1" else 3) for l in RESNET50_CONVS)
         self.items = a.batch
@@ -199,6 +203,8 @@ def main():
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--pass", dest="pass_", choices=["fwd", "fwdbwd"], default="fwdbwd")
     p.add_argument("--cov", choices=["auto", "gram", "direct"], default="auto")
+    p.add_argument("--channels-last", action="store_true",
+                   help="conv and resnet50-step in torch.channels_last (NHWC) memory format")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--runs", type=int, default=5)

@@ -94,7 +94,7 @@ public final class BenchCommand implements Command {
             case "conv" -> {
                 String layerName = args.string("layer", "layer3.1.conv2");
                 ResNet50Convs.Layer layer = ResNet50Convs.byName(layerName);
-                if (layer == null) throw new UsageException("unknown --layer '" + layerName + "' (see vicreg bench --help)");
+                if (layer == null) throw new UsageException("unknown --layer '" + layerName + "' (the layers are listed in --help)");
                 int batch = args.positiveInteger("batch", 16);
                 boolean backward = args.choice("pass", "fwdbwd", "fwd", "fwdbwd").equals("fwdbwd");
                 args.finish();
