@@ -17,6 +17,34 @@ record ConvWindows(float[] x, int base, int imageStride, int h, int w, int r, in
                 g.strideH(), g.strideW(), g.padH(), g.padW(), g.dilH(), g.dilW());
     }
 
+    /**
+     * The same windows over a copy of the images in zero-padded planes (a per-thread scratch array), with
+     * no padding left to test: every window then lies inside its image, so the packers copy without
+     * bounds tests or zero fills. Costs one pass over the images; returns this when there is no padding.
+     */
+    ConvWindows padded(int images, int channels) {
+        if (ph == 0 && pw == 0) return this;
+        int hp = h + 2 * ph, wp = w + 2 * pw, plane = hp * wp;
+        float[] dst = Scratch.get(Scratch.Slot.PADDED_IMAGE, images * channels * plane);
+        Parallel.forRange(images * channels, Math.max(1, 16384 / plane), (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int img = t / channels, c = t % channels, out = t * plane;
+                int in = base + img * imageStride + c * h * w;
+                java.util.Arrays.fill(dst, out, out + ph * wp, 0f);
+                for (int i = 0; i < h; i++) {
+                    int row = out + (ph + i) * wp;
+                    for (int j = 0; j < pw; j++) {
+                        dst[row + j] = 0f;
+                        dst[row + pw + w + j] = 0f;
+                    }
+                    System.arraycopy(x, in + i * w, dst, row + pw, w);
+                }
+                java.util.Arrays.fill(dst, out + (ph + h) * wp, out + plane, 0f);
+            }
+        });
+        return new ConvWindows(dst, 0, channels * plane, hp, wp, r, s, p, q, sh, sw, 0, 0, dh, dw);
+    }
+
     /** Images of h x w read as by a 1x1 convolution: each image a (channels x h*w) matrix. */
     static ConvWindows pixels(float[] x, int base, int imageStride, int h, int w) {
         return new ConvWindows(x, base, imageStride, h, w, 1, 1, h, w, 1, 1, 0, 0, 1, 1);

@@ -42,7 +42,7 @@ final class CpuConv {
                         g.r(), g.s(), g.padH(), g.padW(), g.dilH(), g.dilW(), y, yo + grp * g.kg() * pq, g.k() * pq);
                 continue;
             }
-            var b = new ConvInputPanels(ConvWindows.input(g, x, xo, grp));
+            var b = new ConvInputPanels(ConvWindows.input(g, x, xo, grp).padded(g.n(), g.cg()));
             GemmOutput out = GemmOutput.images(y, yo + grp * g.kg() * pq, pq, g.k() * pq);
             Sgemm.split(g.kg(), g.n() * pq, crs, (i0, i1, j0, j1) -> BlockedGemm.run(a, b, out, i0, i1, j0, j1, 0, crs, false));
         }
@@ -69,7 +69,7 @@ final class CpuConv {
                         g.r(), g.s(), padH, padW, g.dilH(), g.dilW(), dx, dxo + grp * g.cg() * hw, g.c() * hw);
                 continue;
             }
-            var b = new ConvInputPanels(ConvWindows.outputGradient(g, dy, dyo, grp, padH, padW));
+            var b = new ConvInputPanels(ConvWindows.outputGradient(g, dy, dyo, grp, padH, padW).padded(g.n(), g.kg()));
             GemmOutput out = GemmOutput.images(dx, dxo + grp * g.cg() * hw, hw, g.c() * hw);
             Sgemm.split(g.cg(), g.n() * hw, depth, (i0, i1, j0, j1) -> BlockedGemm.run(a, b, out, i0, i1, j0, j1, 0, depth, false));
         }
@@ -116,7 +116,7 @@ final class CpuConv {
         int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s(), depth = g.n() * pq;
         for (int grp = 0; grp < g.groups(); grp++) {
             var a = new ConvOutputRowsA(dy, dyo + grp * g.kg() * pq, g.k() * pq, pq);
-            var b = new ConvInputColumnsB(ConvWindows.input(g, x, xo, grp));
+            var b = new ConvInputColumnsB(ConvWindows.input(g, x, xo, grp).padded(g.n(), g.cg()));
             int dwOff = dwo + grp * g.kg() * crs;
             GemmOutput out = GemmOutput.matrix(dw, dwOff, crs);
             int threads = Parallel.insidePool() || 2.0 * g.kg() * crs * depth < Sgemm.PARALLEL_FLOPS ? 1 : Parallel.threads();
