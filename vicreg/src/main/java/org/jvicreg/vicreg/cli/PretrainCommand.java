@@ -59,7 +59,11 @@ public final class PretrainCommand implements Command {
                   --base-lr LR         base learning rate, scaled by batch/256 (default 0.3)
                   --warmup F           warm-up fraction of all steps (default 0.1)
                   --weight-decay WD    LARS weight decay (default 1e-6)
-                  --sim C --std C --cov C   loss coefficients (default 25 25 1; --std 0 is the paper's ablation)
+                  --loss L             vicreg | barlow (Barlow Twins) | simclr (NT-Xent) (default vicreg); whatever the
+                                       loss, the VICReg terms of the embeddings are logged as diagnostics
+                  --sim C --std C --cov C   VICReg coefficients (default 25 25 1; --std 0 is the paper's ablation)
+                  --lambd L            Barlow Twins off-diagonal weight (default 0.0051)
+                  --temperature T      NT-Xent temperature (default 0.2)
                   --seed S             seed for init, order and augmentations (default 0)
                   --log-every K        write metrics every K steps (default 10)
                   --workers N          data loader threads (default 1)
@@ -107,7 +111,9 @@ public final class PretrainCommand implements Command {
                     a.choice("arch", "resnet18", "resnet18", "resnet34", "resnet50"), a.positiveInteger("width", 16), small,
                     a.string("mlp", "512-512-512"), a.positiveInteger("batch", 256), a.positiveInteger("epochs", 5),
                     a.number("base-lr", 0.3), a.number("warmup", 0.1), a.number("weight-decay", 1e-6),
+                    a.choice("loss", "vicreg", "vicreg", "barlow", "simclr"),
                     a.number("sim", 25), a.number("std", 25), a.number("cov", 1),
+                    a.number("lambd", 0.0051), a.number("temperature", 0.2),
                     a.longValue("seed", 0), a.positiveInteger("log-every", 10),
                     a.integer("workers", LoaderOptions.defaultWorkers()));
         } catch (IllegalArgumentException e) {
@@ -120,7 +126,8 @@ public final class PretrainCommand implements Command {
         Map<String, Object> s = stored.toMap(), g = given.toMap();
         String[][] keys = {{"dataset", "dataset"}, {"data", "data_dir"}, {"limit", "limit"}, {"arch", "arch"}, {"width", "width"},
             {"stem", "small_stem"}, {"mlp", "mlp"}, {"batch", "batch"}, {"epochs", "epochs"}, {"base-lr", "base_lr"},
-            {"warmup", "warmup_fraction"}, {"weight-decay", "weight_decay"}, {"sim", "sim"}, {"std", "std"}, {"cov", "cov"},
+            {"warmup", "warmup_fraction"}, {"weight-decay", "weight_decay"}, {"loss", "loss"}, {"sim", "sim"}, {"std", "std"}, {"cov", "cov"},
+            {"lambd", "lambd"}, {"temperature", "temperature"},
             {"seed", "seed"}, {"log-every", "log_every"}};
         List<String> out = new ArrayList<>();
         for (String[] k : keys) {
@@ -133,6 +140,7 @@ public final class PretrainCommand implements Command {
 
     private static PretrainConfig withWorkers(PretrainConfig c, int workers) {
         return new PretrainConfig(c.dataset(), c.dataDir(), c.limit(), c.arch(), c.width(), c.smallStem(), c.mlp(), c.batch(),
-                c.epochs(), c.baseLr(), c.warmupFraction(), c.weightDecay(), c.sim(), c.std(), c.cov(), c.seed(), c.logEvery(), workers);
+                c.epochs(), c.baseLr(), c.warmupFraction(), c.weightDecay(), c.loss(), c.sim(), c.std(), c.cov(), c.lambd(),
+                c.temperature(), c.seed(), c.logEvery(), workers);
     }
 }

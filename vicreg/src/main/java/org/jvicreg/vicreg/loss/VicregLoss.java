@@ -26,7 +26,7 @@ import java.util.Arrays;
  * d/dX = 4 (K Xc - Xc diag(s)) / (N-1)^2 (already column-centred, so the centring adds nothing).
  * Otherwise C is formed directly (O(N D^2)) and d/dX = 4 Xc offdiag(C) / (N-1).
  */
-public final class VicregLoss {
+public final class VicregLoss implements SslLoss {
 
     /** How the covariance term is computed; AUTO picks GRAM when N < D. */
     public enum CovPath { AUTO, GRAM, DIRECT }
@@ -53,6 +53,21 @@ public final class VicregLoss {
     /** The official coefficients 25 / 25 / 1. */
     public static VicregLoss official() {
         return new VicregLoss(25, 25, 1, CovPath.AUTO);
+    }
+
+    @Override
+    public String name() {
+        return "vicreg";
+    }
+
+    @Override
+    public Terms evaluate(Tensor x, Tensor y) {
+        Result r = compute(x, y);
+        java.util.Map<String, Double> v = new java.util.LinkedHashMap<>();
+        v.put("invariance", r.invariance());
+        v.put("variance", r.variance());
+        v.put("covariance", r.covariance());
+        return new Terms(r.loss(), v);
     }
 
     public Result compute(Tensor x, Tensor y) {

@@ -12,6 +12,7 @@ import org.jvicreg.vicreg.data.ImageDataset;
 import org.jvicreg.vicreg.data.LoaderOptions;
 import org.jvicreg.vicreg.data.TwoViewLoader;
 import org.jvicreg.vicreg.data.ViewBatch;
+import org.jvicreg.vicreg.loss.SslLoss;
 import org.jvicreg.vicreg.loss.VicregLoss;
 import org.jvicreg.vicreg.model.ResNet;
 import org.jvicreg.vicreg.model.Vicreg;
@@ -49,6 +50,26 @@ public final class Pretrainer {
             m.put("mean_std", meanStd);
             m.put("seconds", seconds);
             return m;
+        }
+    }
+
+    /**
+     * One step's losses: the objective being trained (recorded), its own terms, and the VICReg terms of
+     * the same embeddings (the objective itself for VICReg; computed without gradients as diagnostics
+     * for the other losses, so every run logs comparable invariance / variance / covariance).
+     */
+    record StepResult(Tensor loss, double objective, Map<String, Double> own, VicregLoss.Result vicreg) {
+        static StepResult of(SslLoss objective, Tensor x, Tensor y) {
+            if (objective instanceof VicregLoss v) {
+                VicregLoss.Result r = v.compute(x, y);
+                return new StepResult(r.loss(), r.total(), Map.of(), r);
+            }
+            SslLoss.Terms t = objective.evaluate(x, y);
+            VicregLoss.Result r;
+            try (var g = org.jvicreg.engine.Grad.off()) {
+                r = VicregLoss.official().compute(x.detach(), y.detach());
+            }
+            return new StepResult(t.loss(), t.loss().item(), t.values(), r);
         }
     }
 
@@ -95,7 +116,7 @@ public final class Pretrainer {
         model.to(device);
         model.train(true);
         Lars opt = new Lars(model.parameters(), 0, config.weightDecay(), 0.9, 0.001);
-        VicregLoss lossFn = new VicregLoss(config.sim(), config.std(), config.cov(), VicregLoss.CovPath.AUTO);
+        SslLoss lossFn = config.objective();
         Checkpoint progress = new Checkpoint(0, 0, 0);
         MetricsLog metrics = new MetricsLog(RunDir.metrics(runDir));
         if (resume && Checkpoint.exists(runDir)) {
@@ -122,7 +143,7 @@ public final class Pretrainer {
         }
     }
 
-    private Summary loop(Vicreg model, Lars opt, VicregLoss lossFn, TwoViewLoader loader, WarmupCosine schedule,
+    private Summary loop(Vicreg model, Lars opt, SslLoss lossFn, TwoViewLoader loader, WarmupCosine schedule,
                          MetricsLog metrics, Checkpoint progress, int perEpoch, int stopAfter) throws IOException {
         ProgressBar bar = new ProgressBar(console);
         long step = progress.steps();
@@ -131,7 +152,7 @@ public final class Pretrainer {
         long windowStart = start, windowImages = 0;
         int highVariance = 0;
         boolean warned = false;
-        VicregLoss.Result last = null;
+        StepResult last = null;
         EmbeddingStats lastStats = null;
         for (int epoch = progress.epochsDone(); epoch < stopAfter; epoch++) {
             try (TwoViewLoader.Epoch batches = loader.epoch(epoch)) {
@@ -144,7 +165,7 @@ public final class Pretrainer {
                     try (var scope = Memory.scope()) {
                         Tensor x1 = Tensor.of(b.view1(), b.shape()).to(device), x2 = Tensor.of(b.view2(), b.shape()).to(device);
                         Vicreg.Views v = model.embed(x1, x2);
-                        last = v.loss(lossFn);
+                        last = StepResult.of(lossFn, v.x(), v.y());
                         checkFinite(last, step + 1);
                         opt.zeroGrad();
                         last.loss().backward();
@@ -160,18 +181,18 @@ public final class Pretrainer {
                         windowStart = now;
                         windowImages = 0;
                         metrics.append(row(step, epoch, lr, last, lastStats, ips, secondsBefore + (now - start) / 1e9));
-                        if (step > schedule.warmupSteps() && last.variance() > 0.95 * VARIANCE_MAX) highVariance++;
+                        if (step > schedule.warmupSteps() && last.vicreg().variance() > 0.95 * VARIANCE_MAX) highVariance++;
                         else highVariance = 0;
                         if (highVariance >= COLLAPSE_PATIENCE && !warned) {
                             warned = true;
                             bar.message(String.format(Locale.ROOT, "warning: the embeddings look collapsed: the variance term has stayed at %.3f "
                                     + "(max %.2f) for %d logged steps; per-dimension std %.4f (mean). Check --std, the learning rate and the augmentations.",
-                                    last.variance(), VARIANCE_MAX, highVariance, lastStats.meanStd()));
+                                    last.vicreg().variance(), VARIANCE_MAX, highVariance, lastStats.meanStd()));
                         }
                     }
                     bar.update(epoch + 1, config.epochs(), inEpoch, perEpoch, String.format(Locale.ROOT,
                             "loss %.3f (inv %.4f var %.4f cov %.4f) lr %.4f | %s",
-                            last.total(), last.invariance(), last.variance(), last.covariance(), lr,
+                            last.objective(), last.vicreg().invariance(), last.vicreg().variance(), last.vicreg().covariance(), lr,
                             rate(inEpoch, start, step - progress.steps(), config.batch())));
                 }
             }
@@ -185,7 +206,8 @@ public final class Pretrainer {
             // already complete: report the checkpoint's state from the log
             return summaryFromLog(metrics, step, seconds);
         }
-        return new Summary(stopAfter, step, last.total(), last.invariance(), last.variance(), last.covariance(),
+        return new Summary(stopAfter, step, last.objective(), last.vicreg().invariance(), last.vicreg().variance(),
+                last.vicreg().covariance(),
                 lastStats == null ? Double.NaN : lastStats.meanStd(), seconds);
     }
 
@@ -205,30 +227,37 @@ public final class Pretrainer {
         return String.format(Locale.ROOT, "%.0f img/s", stepsThisRun * batch / Math.max(1e-9, secs));
     }
 
-    private static void checkFinite(VicregLoss.Result r, long step) {
+    private static void checkFinite(StepResult s, long step) {
+        VicregLoss.Result r = s.vicreg();
         String bad = !Double.isFinite(r.invariance()) ? "invariance" : !Double.isFinite(r.variance()) ? "variance"
                 : !Double.isFinite(r.covariance()) ? "covariance" : null;
+        for (var e : s.own().entrySet()) if (bad == null && !Double.isFinite(e.getValue())) bad = e.getKey();
+        if (bad == null && !Double.isFinite(s.objective())) bad = "total";
         if (bad != null) {
             throw new DivergedException(String.format(Locale.ROOT,
                     "the loss became non-finite at step %d: %s term = %s (invariance %s, variance %s, covariance %s); "
                             + "the checkpoint of the last completed epoch is intact; try a lower --base-lr",
-                    step, bad, value(r, bad), r.invariance(), r.variance(), r.covariance()));
+                    step, bad, value(s, bad), r.invariance(), r.variance(), r.covariance()));
         }
     }
 
-    private static double value(VicregLoss.Result r, String term) {
+    private static double value(StepResult s, String term) {
         return switch (term) {
-            case "invariance" -> r.invariance();
-            case "variance" -> r.variance();
-            default -> r.covariance();
+            case "invariance" -> s.vicreg().invariance();
+            case "variance" -> s.vicreg().variance();
+            case "covariance" -> s.vicreg().covariance();
+            case "total" -> s.objective();
+            default -> s.own().get(term);
         };
     }
 
-    private static Map<String, Object> row(long step, int epoch, double lr, VicregLoss.Result r, EmbeddingStats s, double ips, double seconds) {
+    private static Map<String, Object> row(long step, int epoch, double lr, StepResult t, EmbeddingStats s, double ips, double seconds) {
+        VicregLoss.Result r = t.vicreg();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("step", step);
         m.put("epoch", (long) epoch);
-        m.put("loss", r.total());
+        m.put("loss", t.objective());
+        m.putAll(t.own());
         m.put("invariance", r.invariance());
         m.put("variance", r.variance());
         m.put("covariance", r.covariance());

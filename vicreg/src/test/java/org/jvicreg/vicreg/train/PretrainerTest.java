@@ -31,7 +31,7 @@ class PretrainerTest {
 
     static PretrainConfig config(int epochs, double std, double cov, double lr) {
         return new PretrainConfig("blobs", "unused", 0, "resnet18", 4, true, "32-32", 16, epochs, lr, 0.2, 1e-6,
-                25, std, cov, 7, 2, 1);
+                "vicreg", 25, std, cov, 0.0051, 0.2, 7, 2, 1);
     }
 
     private static Pretrainer trainer(PretrainConfig c, BlobDataset data, Path run, PrintStream console) {
