@@ -176,26 +176,28 @@ final class CpuConv {
         return xs;
     }
 
-    /** C (m x n) = A * B with the k range cut among threads, each summing its part into its own copy of C. */
-    private static void reductionSplit(GemmOperands.A a, GemmOperands.B b, GemmOutput out, int m, int n, int k, int threads) {
-        float[][] partial = new float[threads][];
+    /**
+     * C (m x n) = A * B with the k range cut among threads, each summing its part into its own copy of C.
+     * The copies are slices of one array taken here, not per-thread scratch: a pool worker may run several
+     * of the ranges one after the other, and each range's sum must survive until the final addition.
+     */
+    static void reductionSplit(GemmOperands.A a, GemmOperands.B b, GemmOutput out, int m, int n, int k, int threads) {
+        int size = m * n;
+        float[] partials = Scratch.get(Scratch.Slot.PARTIAL_SUM, (threads - 1) * size);
         Parallel.forRange(threads, 1, (lo, hi) -> {
-            int p0 = (int) ((long) k * lo / threads), p1 = (int) ((long) k * hi / threads);
-            if (lo == 0) {
-                BlockedGemm.run(a, b, out, 0, m, 0, n, p0, p1, false);
-            } else {
-                float[] mine = Scratch.get(Scratch.Slot.PARTIAL_SUM, m * n);
-                partial[lo] = mine;
-                BlockedGemm.run(a, b, GemmOutput.matrix(mine, 0, n), 0, m, 0, n, p0, p1, false);
+            for (int t = lo; t < hi; t++) {
+                int p0 = (int) ((long) k * t / threads), p1 = (int) ((long) k * (t + 1) / threads);
+                GemmOutput target = t == 0 ? out : GemmOutput.matrix(partials, (t - 1) * size, n);
+                BlockedGemm.run(a, b, target, 0, m, 0, n, p0, p1, false);
             }
         });
         float[] c = out.data();
         Parallel.forRange(m, Math.max(1, 16384 / Math.max(1, n)), (lo, hi) -> {
-            for (float[] mine : partial) {
-                if (mine == null) continue;
+            for (int t = 1; t < threads; t++) {
+                int base = (t - 1) * size;
                 for (int i = lo; i < hi; i++) {
                     int row = out.offset(i, 0);
-                    for (int j = 0; j < n; j++) c[row + j] += mine[i * n + j];
+                    for (int j = 0; j < n; j++) c[row + j] += partials[base + i * n + j];
                 }
             }
         });

@@ -116,6 +116,52 @@ class ConvKernelsTest {
         }
     }
 
+    /** Full channel counts at small images (64 px input: 16x16 down to 2x2), as a ResNet-50 step on small crops runs them. */
+    @Test
+    void everyResNet50LayerAtSmallImagesAndFullChannels() {
+        for (int[] l : RESNET50) {
+            int hw = Math.max(2, l[2] * 64 / 224);
+            while (hw > 2 && 4L * l[0] * l[1] * l[3] * l[3] * hw * hw > 8_000_000L) hw /= 2; // keep the reference loops quick
+            check(square(4, l[0], l[1], hw, l[3], l[4], l[5], 1, 1), "resnet50 at " + hw + " px " + java.util.Arrays.toString(l));
+        }
+    }
+
+    /**
+     * With many threads a pool worker can run several parts of the filter gradient's reduction split in
+     * turn; each part's sum must survive until the parts are added (a per-thread scratch array did not,
+     * and made gradients depend on scheduling on a 16-core machine). The pool's size is fixed when it
+     * starts, so this runs in a JVM of its own with 16 threads.
+     */
+    @Test
+    void filterGradientIsTheSameWithManyThreads() throws Exception {
+        String launcher = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(launcher, "--add-modules", "jdk.incubator.vector", "-Djvicreg.threads=16", "-Xmx1g",
+                "-cp", System.getProperty("java.class.path"), ManyThreadsConvCheck.class.getName())
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor() == 0, "filter gradients with 16 threads: " + output);
+    }
+
+    /** The reduction split with more parts than threads, against the definition. */
+    @Test
+    void reductionSplitWithMorePartsThanThreads() {
+        Rng rng = new Rng(9);
+        int m = 37, n = 53, k = 1000;
+        float[] a = random(rng, m * k), b = random(rng, k * n);
+        double[] ref = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < n; j++) ref[i * n + j] += (double) a[i * k + p] * b[p * n + j];
+            }
+        }
+        for (int parts : new int[] {2, 5, 16}) {
+            float[] c = new float[m * n];
+            CpuConv.reductionSplit(new GemmOperands.DenseA(false, a, 0, k, 1f), new GemmOperands.DenseB(false, b, 0, n),
+                    GemmOutput.matrix(c, 0, n), m, n, k, parts);
+            assertNear(ref, c, 0, 2e-6 * Math.sqrt(k) * 10, "reduction split in " + parts + " parts");
+        }
+    }
+
     @Test
     void otherGeometries() {
         List<ConvGeometry> cases = new ArrayList<>();
