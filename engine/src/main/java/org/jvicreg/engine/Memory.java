@@ -24,6 +24,18 @@ public final class Memory {
         return s;
     }
 
+    /**
+     * Takes t's storage out of every scope open on this thread, so that it outlives them (until the
+     * garbage collector finds it unreachable): for state that persists across steps but may first be
+     * created inside one, such as an optimizer's momentum buffers. Returns t.
+     */
+    public static Tensor persistent(Tensor t) {
+        if (t != null) {
+            for (Scope s : SCOPES.get()) s.owned.remove(t.storage());
+        }
+        return t;
+    }
+
     /** Called by tensor factories for every new storage. */
     static void track(Storage storage) {
         if (!storage.needsRelease()) return;

@@ -14,13 +14,45 @@ final class CudaReduce {
             gpu.device().memset32(gpu.address(y), Float.floatToRawIntBits(op == ReduceOp.SUM ? 0f : Float.NaN), out);
             return;
         }
-        if (inner == 1) {
+        if (inner == 1 && op != ReduceOp.ARGMAX && outer < gpu.multiprocessors() && n >= SPLIT_MIN) {
+            splitRows(gpu, op, x, outer, n, y);
+        } else if (inner == 1) {
             gpu.launch(LaunchGeometry.lines(outer, n, gpu.multiprocessors()), KernelArgs.of(Kernel.REDUCE_ROWS)
                     .ptr(gpu.address(x)).ptr(gpu.address(y)).i32(outer).i32(n).i32(op.ordinal()));
         } else {
             gpu.launch(LaunchGeometry.columns(outer, n, inner, gpu.multiprocessors()), KernelArgs.of(Kernel.REDUCE_COLUMNS)
                     .ptr(gpu.address(x)).ptr(gpu.address(y)).i32(outer).i32(n).i32(inner).i32(op.ordinal()));
         }
+    }
+
+    /** Rows at least this long, when there are fewer rows than multiprocessors, are reduced in two passes. */
+    static final int SPLIT_MIN = 1 << 16;
+    private static final int CHUNK = 4096;
+
+    /**
+     * A few long rows (a whole-tensor sum is one row): one block per row would leave the GPU idle and read
+     * a 64 MB tensor at a single multiprocessor's bandwidth (24 ms instead of 0.1), so each row is cut
+     * into chunks reduced in parallel, then the chunk results are reduced. (Not for ARGMAX, whose index
+     * would be the chunk's.)
+     */
+    private static void splitRows(CudaBackend gpu, ReduceOp op, Tensor x, int outer, int n, Tensor y) {
+        int full = n / CHUNK, tail = n - full * CHUNK, parts = full + (tail > 0 ? 1 : 0);
+        DeviceAllocator.Block partial = gpu.scratch((long) parts * Float.BYTES);
+        try {
+            for (int o = 0; o < outer; o++) {
+                long row = gpu.address(x) + (long) o * n * Float.BYTES;
+                rows(gpu, op, row, partial.address(), full, CHUNK);
+                if (tail > 0) rows(gpu, op, row + (long) full * CHUNK * Float.BYTES, partial.address() + (long) full * Float.BYTES, 1, tail);
+                rows(gpu, op, partial.address(), gpu.address(y) + (long) o * Float.BYTES, 1, parts);
+            }
+        } finally {
+            gpu.release(partial); // kernels on the one stream run in order, so the next user comes after them
+        }
+    }
+
+    private static void rows(CudaBackend gpu, ReduceOp op, long x, long y, int rows, int n) {
+        gpu.launch(LaunchGeometry.lines(rows, n, gpu.multiprocessors()), KernelArgs.of(Kernel.REDUCE_ROWS)
+                .ptr(x).ptr(y).i32(rows).i32(n).i32(op.ordinal()));
     }
 
     static void gather(CudaBackend gpu, Tensor x, int outer, int n, int inner, Tensor idx, Tensor y) {

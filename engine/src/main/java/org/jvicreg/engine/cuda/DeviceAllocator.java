@@ -36,7 +36,32 @@ final class DeviceAllocator {
         this.raw = raw;
     }
 
-    synchronized Block allocate(long bytes) {
+    /**
+     * A block of at least {@code bytes}. When the device is full, buffers that no memory scope released
+     * may still be waiting for the garbage collector to find them unreachable: ask it (outside the lock,
+     * so that the cleaner thread can give them back) a few times before failing.
+     */
+    Block allocate(long bytes) {
+        Block b = tryAllocate(bytes);
+        for (int attempt = 0; b == null && attempt < 3; attempt++) {
+            System.gc();
+            try {
+                Thread.sleep(20L << attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            b = tryAllocate(bytes);
+        }
+        if (b == null) {
+            throw new CudaError("cuda: out of device memory allocating " + bytes + " bytes (" + stats()
+                    + "); release per-step tensors with Memory.scope()");
+        }
+        return b;
+    }
+
+    /** A cached block of the size class, or a new one from the driver; null when the device is full. */
+    private synchronized Block tryAllocate(long bytes) {
         long size = SizeClasses.round(bytes);
         ArrayDeque<Block> list = free.get(size);
         Block b;
@@ -50,9 +75,7 @@ final class DeviceAllocator {
                 emptyCache();
                 address = raw.malloc(size);
             }
-            if (address == 0) {
-                throw new CudaError("cuda: out of device memory allocating " + bytes + " bytes (" + stats() + ")");
-            }
+            if (address == 0) return null;
             mallocs++;
             b = new Block(address, size);
         }

@@ -1,6 +1,7 @@
 package org.jvicreg.nn.optim;
 
 import org.jvicreg.engine.Shape;
+import org.jvicreg.engine.Memory;
 import org.jvicreg.engine.Tensor;
 
 import java.util.Arrays;
@@ -20,7 +21,7 @@ final class StateSlots {
 
     /** The slot for parameter i, created as zeros shaped like p on first use. */
     Tensor get(int i, Tensor p) {
-        if (slots[i] == null) slots[i] = Tensor.zeros(p.device(), p.shape());
+        if (slots[i] == null) slots[i] = Memory.persistent(Tensor.zeros(p.device(), p.shape()));
         return slots[i];
     }
 
@@ -43,7 +44,7 @@ final class StateSlots {
                 throw new IllegalArgumentException("optimizer state " + i + "." + name + " has shape " + Shape.str(t.shape())
                         + " but parameter " + i + " has shape " + Shape.str(params.get(i).shape()));
             }
-            slots[i] = t.to(params.get(i).device()).copy();
+            slots[i] = Memory.persistent(t.to(params.get(i).device()).copy());
         }
     }
 

@@ -1,6 +1,7 @@
 package org.jvicreg.vicreg.bench;
 
 import org.jvicreg.engine.Device;
+import org.jvicreg.engine.Memory;
 import org.jvicreg.engine.Rng;
 import org.jvicreg.engine.Tensor;
 import org.jvicreg.vicreg.loss.VicregLoss;
@@ -47,9 +48,11 @@ public final class VicregLossWorkload implements Workload {
 
     @Override
     public void run() {
-        loss.compute(x, y).loss().backward();
-        x.zeroGrad();
-        y.zeroGrad();
-        device.backend().synchronize();
+        try (var scope = Memory.scope()) { // on a GPU, the step's buffers go back to the allocator here
+            loss.compute(x, y).loss().backward();
+            x.zeroGrad();
+            y.zeroGrad();
+            device.backend().synchronize();
+        }
     }
 }

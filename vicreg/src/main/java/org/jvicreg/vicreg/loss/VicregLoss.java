@@ -116,7 +116,7 @@ public final class VicregLoss implements SslLoss {
         final double hingeSum, offDiagonal;
         /** K = Xc Xc^T (gram) or C = Xc^T Xc / (N-1) (direct). */
         final Tensor second;
-        /** s_j = sum_i Xc_ij^2 (gram) or diag(C) (direct), as a (1, D) row. */
+        /** s_j = sum_i Xc_ij^2 (so diag(C) = s / (N-1)), as a (1, D) row. */
         final Tensor diag;
 
         Branch(Tensor z, int n, int d, boolean gram) {
@@ -129,16 +129,14 @@ public final class VicregLoss implements SslLoss {
             z.backend().vicregColumnStats(n, d, z, EPS, centred, std, hingeGrad);
             hingeSum = std.neg().add(1f).relu().sum().item();
             double nm1 = n - 1;
+            diag = centred.square().sum(0, true);
             if (gram) {
                 second = centred.matmul(centred, false, true);
-                diag = centred.square().sum(0, true);
-                // the difference of two large sums: accumulate both in double on the host (N^2 + D values)
-                offDiagonal = (sumOfSquares(second) - sumOfSquares(diag)) / (nm1 * nm1);
+                // the difference of two large sums: row sums on the device, the rest in double on the host
+                offDiagonal = (sumOfSquares(second) - sumOfSquares(diag.reshape(d, 1))) / (nm1 * nm1);
             } else {
                 second = centred.matmul(centred, true, false).mul((float) (1 / nm1));
-                Tensor eye = identity(z, d);
-                diag = second.mul(eye).sum(0, true);
-                offDiagonal = sumOfSquares(second) - sumOfSquares(diag);
+                offDiagonal = sumOfSquares(second) - sumOfSquares(diag.reshape(d, 1)) / (nm1 * nm1);
             }
         }
 
@@ -150,23 +148,17 @@ public final class VicregLoss implements SslLoss {
                 // 4 (K Xc - Xc diag(s)) / (N-1)^2
                 covGrad = second.matmul(centred).sub(centred.mul(diag)).mul((float) (4 * covScale / (nm1 * nm1)));
             } else {
-                // 4 Xc offdiag(C) / (N-1)
-                Tensor off = second.sub(second.mul(identity(centred, d)));
-                covGrad = centred.matmul(off).mul((float) (4 * covScale / nm1));
+                // 4 Xc offdiag(C) / (N-1) = 4 (Xc C - Xc diag(s) / (N-1)) / (N-1)
+                covGrad = centred.matmul(second).sub(centred.mul(diag.mul((float) (1 / nm1)))).mul((float) (4 * covScale / nm1));
             }
             return covGrad.add(hingeGrad.mul(varScale));
         }
 
+        /** Sum of squares of a matrix: float sums of each row where the tensor lives, their total in double. */
         private static double sumOfSquares(Tensor t) {
             double s = 0;
-            for (float v : t.toArray()) s += (double) v * v;
+            for (float v : t.square().sum(1, false).toArray()) s += v;
             return s;
-        }
-
-        private static Tensor identity(Tensor like, int d) {
-            float[] eye = new float[d * d];
-            for (int i = 0; i < d; i++) eye[i * d + i] = 1f;
-            return Tensor.of(eye, d, d).to(like.device());
         }
     }
 }
