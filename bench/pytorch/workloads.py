@@ -60,9 +60,9 @@ def conv_flops(layer, batch):
 class Gemm:
     def __init__(self, a):
         g = torch.Generator().manual_seed(1)
-        self.a = torch.randn(a.n, a.n, generator=g)
-        self.b = torch.randn(a.n, a.n, generator=g)
-        self.out = torch.empty(a.n, a.n)
+        self.a = torch.randn(a.n, a.n, generator=g).to(a.device)
+        self.b = torch.randn(a.n, a.n, generator=g).to(a.device)
+        self.out = torch.empty(a.n, a.n, device=a.device)
         self.params = f"n={a.n}"
         self.flops = 2.0 * a.n ** 3
         self.items = 0
@@ -73,8 +73,8 @@ class Gemm:
 
 class Ztz:
     def __init__(self, a):
-        self.z = torch.randn(a.n, a.d, generator=torch.Generator().manual_seed(2))
-        self.out = torch.empty(a.d, a.d)
+        self.z = torch.randn(a.n, a.d, generator=torch.Generator().manual_seed(2)).to(a.device)
+        self.out = torch.empty(a.d, a.d, device=a.device)
         self.params = f"n={a.n} d={a.d}"
         self.flops = 2.0 * a.n * a.d * a.d
         self.items = 0
@@ -93,10 +93,10 @@ class Conv:
         self.backward = a.pass_ == "fwdbwd"
         input_grad = self.backward and name != "conv1"
         fmt = torch.channels_last if a.channels_last else torch.contiguous_format
-        self.x = torch.randn(a.batch, c, size, size, generator=g).to(memory_format=fmt).requires_grad_(input_grad)
-        self.w = (torch.randn(k, c, f, f, generator=g) * 0.05).to(memory_format=fmt).requires_grad_(self.backward)
+        self.x = torch.randn(a.batch, c, size, size, generator=g).to(a.device, memory_format=fmt).requires_grad_(input_grad)
+        self.w = (torch.randn(k, c, f, f, generator=g) * 0.05).to(a.device, memory_format=fmt).requires_grad_(self.backward)
         out = (size + 2 * pad - f) // stride + 1
-        self.gy = torch.randn(a.batch, k, out, out, generator=g).to(memory_format=fmt)
+        self.gy = torch.randn(a.batch, k, out, out, generator=g).to(a.device, memory_format=fmt)
         self.stride, self.pad = stride, pad
         self.params = f"layer={name} batch={a.batch} pass={a.pass_}" + (" channels_last" if a.channels_last else "")
         self.flops = conv_flops(layer, a.batch) * ((3 if input_grad else 2) if self.backward else 1)
@@ -120,7 +120,8 @@ class ResNet50Step:
         self.model = torchvision.models.resnet50()
         self.model.fc = torch.nn.Identity()
         self.model.train()
-        self.images = torch.randn(a.batch, 3, a.size, a.size)
+        self.model.to(a.device)
+        self.images = torch.randn(a.batch, 3, a.size, a.size).to(a.device)
         if a.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
             self.images = self.images.to(memory_format=torch.channels_last)
@@ -146,8 +147,8 @@ class VicregLoss:
 
     def __init__(self, a):
         g = torch.Generator().manual_seed(5)
-        self.x = torch.randn(a.n, a.d, generator=g).requires_grad_(True)
-        self.y = (torch.randn(a.n, a.d, generator=g) * 0.5).requires_grad_(True)
+        self.x = torch.randn(a.n, a.d, generator=g).to(a.device).requires_grad_(True)
+        self.y = (torch.randn(a.n, a.d, generator=g) * 0.5).to(a.device).requires_grad_(True)
         self.gram = a.cov == "gram" or (a.cov == "auto" and a.n < a.d)
         self.params = f"n={a.n} d={a.d} cov={'gram' if self.gram else 'direct'}"
         n, d = a.n, a.d
@@ -206,6 +207,11 @@ def main():
     p.add_argument("--channels-last", action="store_true",
                    help="conv and resnet50-step in torch.channels_last (NHWC) memory format")
     p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                   help="cuda: time on the GPU (synchronised after each run), float32 with TF32 off unless --tf32")
+    p.add_argument("--tf32", action="store_true", help="let cuBLAS and cuDNN use TF32 (PyTorch's default for cuDNN)")
+    p.add_argument("--cudnn-benchmark", action="store_true",
+                   help="let cuDNN time every algorithm and keep the fastest (off by default, as in PyTorch)")
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--seconds", type=float, default=5.0)
@@ -213,6 +219,11 @@ def main():
     if a.n is None:
         a.n = 2048 if a.name == "gemm" else 256
     torch.set_num_threads(a.threads)
+    if a.device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = a.tf32
+        torch.backends.cudnn.allow_tf32 = a.tf32
+        torch.backends.cudnn.benchmark = a.cudnn_benchmark
+    sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
     w = WORKLOADS[a.name](a)
     print(f"bench {a.name} {w.params} with torch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
     start = time.perf_counter()
@@ -220,6 +231,7 @@ def main():
     while i < a.warmup or time.perf_counter() - start < 2.0:
         t = time.perf_counter()
         w.run()
+        sync()
         i += 1
         print(f"warm-up {i}: {(time.perf_counter() - t) * 1e3:.2f} ms", file=sys.stderr)
     times = []
@@ -227,10 +239,13 @@ def main():
     while len(times) < a.runs or time.perf_counter() - start < a.seconds:
         t = time.perf_counter()
         w.run()
+        sync()
         times.append((time.perf_counter() - t) * 1e3)
         print(f"run {len(times)}: {times[-1]:.2f} ms", file=sys.stderr)
     med = statistics.median(times)
-    print(json.dumps({"name": a.name, "params": w.params, "device": "cpu", "median_ms": round(med, 3),
+    if a.device == "cuda":
+        w.params += f" {torch.cuda.get_device_name()} tf32={a.tf32}" + (" cudnn.benchmark" if a.cudnn_benchmark else "")
+    print(json.dumps({"name": a.name, "params": w.params, "device": a.device, "median_ms": round(med, 3),
                       "min_ms": round(min(times), 3), "gflops": round(w.flops / (med * 1e6), 2),
                       "threads": torch.get_num_threads(), "runs": len(times),
                       "items_per_s": round(w.items / (med / 1e3), 2) if w.items else 0.0,

@@ -70,7 +70,7 @@ public final class BenchCommand implements Command {
             throw new UsageException("expected exactly one workload name (gemm, ztz, conv, resnet50-step, vicreg-loss)");
         }
         String name = args.positional().get(0);
-        args.positional().clear();
+        args.positional().clear(); // consumed: finish() rejects positional words left over
         if (args.has("threads")) {
             // must happen before the CPU backend's thread pool is created (on its first use, below)
             System.setProperty("jvicreg.threads", Integer.toString(args.positiveInteger("threads", 1)));
