@@ -140,8 +140,8 @@ def main():
     ap.add_argument("--attempts", type=int, default=3,
                     help="runs of a side while other processes took more than --max-busy of the CPUs (the quietest is kept)")
     ap.add_argument("--java-heap", default="4g", help="-Xmx for jvicreg's kernel workloads")
-    ap.add_argument("--step-heap", default="3g",
-                    help="-Xmx for jvicreg's resnet50-step: its live peak is ~2.3 GB; more heap only raises the RSS")
+    ap.add_argument("--step-heap", default="2560m",
+                    help="-Xmx (= -Xms, pre-touched) for jvicreg's resnet50-step: its live peak is about 2.3 GB (2g runs out); the heap is the RSS")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--no-channels-last", dest="channels_last", action="store_false",
                     help="do not also time PyTorch's convolutions in channels_last (by default the faster is kept)")
