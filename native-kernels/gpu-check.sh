@@ -91,6 +91,12 @@ if [[ $only == *pipeline* ]] && [ -d "$bundle/fmnist" ]; then
   stage "knn on the CPU, same run" 60 pipeline.log "${main[@]}" knn --run "$run"
   stage "linear-eval on the GPU" 60 pipeline.log "${main[@]}" linear-eval --device cuda --run "$run" --epochs 10
   cp "$run/metrics.jsonl" "$logs/pipeline-metrics.jsonl" 2>/dev/null
+  fx="$bundle/vicreg-test-classes/fixtures/vicreg_loss"
+  for c in correlated n16_d37_gram near_collapse; do
+    for d in cuda cpu; do
+      stage "loss on $d, fixture $c" 30 pipeline.log "${main[@]}" loss --device $d --a "$fx/$c/x.npy" --b "$fx/$c/y.npy"
+    done
+  done
 fi
 
 echo "== JSON lines"

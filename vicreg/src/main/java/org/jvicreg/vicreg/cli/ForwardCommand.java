@@ -1,5 +1,6 @@
 package org.jvicreg.vicreg.cli;
 
+import org.jvicreg.engine.Device;
 import org.jvicreg.engine.Grad;
 import org.jvicreg.engine.Rng;
 import org.jvicreg.engine.Tensor;
@@ -44,6 +45,7 @@ public final class ForwardCommand implements Command {
         return """
                 usage: vicreg forward --arch resnet18|resnet34|resnet50 --weights W.safetensors --input X.npy
                                       --output Y.npy [--train] [--grad-seed R.npy --grads-out G.safetensors]
+                                      [--device cpu|cuda]
 
                 Runs torchvision's ResNet (3 input channels, width 64, ImageNet stem; fc replaced by the
                 identity) and writes the pooled feature matrix Y, (N, 512) or (N, 2048), as float32.
@@ -62,6 +64,7 @@ public final class ForwardCommand implements Command {
                   --grad-seed FILE     R, an (N, features) .npy array: back-propagate L = sum(Y * R)
                   --grads-out FILE     where to write the gradients (safetensors, float32); goes with
                                        --grad-seed
+                  --device D           cpu | cuda: where the network runs (default cpu)
                 """;
     }
 
@@ -75,6 +78,7 @@ public final class ForwardCommand implements Command {
         boolean train = args.flag("train");
         Path seedPath = args.path("grad-seed", null);
         Path gradsPath = args.path("grads-out", null);
+        String deviceName = args.choice("device", "cpu", "cpu", "cuda");
         args.finish();
         if ((seedPath == null) != (gradsPath == null)) {
             throw new UsageException("--grad-seed and --grads-out go together: one names R for L = sum(Y * R), "
@@ -93,6 +97,12 @@ public final class ForwardCommand implements Command {
         int n = x.size(0);
         Tensor seed = seedPath == null ? null : gradSeed(seedPath, n, model.featureDim());
         model.train(train);
+        Device device = Device.of(deviceName);
+        if (device != Device.cpu()) {
+            model.to(device);
+            x = x.to(device);
+            if (seed != null) seed = seed.to(device);
+        }
 
         Tensor y;
         Map<String, Tensor> grads = null;
@@ -107,13 +117,13 @@ public final class ForwardCommand implements Command {
             grads = new LinkedHashMap<>();
             for (var e : model.namedParameters().entrySet()) {
                 Tensor grad = e.getValue().grad();
-                grads.put(e.getKey(), grad != null ? grad : Tensor.zeros(e.getValue().shape()));
+                grads.put(e.getKey(), grad != null ? grad.to(Device.cpu()) : Tensor.zeros(e.getValue().shape()));
             }
-            grads.put("input", x.grad());
+            grads.put("input", x.grad().to(Device.cpu()));
         }
 
         try (OutputFiles out = new OutputFiles()) {
-            Tensor features = y.detach();
+            Tensor features = y.detach().to(Device.cpu());
             out.write(outputPath, f -> Npy.write(f, features));
             if (grads != null) {
                 Map<String, Tensor> all = grads;

@@ -1,5 +1,6 @@
 package org.jvicreg.vicreg.cli;
 
+import org.jvicreg.engine.Device;
 import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.io.Json;
 import org.jvicreg.engine.io.Npy;
@@ -30,7 +31,7 @@ public final class LossCommand implements Command {
     @Override
     public String help() {
         return """
-                usage: vicreg loss --a A.npy --b B.npy [--sim 25] [--std 25] [--cov 1] [--grad-dir DIR]
+                usage: vicreg loss --a A.npy --b B.npy [--sim 25] [--std 25] [--cov 1] [--grad-dir DIR] [--device D]
 
                 The VICReg loss of two embedding matrices, exactly as the official code
                 (facebookresearch/vicreg) computes it:
@@ -52,6 +53,7 @@ public final class LossCommand implements Command {
                   --cov X         covariance coefficient (default 1)
                   --grad-dir DIR  also write DIR/grad_a.npy and DIR/grad_b.npy: d loss / d A and
                                   d loss / d B, float32 (DIR is created if needed)
+                  --device D      cpu | cuda: where the loss is computed (default cpu)
                 """;
     }
 
@@ -63,6 +65,7 @@ public final class LossCommand implements Command {
         double std = args.number("std", 25);
         double cov = args.number("cov", 1);
         Path gradDir = args.path("grad-dir", null);
+        String deviceName = args.choice("device", "cpu", "cpu", "cuda");
         args.finish();
         if (gradDir != null) {
             if (Files.exists(gradDir) && !Files.isDirectory(gradDir)) {
@@ -79,9 +82,9 @@ public final class LossCommand implements Command {
                     + InputFiles.shape(b) + "; both branches must have the same (N, D) shape");
         }
         boolean withGrads = gradDir != null;
-        a.requiresGrad(withGrads);
-        b.requiresGrad(withGrads);
-        VicregLoss.Result r = new VicregLoss(sim, std, cov, VicregLoss.CovPath.AUTO).compute(a, b);
+        Device device = Device.of(deviceName);
+        Tensor x = a.to(device).requiresGrad(withGrads), y = b.to(device).requiresGrad(withGrads);
+        VicregLoss.Result r = new VicregLoss(sim, std, cov, VicregLoss.CovPath.AUTO).compute(x, y);
         if (withGrads) r.loss().backward();
 
         Map<String, Object> terms = new LinkedHashMap<>();
@@ -91,8 +94,9 @@ public final class LossCommand implements Command {
         terms.put("loss", sim * r.invariance() + std * r.variance() + cov * r.covariance());
         if (withGrads) {
             try (OutputFiles out = new OutputFiles()) {
-                out.write(gradDir.resolve("grad_a.npy"), f -> Npy.write(f, a.grad()));
-                out.write(gradDir.resolve("grad_b.npy"), f -> Npy.write(f, b.grad()));
+                Tensor gradA = x.grad().to(Device.cpu()), gradB = y.grad().to(Device.cpu());
+                out.write(gradDir.resolve("grad_a.npy"), f -> Npy.write(f, gradA));
+                out.write(gradDir.resolve("grad_b.npy"), f -> Npy.write(f, gradB));
                 out.commit();
             }
         }

@@ -211,6 +211,14 @@ class ForwardCommandTest {
     }
 
     @Test
+    void deviceCudaWithoutAGpuSaysWhyAndWritesNothing() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeFalse(org.jvicreg.engine.Device.cudaAvailable(), "a GPU is present");
+        Path x = save("x.npy", Tensor.zeros(1, 3, 32, 32));
+        forward18(x, "--device", "cuda").assertFails("CUDA is unavailable");
+        assertEquals(List.of("x.npy"), files(tmp), "nothing written");
+    }
+
+    @Test
     void outputPathsThatCannotBeFilesAreRefusedBeforeAnyWork() throws IOException {
         Path x = save("x.npy", Tensor.zeros(1, 3, 32, 32)), r = save("r.npy", Tensor.zeros(1, 512));
         Path y = tmp.resolve("y.npy");

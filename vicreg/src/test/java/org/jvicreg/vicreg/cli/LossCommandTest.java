@@ -146,6 +146,16 @@ class LossCommandTest {
     }
 
     @Test
+    void deviceCudaWithoutAGpuSaysWhyAndWritesNothing() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(org.jvicreg.engine.Device.cudaAvailable(), "a GPU is present");
+        String a = fixture("n2_d5", "x").toString(), b = fixture("n2_d5", "y").toString();
+        Path grads = tmp.resolve("gpu-grads");
+        CliRun.of("loss", "--a", a, "--b", b, "--device", "cuda", "--grad-dir", grads.toString()).assertFails("CUDA is unavailable");
+        assertTrue(!Files.exists(grads.resolve("grad_a.npy")) && !Files.exists(grads.resolve("grad_b.npy")), "nothing written");
+        assertEquals(2, CliRun.of("loss", "--a", a, "--b", b, "--device", "tpu").assertFails("--device", "tpu").code());
+    }
+
+    @Test
     void helpDescribesTheContract() {
         CliRun run = CliRun.of("loss", "--help").assertOk();
         for (String s : List.of("--a", "--b", "--sim", "--std", "--cov", "--grad-dir", "grad_a.npy", "grad_b.npy",
