@@ -25,10 +25,25 @@ final class CpuConv {
      * Output pixels per image from which stride-1 convolutions with filters wider than 1x1 read padded
      * images in place ({@link PaddedImageConv}) rather than packing im2col. Measured on ResNet-50's 3x3
      * layers (one core): 56x56 forward 70 -> 91 GFLOP/s, 28x28 73 -> 82; below 28x28 the filters packed per
-     * image and the wasted padding columns cost more than packing saves. 1x1 layers read in place lose
+     * image and the wasted padding columns cost more than packing saves unless the layer has few output
+     * channels ({@link #readsImagesInPlace}). 1x1 layers read in place lose
      * (their B rows are whole channel planes apart: 74 -> 55 at 56x56), so they always pack.
      */
     static final int IN_PLACE_PIXELS = 28 * 28;
+
+    /**
+     * Whether a stride-1 convolution with filters wider than 1x1 reads its padded input images in place
+     * ({@link PaddedImageConv}) rather than packing im2col: always from {@link #IN_PLACE_PIXELS} output pixels
+     * per image, and on images down to 7 x 7 when there are at most twice as many output channels as pixels.
+     * In place packs the filters (outChannels x taps) once per image, the packed path each pixel's window
+     * (taps x pixels) once; the packed path also gives each packed element only 2 x outChannels flops.
+     * Measured on 2 cores, forward + both gradients at batch 256: recipe R's 32 -> 32 at 14 x 14 39.8 -> 21.2 ms,
+     * 64 -> 64 at 7 x 7 32.5 -> 26.3 ms (128 -> 128 at 4 x 4 in place: 31.7 -> 59.9 ms, so not below 7 x 7);
+     * ResNet-50's 512 -> 512 at 7 x 7, batch 16, in place: 71 -> 110 ms, so not with many channels.
+     */
+    static boolean readsImagesInPlace(int taps, int outChannels, int pixels) {
+        return taps > 1 && (pixels >= IN_PLACE_PIXELS || (pixels >= 7 * 7 && outChannels <= 2 * pixels));
+    }
 
     static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {
         if (stridedPointwise(g)) {
@@ -38,7 +53,7 @@ final class CpuConv {
         int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s();
         for (int grp = 0; grp < g.groups(); grp++) {
             var a = new GemmOperands.DenseA(false, w, wo + grp * g.kg() * crs, crs, 1f);
-            if (g.strideH() == 1 && g.strideW() == 1 && g.r() * g.s() > 1 && pq >= IN_PLACE_PIXELS) {
+            if (g.strideH() == 1 && g.strideW() == 1 && readsImagesInPlace(g.r() * g.s(), g.kg(), pq)) {
                 PaddedImageConv.run(a, g.kg(), g.n(), x, xo + grp * g.cg() * hw, g.c() * hw, g.cg(), g.h(), g.w(),
                         g.r(), g.s(), g.padH(), g.padW(), g.dilH(), g.dilW(), y, yo + grp * g.kg() * pq, g.k() * pq);
                 continue;
@@ -65,7 +80,7 @@ final class CpuConv {
             GemmOperands.A a = g.r() == 1 && g.s() == 1
                     ? new GemmOperands.DenseA(true, w, wo + grp * g.kg() * crs, crs, 1f)
                     : new FlippedFiltersA(w, wo + grp * g.kg() * crs, g.cg(), g.r(), g.s());
-            if (g.r() * g.s() > 1 && hw >= IN_PLACE_PIXELS) {
+            if (readsImagesInPlace(g.r() * g.s(), g.cg(), hw)) {
                 PaddedImageConv.run(a, g.cg(), g.n(), dy, dyo + grp * g.kg() * pq, g.k() * pq, g.kg(), g.p(), g.q(),
                         g.r(), g.s(), padH, padW, g.dilH(), g.dilW(), dx, dxo + grp * g.cg() * hw, g.c() * hw);
                 continue;
