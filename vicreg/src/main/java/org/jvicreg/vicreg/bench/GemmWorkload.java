@@ -3,7 +3,6 @@ package org.jvicreg.vicreg.bench;
 import org.jvicreg.engine.Device;
 import org.jvicreg.engine.Rng;
 import org.jvicreg.engine.Tensor;
-import org.jvicreg.engine.backend.Backend;
 
 /**
  * Single-precision matrix products straight on the backend's GEMM: the square C = A B (n x n x n), and
@@ -14,7 +13,7 @@ public final class GemmWorkload implements Workload {
     private final boolean transA;
     private final int m, n, k;
     private final Tensor a, b, c;
-    private final Backend backend;
+    private final Device device;
 
     private GemmWorkload(String name, boolean transA, int m, int n, int k, Tensor a, Tensor b, Device device) {
         this.name = name;
@@ -25,7 +24,7 @@ public final class GemmWorkload implements Workload {
         this.a = a;
         this.b = b;
         this.c = Tensor.zeros(device, m, n);
-        this.backend = device.backend();
+        this.device = device;
     }
 
     /** C (n x n) = A (n x n) * B (n x n). */
@@ -56,9 +55,13 @@ public final class GemmWorkload implements Workload {
     }
 
     @Override
-    public void run() {
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public void work() {
         int lda = transA ? m : k;
-        backend.gemm(transA, false, m, n, k, 1f, a, 0, lda, 0, b, 0, n, 0, 0f, c, 0, n, 0, 1);
-        backend.synchronize();
+        device.backend().gemm(transA, false, m, n, k, 1f, a, 0, lda, 0, b, 0, n, 0, 0f, c, 0, n, 0, 1);
     }
 }

@@ -1,11 +1,19 @@
 package org.jvicreg.vicreg.bench;
 
+import org.jvicreg.engine.Device;
+import org.jvicreg.engine.Memory;
+
 /**
  * One benchmarked unit of work, shared by {@code vicreg bench} and the JMH benchmarks: built once
  * (inputs allocated, model initialised), then {@link #run} repeated. Each run ends with the device
  * synchronised, so wall time measures the work.
  */
 public interface Workload {
+    /** The device the work runs on. */
+    Device device();
+
+    /** The work of one repetition, as queued on the device. */
+    void work();
     /** The workload's name as the command line and the JSON line give it, e.g. "gemm". */
     String name();
 
@@ -20,6 +28,14 @@ public interface Workload {
         return 0;
     }
 
-    /** One repetition. */
-    void run();
+    /**
+     * One repetition: the work, the device synchronised, and every device buffer the work allocated
+     * given back (on a GPU, a repetition's buffers would otherwise wait for the garbage collector).
+     */
+    default void run() {
+        try (var scope = Memory.scope()) {
+            work();
+            device().backend().synchronize();
+        }
+    }
 }
