@@ -30,6 +30,8 @@ import torchvision.transforms as T
 from PIL import Image, ImageOps
 from torchvision.models.resnet import BasicBlock
 
+from vicreg_loss import official_terms  # the official loss, beside this script
+
 DATA = "/usr/share/datasets/fashion-mnist"
 
 
@@ -112,25 +114,6 @@ def projector(spec, dim):
         layers += [nn.Linear(f[i], f[i + 1]), nn.BatchNorm1d(f[i + 1]), nn.ReLU(True)]
     layers.append(nn.Linear(f[-2], f[-1], bias=False))
     return nn.Sequential(*layers)
-
-
-def off_diagonal(x):
-    n, m = x.shape
-    return x.flatten()[:-1].view(n - 1, n + 1)[:, 1:].flatten()
-
-
-def vicreg_loss(x, y, sim=25.0, std=25.0, cov=1.0):
-    n, d = x.shape
-    repr_loss = F.mse_loss(x, y)
-    x = x - x.mean(dim=0)
-    y = y - y.mean(dim=0)
-    std_x = torch.sqrt(x.var(dim=0) + 0.0001)
-    std_y = torch.sqrt(y.var(dim=0) + 0.0001)
-    std_loss = torch.mean(F.relu(1 - std_x)) / 2 + torch.mean(F.relu(1 - std_y)) / 2
-    cov_x = (x.T @ x) / (n - 1)
-    cov_y = (y.T @ y) / (n - 1)
-    cov_loss = off_diagonal(cov_x).pow_(2).sum().div(d) + off_diagonal(cov_y).pow_(2).sum().div(d)
-    return sim * repr_loss + std * std_loss + cov * cov_loss, repr_loss, std_loss, cov_loss
 
 
 class LARS(torch.optim.Optimizer):
@@ -251,7 +234,7 @@ def main():
                 lr = base * q + base * 0.001 * (1 - q)
             for g in opt.param_groups:
                 g["lr"] = lr
-            loss, inv, var, cov = vicreg_loss(proj(backbone(v1)), proj(backbone(v2)))
+            loss, inv, var, cov = official_terms(proj(backbone(v1)), proj(backbone(v2)))
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -25,8 +25,16 @@ def off_diagonal(x):
     return x.flatten()[:-1].view(n - 1, n + 1)[:, 1:].flatten()
 
 
-def official(x, y, sim_coeff=25.0, std_coeff=25.0, cov_coeff=1.0):
-    """VICReg.forward of the official code, minus the distributed all_gather (one process)."""
+def official_off_diagonal_sq_sum(xc):
+    """sum_{i != j} C_ij^2 of C = xc^T xc / (N - 1), formed as the official code does (the D x D matrix)."""
+    cov = (xc.T @ xc) / (xc.shape[0] - 1)
+    return off_diagonal(cov).pow_(2).sum()
+
+
+def official_terms(x, y, sim_coeff=25.0, std_coeff=25.0, cov_coeff=1.0, off_diagonal_sq_sum=official_off_diagonal_sq_sum):
+    """VICReg.forward of the official code, minus the distributed all_gather (one process): (loss,
+    invariance, variance, covariance). off_diagonal_sq_sum(centred) computes the covariance penalty's sum;
+    workloads.py passes other ways of computing it (the N x N Gram form)."""
     batch_size, num_features = x.shape
     repr_loss = F.mse_loss(x, y)
     x = x - x.mean(dim=0)
@@ -34,10 +42,13 @@ def official(x, y, sim_coeff=25.0, std_coeff=25.0, cov_coeff=1.0):
     std_x = torch.sqrt(x.var(dim=0) + 0.0001)
     std_y = torch.sqrt(y.var(dim=0) + 0.0001)
     std_loss = torch.mean(F.relu(1 - std_x)) / 2 + torch.mean(F.relu(1 - std_y)) / 2
-    cov_x = (x.T @ x) / (batch_size - 1)
-    cov_y = (y.T @ y) / (batch_size - 1)
-    cov_loss = off_diagonal(cov_x).pow_(2).sum().div(num_features) + off_diagonal(cov_y).pow_(2).sum().div(num_features)
-    return sim_coeff * repr_loss + std_coeff * std_loss + cov_coeff * cov_loss
+    cov_loss = off_diagonal_sq_sum(x).div(num_features) + off_diagonal_sq_sum(y).div(num_features)
+    return sim_coeff * repr_loss + std_coeff * std_loss + cov_coeff * cov_loss, repr_loss, std_loss, cov_loss
+
+
+def official(x, y, sim_coeff=25.0, std_coeff=25.0, cov_coeff=1.0):
+    """The official VICReg loss (the total only)."""
+    return official_terms(x, y, sim_coeff, std_coeff, cov_coeff)[0]
 
 
 def main():

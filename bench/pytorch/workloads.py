@@ -23,6 +23,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+from vicreg_loss import official_terms  # the official loss, beside this script
+
 # name, in channels, out channels, input size, filter, stride, padding, occurrences (ResNet50Convs.java)
 RESNET50_CONVS = [
     ("conv1", 3, 64, 224, 7, 2, 3, 1),
@@ -165,16 +167,7 @@ class VicregLoss:
         return cov.pow(2).sum() - cov.diagonal().pow(2).sum()
 
     def run(self):
-        x, y = self.x, self.y
-        n, d = x.shape
-        repr_loss = F.mse_loss(x, y)
-        xc = x - x.mean(dim=0)
-        yc = y - y.mean(dim=0)
-        std_x = torch.sqrt(xc.var(dim=0) + 0.0001)
-        std_y = torch.sqrt(yc.var(dim=0) + 0.0001)
-        std_loss = torch.mean(F.relu(1 - std_x)) / 2 + torch.mean(F.relu(1 - std_y)) / 2
-        cov_loss = self.off_diagonal_sq_sum(xc) / d + self.off_diagonal_sq_sum(yc) / d
-        loss = 25.0 * repr_loss + 25.0 * std_loss + 1.0 * cov_loss
+        loss = official_terms(self.x, self.y, off_diagonal_sq_sum=self.off_diagonal_sq_sum)[0]
         loss.backward()
         self.x.grad = None
         self.y.grad = None
