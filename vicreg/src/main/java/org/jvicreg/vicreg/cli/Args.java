@@ -126,6 +126,11 @@ public final class Args {
         throw new UsageException("option --" + key + " must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
     }
 
+    /** --device, the device every command that computes takes: "cpu" (the default) or "cuda", for Device.of. */
+    public String device() {
+        return choice("device", "cpu", "cpu", "cuda");
+    }
+
     public List<String> positional() {
         return positional;
     }

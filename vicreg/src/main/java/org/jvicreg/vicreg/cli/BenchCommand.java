@@ -75,7 +75,7 @@ public final class BenchCommand implements Command {
             // must happen before the CPU backend's thread pool is created (on its first use, below)
             System.setProperty("jvicreg.threads", Integer.toString(args.positiveInteger("threads", 1)));
         }
-        String deviceName = args.choice("device", "cpu", "cpu", "cuda");
+        String deviceName = args.device();
         int warmup = args.integer("warmup", 3);
         int runs = args.positiveInteger("runs", 5);
         double seconds = args.number("seconds", 5);

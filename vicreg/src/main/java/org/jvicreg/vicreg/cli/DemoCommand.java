@@ -74,7 +74,7 @@ public final class DemoCommand implements Command {
         int epochs = a.positiveInteger("epochs", 2);
         int probeEpochs = a.positiveInteger("probe-epochs", 100);
         long seed = a.longValue("seed", 0);
-        Device device = Device.of(a.choice("device", "cpu", "cpu", "cuda"));
+        Device device = Device.of(a.device());
         a.finish();
         if (!Datasets.fashionMnistInstalled()) {
             throw new IOException("the demo trains on Fashion-MNIST, which is not installed at " + Datasets.DEBIAN_FASHION_MNIST

@@ -78,7 +78,7 @@ public final class ForwardCommand implements Command {
         boolean train = args.flag("train");
         Path seedPath = args.path("grad-seed", null);
         Path gradsPath = args.path("grads-out", null);
-        String deviceName = args.choice("device", "cpu", "cpu", "cuda");
+        String deviceName = args.device();
         args.finish();
         if ((seedPath == null) != (gradsPath == null)) {
             throw new UsageException("--grad-seed and --grads-out go together: one names R for L = sum(Y * R), "
@@ -98,11 +98,9 @@ public final class ForwardCommand implements Command {
         Tensor seed = seedPath == null ? null : gradSeed(seedPath, n, model.featureDim());
         model.train(train);
         Device device = Device.of(deviceName);
-        if (device != Device.cpu()) {
-            model.to(device);
-            x = x.to(device);
-            if (seed != null) seed = seed.to(device);
-        }
+        model.to(device);
+        x = x.to(device);
+        if (seed != null) seed = seed.to(device);
 
         Tensor y;
         Map<String, Tensor> grads = null;

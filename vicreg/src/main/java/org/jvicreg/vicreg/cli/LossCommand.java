@@ -65,7 +65,7 @@ public final class LossCommand implements Command {
         double std = args.number("std", 25);
         double cov = args.number("cov", 1);
         Path gradDir = args.path("grad-dir", null);
-        String deviceName = args.choice("device", "cpu", "cpu", "cuda");
+        String deviceName = args.device();
         args.finish();
         if (gradDir != null) {
             if (Files.exists(gradDir) && !Files.isDirectory(gradDir)) {

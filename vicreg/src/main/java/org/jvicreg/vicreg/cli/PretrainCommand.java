@@ -75,7 +75,7 @@ public final class PretrainCommand implements Command {
     public int run(Args a) throws Exception {
         Path out = a.requirePath("out");
         boolean resume = a.flag("resume");
-        Device device = Device.of(a.choice("device", "cpu", "cpu", "cuda"));
+        Device device = Device.of(a.device());
         PretrainConfig given = configFrom(a);
         a.finish();
         PretrainConfig config = given;

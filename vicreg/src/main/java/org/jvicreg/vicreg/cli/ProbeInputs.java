@@ -61,7 +61,7 @@ final class ProbeInputs {
         Path run = a.path("run", null);
         boolean random = a.flag("random-init");
         long seed = a.longValue("seed", 0);
-        Device device = Device.of(a.choice("device", "cpu", "cpu", "cuda"));
+        Device device = Device.of(a.device());
         int batch = a.positiveInteger("batch", 512);
         int limit = a.integer("limit", 0);
         PretrainConfig cfg = run == null ? null : RunDir.readConfig(run);
