@@ -15,22 +15,15 @@ import static org.jvicreg.engine.cpu.SgemmKernel.NR;
  * stride 1 each run is then one array copy per (c, r, s) plus the zeros of the padding.
  */
 record ConvInputPanels(ConvWindows win) implements GemmOperands.B {
-    /**
-     * System.arraycopy, with a whole panel row (the common case) as two vector moves and a short run (an
-     * output row of a 4x4 or 7x7 image) as a plain loop instead of a call per few floats.
-     */
+    /** System.arraycopy, with a whole panel row (the common case) as two vector moves instead of a call. */
     private static void copy(float[] src, int from, float[] dst, int to, int len) {
         if (len == NR) {
             FloatVector.fromArray(SgemmKernel.S, src, from).intoArray(dst, to);
             FloatVector.fromArray(SgemmKernel.S, src, from + SgemmKernel.VL).intoArray(dst, to + SgemmKernel.VL);
-        } else if (len < SHORT_RUN) {
-            for (int i = 0; i < len; i++) dst[to + i] = src[from + i];
         } else {
             System.arraycopy(src, from, dst, to, len);
         }
     }
-
-    private static final int SHORT_RUN = 16;
 
     @Override
     public void pack(int p0, int kc, int j0, int nc, float[] dst) {
