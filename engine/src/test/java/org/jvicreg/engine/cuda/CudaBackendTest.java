@@ -328,13 +328,7 @@ class CudaBackendTest {
             CPU.gemm(false, true, m, n, k, 1f, a, 0, k, (long) m * k, b, 0, k, (long) k * n, 0f, cc, 0, n, (long) m * n, batch);
             gpu.gemm(false, true, m, n, k, 1f, onGpu(a), 0, k, (long) m * k, onGpu(b), 0, k, (long) k * n, 0f, cg, 0, n,
                     (long) m * n, batch);
-            float[] e = cc.toArray(), g = cg.toArray();
-            double maxErr = 0, maxRef = 0;
-            for (int i = 0; i < e.length; i++) {
-                maxErr = Math.max(maxErr, Math.abs(e[i] - g[i]));
-                maxRef = Math.max(maxRef, Math.abs(e[i]));
-            }
-            assertTrue(maxErr <= 1e-3 * maxRef, "gemm with TF32: largest error " + maxErr + ", largest value " + maxRef);
+            assertNormClose("gemm with TF32", cc, cg, 1e-3);
         } finally {
             gpu.setTf32(false);
         }
