@@ -6,7 +6,7 @@ training step, images/s and peak resident memory of each process. PyTorch's conv
 run in both memory formats (NCHW and channels_last) and the faster is reported.
 
 Usage (from the repository root):
-    /usr/bin/python3 bench/pytorch/compare.py [--set all|gemm|conv|step|loss] [--only SUBSTRING]
+    /usr/bin/python3 bench/pytorch/compare.py [--set all|gemm|conv|step|recipe|loss] [--only SUBSTRING]
         [--seconds 5] [--peak-gflops 227] [--max-busy 0.10] [--markdown]
 
 Before each run it samples /proc/stat for a second and waits (up to --wait seconds) until the CPUs are
@@ -45,6 +45,8 @@ def workloads(which):
         out += [("conv", ["--layer", l[0], "--batch", "16", "--pass", "fwdbwd"]) for l in RESNET50_CONVS]
     if which in ("all", "step"):
         out += [("resnet50-step", ["--batch", "16", "--size", "224"])]
+    if which in ("all", "recipe"):
+        out += [("recipe-step", ["--batch", "256", "--size", "28"])]
     if which in ("all", "loss"):
         out += [("vicreg-loss", ["--n", str(n), "--d", "8192"]) for n in (256, 2048)]
     return out
@@ -129,7 +131,7 @@ def run(cmd, a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", default="all", choices=["all", "gemm", "conv", "step", "loss"])
+    ap.add_argument("--set", default="all", choices=["all", "gemm", "conv", "step", "recipe", "loss"])
     ap.add_argument("--only", help="run only workloads whose name or parameters contain this")
     ap.add_argument("--seconds", type=float, default=5.0, help="minimum measuring time per side")
     ap.add_argument("--peak-gflops", type=float, default=227.0,

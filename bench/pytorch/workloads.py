@@ -140,6 +140,39 @@ class ResNet50Step:
         self.opt.step()
 
 
+class RecipeStep:
+    """One recipe R step without data loading (vicreg's RecipeStepWorkload): recipe_r.py's ResNet-18 width 16
+    with the small stem and 512-512-512 expander, two views of random 1-channel images, the official loss,
+    backward, the official LARS at lr 0.3."""
+
+    def __init__(self, a):
+        from recipe_r import LARS, ResNet18Small, projector
+        torch.manual_seed(5)
+        self.backbone, self.proj = ResNet18Small(16), projector("512-512-512", 128)
+        self.backbone.train()
+        self.proj.train()
+        self.opt = LARS(list(self.backbone.parameters()) + list(self.proj.parameters()), lr=0.3)
+        self.v1 = torch.randn(a.batch, 1, a.size, a.size)
+        self.v2 = torch.randn(a.batch, 1, a.size, a.size)
+        self.params = f"batch={a.batch} size={a.size}"
+        total, hw, c_in = 2.0 * a.size * a.size * 16 * 9 * 2, a.size, 16
+        for stage in range(4):
+            c_out, stride = 16 << stage, 1 if stage == 0 else 2
+            o = (hw + 2 - 3) // stride + 1
+            total += 3 * 2.0 * o * o * c_out * c_in * 9 + 3 * 3 * 2.0 * o * o * c_out * c_out * 9
+            if stride != 1 or c_in != c_out:
+                total += 3 * 2.0 * o * o * c_out * c_in
+            hw, c_in = o, c_out
+        self.flops = 2 * a.batch * total
+        self.items = a.batch
+
+    def run(self):
+        loss = official_terms(self.proj(self.backbone(self.v1)), self.proj(self.backbone(self.v2)))[0]
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+
 class VicregLoss:
     """The official loss (facebookresearch/vicreg main_vicreg.py), forward + backward to both inputs.
 
@@ -173,7 +206,7 @@ class VicregLoss:
         self.y.grad = None
 
 
-WORKLOADS = {"gemm": Gemm, "ztz": Ztz, "conv": Conv, "resnet50-step": ResNet50Step, "vicreg-loss": VicregLoss}
+WORKLOADS = {"gemm": Gemm, "ztz": Ztz, "conv": Conv, "resnet50-step": ResNet50Step, "recipe-step": RecipeStep, "vicreg-loss": VicregLoss}
 
 
 def peak_rss_mib():

@@ -27,6 +27,14 @@ public final class F {
     }
 
     /** x (..., in) @ w (out, in)^T + b (out); b may be null. */
+    /**
+     * Convolution of batch-last images x (C, H, W, N) with filters w (K, C, R, S), giving (K, P, Q, N); no bias,
+     * groups or dilation. Same numbers as {@link #conv2d} on NCHW images.
+     */
+    public static Tensor conv2dBatchLast(Tensor x, Tensor w, int stride, int padding) {
+        return Conv2d.conv2dBatchLast(x, w, new int[] {stride, stride}, new int[] {padding, padding});
+    }
+
     public static Tensor linear(Tensor x, Tensor w, Tensor b) {
         Tensor y = x.matmul(w, false, true);
         return b == null ? y : y.add(b);

@@ -114,6 +114,16 @@ class GradientTest {
     }
 
     @Test
+    void batchLastConvolution() {
+        // 32 images and 8 / 24 channels take the direct kernels (the register tiles' image and channel blocks)
+        check("batch-last 3x3 p1", in -> F.conv2dBatchLast(in[0], in[1], 1, 1), randn(18, 8, 3, 4, 32), randn(19, 24, 8, 3, 3));
+        check("batch-last 3x3 s2", in -> F.conv2dBatchLast(in[0], in[1], 2, 1), randn(20, 24, 5, 5, 32), randn(21, 8, 24, 3, 3));
+        check("batch-last 1x1 s2", in -> F.conv2dBatchLast(in[0], in[1], 2, 0), randn(22, 24, 4, 4, 32), randn(23, 8, 24, 1, 1));
+        // 3 images: the permute-to-NCHW fallback
+        check("batch-last fallback", in -> F.conv2dBatchLast(in[0], in[1], 2, 1), randn(24, 2, 5, 4, 3), randn(25, 3, 2, 3, 3));
+    }
+
+    @Test
     void pooling() {
         check("maxpool 3x3 s2 p1", in -> F.maxPool2d(in[0], 3, 2, 1), distinct(1, 0.03f, 2, 2, 7, 7));
         check("maxpool 2x2", in -> F.maxPool2d(in[0], 2, 2, 0), distinct(2, 0.03f, 1, 3, 6, 4));

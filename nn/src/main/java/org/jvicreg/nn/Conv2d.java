@@ -30,6 +30,17 @@ public final class Conv2d extends Module {
         return F.conv2d(x, param("weight"), param("bias"), stride, padding, dilation, groups);
     }
 
+    /**
+     * The same convolution of batch-last images (C, H, W, N), giving (K, P, Q, N)
+     * ({@link F#conv2dBatchLast}); for layers without bias, groups or dilation, as a ResNet's.
+     */
+    public Tensor forwardBatchLast(Tensor x) {
+        if (param("bias") != null || groups != 1 || dilation != 1) {
+            throw new IllegalStateException("Conv2d.forwardBatchLast: only for layers without bias, groups or dilation");
+        }
+        return F.conv2dBatchLast(x, param("weight"), stride, padding);
+    }
+
     public Tensor weight() {
         return param("weight");
     }

@@ -90,6 +90,50 @@ public interface Backend {
     /** dw (k, c/groups, r, s) = gradient of the convolution with respect to its filters. */
     void conv2dBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw);
 
+    // ---- the same convolutions in the batch-last layout: x (c, h, w, n), w (k, c, r, s), y (k, p, q, n) ----
+
+    /**
+     * Whether this backend runs the batch-last convolutions below natively for a batch of n images (a
+     * model may then keep its activations batch-last). The defaults below only permute to NCHW and back.
+     */
+    default boolean prefersBatchLast(int n) {
+        return false;
+    }
+
+    /** y (k, p, q, n) = conv(x (c, h, w, n), w (k, c, r, s)); groups must be 1. */
+    default void conv2dForwardBatchLast(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
+        Tensor yn = Tensor.allocate(this, g.n(), g.k(), g.p(), g.q());
+        conv2dForward(g, batchFirst(x, g.c(), g.h(), g.w(), g.n()), w, yn);
+        batchLastInto(yn, y);
+    }
+
+    /** dx (c, h, w, n) = gradient of {@link #conv2dForwardBatchLast} with respect to its input. */
+    default void conv2dBackwardDataBatchLast(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+        Tensor dxn = Tensor.allocate(this, g.n(), g.c(), g.h(), g.w());
+        conv2dBackwardData(g, batchFirst(dy, g.k(), g.p(), g.q(), g.n()), w, dxn);
+        batchLastInto(dxn, dx);
+    }
+
+    /** dw (k, c, r, s) = gradient of {@link #conv2dForwardBatchLast} with respect to its filters. */
+    default void conv2dBackwardFilterBatchLast(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
+        conv2dBackwardFilter(g, batchFirst(x, g.c(), g.h(), g.w(), g.n()), batchFirst(dy, g.k(), g.p(), g.q(), g.n()), dw);
+    }
+
+    /** A new (n, c, h, w) copy of a batch-last (c, h, w, n) tensor. */
+    private Tensor batchFirst(Tensor t, int c, int h, int w, int n) {
+        Tensor out = Tensor.allocate(this, n, c, h, w);
+        copyStrided(t, 0, new long[] {1, (long) h * w * n, (long) w * n, n}, new int[] {n, c, h, w},
+                out, 0, org.jvicreg.engine.Shape.strides(out.shape()));
+        return out;
+    }
+
+    /** Copies an (n, c, h, w) tensor into the batch-last (c, h, w, n) tensor dst. */
+    private void batchLastInto(Tensor t, Tensor dst) {
+        int[] s = t.shape();
+        long n = s[0], h = s[2], w = s[3];
+        copyStrided(t, 0, org.jvicreg.engine.Shape.strides(s), s, dst, 0, new long[] {1, h * w * n, w * n, n});
+    }
+
     /**
      * Training-mode batch norm over x viewed as (n, c, hw), statistics per channel over n*hw values:
      * y = (x - mean) * invStd * gamma + beta with invStd = 1/sqrt(biasedVar + eps). Writes saveMean and

@@ -137,6 +137,45 @@ public final class CpuBackend implements Backend {
         CpuConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
     }
 
+    /**
+     * Whether models keep activations batch-last: for batches that fill the direct kernels' NR-image blocks,
+     * where the 8-row register tile divides the usual channel counts (AVX-512), unless the system property
+     * {@code jvicreg.batchLast} is false (to compare against the NCHW kernels).
+     */
+    private static final boolean BATCH_LAST = Boolean.parseBoolean(System.getProperty("jvicreg.batchLast", "true"));
+
+    @Override
+    public boolean prefersBatchLast(int n) {
+        return BATCH_LAST && SgemmKernel.MR == 8 && n % SgemmKernel.NR == 0;
+    }
+
+    @Override
+    public void conv2dForwardBatchLast(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
+        if (!BatchLastConv.forwardFits(g)) {
+            Backend.super.conv2dForwardBatchLast(g, x, w, y);
+            return;
+        }
+        BatchLastConv.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
+    }
+
+    @Override
+    public void conv2dBackwardDataBatchLast(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+        if (!BatchLastConv.backwardDataFits(g)) {
+            Backend.super.conv2dBackwardDataBatchLast(g, dy, w, dx);
+            return;
+        }
+        BatchLastConv.backwardData(g, data(dy), off(dy), data(w), off(w), data(dx), off(dx));
+    }
+
+    @Override
+    public void conv2dBackwardFilterBatchLast(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
+        if (!BatchLastConv.backwardFilterFits(g)) {
+            Backend.super.conv2dBackwardFilterBatchLast(g, x, dy, dw);
+            return;
+        }
+        BatchLastConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
+    }
+
     @Override
     public void batchNormTrain(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
                                Tensor runMean, Tensor runVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {

@@ -4,6 +4,7 @@ import org.jvicreg.engine.Device;
 import org.jvicreg.vicreg.bench.BenchRunner;
 import org.jvicreg.vicreg.bench.ConvWorkload;
 import org.jvicreg.vicreg.bench.GemmWorkload;
+import org.jvicreg.vicreg.bench.RecipeStepWorkload;
 import org.jvicreg.vicreg.bench.ResNet50Convs;
 import org.jvicreg.vicreg.bench.ResNet50StepWorkload;
 import org.jvicreg.vicreg.bench.VicregLossWorkload;
@@ -25,7 +26,7 @@ public final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "time one kernel or training workload (gemm, ztz, conv, resnet50-step, vicreg-loss)";
+        return "time one kernel or training workload (gemm, ztz, conv, resnet50-step, recipe-step, vicreg-loss)";
     }
 
     @Override
@@ -46,6 +47,9 @@ public final class BenchCommand implements Command {
                   ztz             C = Z^T Z, Z of n x d: the VICReg covariance (--n, --d)
                   conv            one ResNet-50 convolution at 224x224 input (--layer, --batch, --pass)
                   resnet50-step   one ResNet-50 SGD training step, train-mode batch norm (--batch, --size)
+                  recipe-step     one recipe R step without data loading: two views of --batch 1-channel
+                                  images at --size, ResNet-18 width 16 (small stem), expander
+                                  512-512-512, VICReg loss, LARS (defaults --batch 256 --size 28)
                   vicreg-loss     VICReg loss forward + backward of two (n, d) batches (--n, --d)
 
                 options:
@@ -67,7 +71,7 @@ public final class BenchCommand implements Command {
     @Override
     public int run(Args args) {
         if (args.positional().size() != 1) {
-            throw new UsageException("expected exactly one workload name (gemm, ztz, conv, resnet50-step, vicreg-loss)");
+            throw new UsageException("expected exactly one workload name (gemm, ztz, conv, resnet50-step, recipe-step, vicreg-loss)");
         }
         String name = args.positional().get(0);
         args.positional().clear(); // consumed: finish() rejects positional words left over
@@ -106,6 +110,13 @@ public final class BenchCommand implements Command {
                 if (size < 32) throw new UsageException("--size must be at least 32 for ResNet-50, got " + size);
                 yield new ResNet50StepWorkload(batch, size, Device.of(deviceName));
             }
+            case "recipe-step" -> {
+                int batch = args.positiveInteger("batch", 256), size = args.positiveInteger("size", 28);
+                args.finish();
+                if (batch < 2) throw new UsageException("--batch must be at least 2 (the loss uses unbiased variances)");
+                if (size < 4) throw new UsageException("--size must be at least 4 for the small-stem ResNet-18, got " + size);
+                yield new RecipeStepWorkload(batch, size, Device.of(deviceName));
+            }
             case "vicreg-loss" -> {
                 int n = args.positiveInteger("n", 256), d = args.positiveInteger("d", 8192);
                 args.finish();
@@ -113,7 +124,7 @@ public final class BenchCommand implements Command {
                 yield new VicregLossWorkload(n, d, Device.of(deviceName));
             }
             default -> throw new UsageException("unknown workload '" + name
-                    + "' (expected gemm, ztz, conv, resnet50-step or vicreg-loss)");
+                    + "' (expected gemm, ztz, conv, resnet50-step, recipe-step or vicreg-loss)");
         };
         int threads = org.jvicreg.engine.cpu.Parallel.threads();
         System.err.printf("bench %s %s on %s, %d CPU threads%n", w.name(), w.describe(), deviceName, threads);

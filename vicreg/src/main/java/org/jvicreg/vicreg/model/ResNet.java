@@ -92,6 +92,24 @@ public final class ResNet extends Module {
         }
     }
 
+    /** How forward() lays out activations; every layout computes the same function. */
+    public enum Layout {
+        /** Batch-last where the backend prefers it for the batch ({@code Backend.prefersBatchLast}), else NCHW. */
+        AUTO,
+        /** (N, C, H, W) throughout. */
+        NCHW,
+        /** (C, H, W, N) from the first convolution (after the max-pool of the ImageNet stem) to the pooling. */
+        BATCH_LAST
+    }
+
+    private Layout layout = Layout.AUTO;
+
+    /** Sets the activation layout of forward() (AUTO by default); returns this. */
+    public ResNet layout(Layout l) {
+        layout = java.util.Objects.requireNonNull(l);
+        return this;
+    }
+
     public Config config() {
         return config;
     }
@@ -107,14 +125,51 @@ public final class ResNet extends Module {
             throw new IllegalArgumentException(config.arch() + ": expected input (N, " + config.inChannels() + ", H, W), got "
                     + org.jvicreg.engine.Shape.str(x.shape()));
         }
-        Tensor h = bn1.forwardRelu(conv1.forward(x));
-        if (!config.smallStem()) h = org.jvicreg.engine.F.maxPool2d(h, 3, 2, 1);
-        for (Sequential s : stages) h = s.forward(h);
-        return org.jvicreg.engine.F.adaptiveAvgPool2d(h, 1, 1).flatten(1);
+        boolean batchLast = layout == Layout.BATCH_LAST || (layout == Layout.AUTO && x.backend().prefersBatchLast(x.size(0)));
+        if (!batchLast) {
+            Tensor h = bn1.forwardRelu(conv1.forward(x));
+            if (!config.smallStem()) h = org.jvicreg.engine.F.maxPool2d(h, 3, 2, 1);
+            for (Sequential s : stages) h = s.forward(h);
+            return org.jvicreg.engine.F.adaptiveAvgPool2d(h, 1, 1).flatten(1);
+        }
+        // the backend's convolutions run faster on batch-last (C, H, W, N) activations: permute once on the
+        // way in (after the ImageNet stem's max-pool, which works on NCHW) and pool straight to (N, C)
+        Tensor h;
+        if (config.smallStem()) {
+            h = batchNorm(bn1, conv1.forwardBatchLast(x.permute(1, 2, 3, 0)), null, true);
+        } else {
+            h = org.jvicreg.engine.F.maxPool2d(bn1.forwardRelu(conv1.forward(x)), 3, 2, 1).permute(1, 2, 3, 0);
+        }
+        for (Sequential s : stages) {
+            for (int i = 0; i < s.size(); i++) h = ((Block) s.get(i)).forwardBatchLast(h);
+        }
+        return h.mean(new int[] {1, 2}, false).t();
+    }
+
+    /**
+     * Batch norm of batch-last activations (C, H, W, N), plus the residual and ReLU when asked: through the
+     * (1, C, H, W*N) view of the same memory, whose per-channel statistics over N*H*W values are the same.
+     */
+    static Tensor batchNorm(BatchNorm bn, Tensor x, Tensor residual, boolean relu) {
+        int[] s = x.shape();
+        Tensor v = x.reshape(1, s[0], s[1], s[2] * s[3]);
+        Tensor y = residual != null ? bn.forwardAddRelu(v, residual.reshape(v.shape()))
+                : relu ? bn.forwardRelu(v) : bn.forward(v);
+        return y.reshape(s);
+    }
+
+    /** A residual block: forward() on NCHW images, forwardBatchLast() on batch-last ones, the same function. */
+    interface Block {
+        Tensor forwardBatchLast(Tensor x);
+    }
+
+    /** The 1x1 convolution + BN downsample of a block input, batch-last. */
+    private static Tensor downsampleBatchLast(Sequential downsample, Tensor x) {
+        return batchNorm((BatchNorm) downsample.get(1), ((Conv2d) downsample.get(0)).forwardBatchLast(x), null, false);
     }
 
     /** conv3x3-BN-ReLU-conv3x3-BN plus the (downsampled) input, then ReLU. */
-    static final class BasicBlock extends Module {
+    static final class BasicBlock extends Module implements Block {
         private final Conv2d conv1, conv2;
         private final BatchNorm bn1, bn2;
         private final Sequential downsample;
@@ -134,10 +189,17 @@ public final class ResNet extends Module {
             Tensor identity = downsample == null ? x : downsample.forward(x);
             return bn2.forwardAddRelu(conv2.forward(out), identity);
         }
+
+        @Override
+        public Tensor forwardBatchLast(Tensor x) {
+            Tensor out = batchNorm(bn1, conv1.forwardBatchLast(x), null, true);
+            Tensor identity = downsample == null ? x : downsampleBatchLast(downsample, x);
+            return batchNorm(bn2, conv2.forwardBatchLast(out), identity, true);
+        }
     }
 
     /** 1x1 reduce, 3x3 (strided, v1.5), 1x1 expand x4, each with BN; plus the (downsampled) input; ReLU. */
-    static final class Bottleneck extends Module {
+    static final class Bottleneck extends Module implements Block {
         private final Conv2d conv1, conv2, conv3;
         private final BatchNorm bn1, bn2, bn3;
         private final Sequential downsample;
@@ -159,6 +221,14 @@ public final class ResNet extends Module {
             out = bn2.forwardRelu(conv2.forward(out));
             Tensor identity = downsample == null ? x : downsample.forward(x);
             return bn3.forwardAddRelu(conv3.forward(out), identity);
+        }
+
+        @Override
+        public Tensor forwardBatchLast(Tensor x) {
+            Tensor out = batchNorm(bn1, conv1.forwardBatchLast(x), null, true);
+            out = batchNorm(bn2, conv2.forwardBatchLast(out), null, true);
+            Tensor identity = downsample == null ? x : downsampleBatchLast(downsample, x);
+            return batchNorm(bn3, conv3.forwardBatchLast(out), identity, true);
         }
     }
 }

@@ -1,0 +1,424 @@
+package org.jvicreg.engine.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import org.jvicreg.engine.backend.ConvGeometry;
+
+import java.util.Arrays;
+
+import static org.jvicreg.engine.cpu.SgemmKernel.MR;
+import static org.jvicreg.engine.cpu.SgemmKernel.NR;
+import static org.jvicreg.engine.cpu.SgemmKernel.S;
+import static org.jvicreg.engine.cpu.SgemmKernel.VL;
+
+/**
+ * Direct convolution in the batch-last layout: images x (C, H, W, N), filters w (K, C, R, S) as PyTorch
+ * stores them, output y (K, P, Q, N). With the batch innermost, the N values of one pixel of one channel are
+ * contiguous, so every operand is read in place and nothing is packed but the filters:
+ * <ul>
+ *   <li>forward: for each output pixel and block of {@link SgemmKernel#NR} images, the register tile
+ *       y[k0:k0+MR, pixel, n0:n0+NR] is a product of the packed filters with the NR-wide rows
+ *       x[c, ih, iw, n0:] of the pixel's window, read in place ({@link SgemmKernel#runRows}). Taps that fall
+ *       in the padding are skipped rather than multiplied by zero (a 3x3 layer at 4 x 4 pixels does 69% of
+ *       the flops an im2col product does).</li>
+ *   <li>input gradient, stride 1: the forward pass of dY with the filters transposed and rotated; strided:
+ *       each input pixel gathers the (r, s) taps whose output pixel exists, again read in place.</li>
+ *   <li>filter gradient: dw[k, c, r, s] = sum over pixels and images of dy[k, p, q, :] . x[c, ih, iw, :],
+ *       a 4 x 4 tile of (k, c) dot products along the contiguous batch, over blocks of output rows and
+ *       images sized to stay in the L2 cache, each thread summing its blocks into its own copy of dw.</li>
+ * </ul>
+ * Shapes it does not cover ({@link #forwardFits} and friends) are the caller's to route elsewhere.
+ */
+final class BatchLastConv {
+    private BatchLastConv() {}
+
+    private static final VectorOperators.Associative ADD = VectorOperators.ADD;
+
+    /** Packed filters per pass of the forward loop: the filter rows swept for each pixel stay in L2 (256 KB). */
+    private static final int FILTER_CHUNK_FLOATS = 1 << 16;
+    /** Floats of dy and x one filter-gradient block may touch (512 KB, within Zen 4's 1 MB L2). */
+    private static final int GRADIENT_BLOCK_FLOATS = 1 << 17;
+    /** Output channels and input channels of the filter-gradient register tile. */
+    private static final int TK = 4, TC = 4;
+
+    private static boolean plain(ConvGeometry g) {
+        return g.groups() == 1 && g.dilH() == 1 && g.dilW() == 1;
+    }
+
+    /** Whether {@link #forward} covers g: no groups or dilation, the batch a multiple of NR, K of MR. */
+    static boolean forwardFits(ConvGeometry g) {
+        return plain(g) && g.n() % NR == 0 && g.k() % MR == 0;
+    }
+
+    /** Whether {@link #backwardData} covers g: as the forward, with the input channels a multiple of MR. */
+    static boolean backwardDataFits(ConvGeometry g) {
+        return plain(g) && g.n() % NR == 0 && g.c() % MR == 0;
+    }
+
+    /** Whether {@link #backwardFilter} covers g: no groups or dilation, the batch a multiple of the vector, K of 4. */
+    static boolean backwardFilterFits(ConvGeometry g) {
+        return plain(g) && g.n() % VL == 0 && g.k() % TK == 0;
+    }
+
+    static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {
+        int c = g.c(), r = g.r(), s = g.s(), h = g.h(), wd = g.w(), n = g.n();
+        float[] a = packFilters(w, wo, g.k(), c, r, s, false);
+        int[] rowOff = windowOffsets(xo, c, h, wd, r, s, n);
+        window(a, g.k(), c, r, s, g.strideH(), g.strideW(), g.padH(), g.padW(), h, wd, n, x, rowOff, g.p(), g.q(), y, yo);
+    }
+
+    static void backwardData(ConvGeometry g, float[] dy, int dyo, float[] w, int wo, float[] dx, int dxo) {
+        int k = g.k(), r = g.r(), s = g.s(), p = g.p(), q = g.q(), n = g.n();
+        int ph = r - 1 - g.padH(), pw = s - 1 - g.padW();
+        if (g.strideH() == 1 && g.strideW() == 1 && ph >= 0 && pw >= 0) {
+            // the forward pass of dy with the filters transposed and rotated
+            float[] a = packFilters(w, wo, k, g.c(), r, s, true);
+            int[] rowOff = windowOffsets(dyo, k, p, q, r, s, n);
+            window(a, g.c(), k, r, s, 1, 1, ph, pw, p, q, n, dy, rowOff, g.h(), g.w(), dx, dxo);
+        } else {
+            gatherTaps(g, dy, dyo, w, wo, dx, dxo);
+        }
+    }
+
+    /**
+     * Filter panels for the register tile: rows of MR filters (output channels, or with {@code transpose}
+     * input channels), then for each tap (r, s, channel) their MR values. With {@code transpose} the panel
+     * of input channel c at tap (r, s, k) holds w[k, c, R-1-r, S-1-s] (the stride-1 input gradient's filters).
+     */
+    private static float[] packFilters(float[] w, int wo, int k, int c, int r, int s, boolean transpose) {
+        int rows = transpose ? c : k, depth = transpose ? k : c, taps = r * s * depth;
+        float[] a = new float[rows * taps];
+        for (int row = 0; row < rows; row++) {
+            int panel = (row / MR) * taps * MR, lane = row % MR;
+            for (int rr = 0; rr < r; rr++) {
+                for (int ss = 0; ss < s; ss++) {
+                    for (int ch = 0; ch < depth; ch++) {
+                        int src = transpose ? wo + ((ch * c + row) * r + (r - 1 - rr)) * s + (s - 1 - ss)
+                                : wo + ((row * c + ch) * r + rr) * s + ss;
+                        a[panel + ((rr * s + ss) * depth + ch) * MR + lane] = w[src];
+                    }
+                }
+            }
+        }
+        return a;
+    }
+
+    /** Offsets of tap (r, s, c) of a window whose top-left corner is pixel (0, 0) of (C, H, W, N) images at base. */
+    private static int[] windowOffsets(int base, int c, int h, int w, int r, int s, int n) {
+        int[] off = new int[r * s * c];
+        for (int rr = 0; rr < r; rr++) {
+            for (int ss = 0; ss < s; ss++) {
+                for (int ch = 0; ch < c; ch++) off[(rr * s + ss) * c + ch] = base + ((ch * h + rr) * w + ss) * n;
+            }
+        }
+        return off;
+    }
+
+    /**
+     * y (m, outH, outW, n) = the m packed filters slid over x (depth channels, h, w, n) with the given stride
+     * and padding. Work is split over (image block, output pixel); each range sweeps the filters in chunks
+     * that stay in cache, and for each pixel runs one kernel call per filter row r over the taps of that row
+     * that lie inside the image (consecutive in the (r, s, c) order).
+     */
+    private static void window(float[] a, int m, int depth, int r, int s, int sh, int sw, int ph, int pw, int h, int w,
+                               int n, float[] x, int[] rowOff, int outH, int outW, float[] y, int yo) {
+        int taps = r * s * depth, pixels = outH * outW, ldc = pixels * n;
+        int chunk = Math.max(MR, Math.min(m, FILTER_CHUNK_FLOATS / taps / MR * MR));
+        Parallel.forRange((n / NR) * pixels, 1, (lo, hi) -> {
+            for (int k0 = 0; k0 < m; k0 += chunk) {
+                int k1 = Math.min(m, k0 + chunk);
+                for (int item = lo; item < hi; item++) {
+                    int pix = item % pixels, n0 = (item / pixels) * NR;
+                    int ih0 = (pix / outW) * sh - ph, iw0 = (pix % outW) * sw - pw;
+                    int r0 = Math.max(0, -ih0), r1 = Math.min(r, h - ih0), s0 = Math.max(0, -iw0), s1 = Math.min(s, w - iw0);
+                    int col = (ih0 * w + iw0) * n + n0, out = yo + pix * n + n0;
+                    for (int k = k0; k < k1; k += MR) {
+                        int cOff = out + k * ldc;
+                        if (r0 >= r1 || s0 >= s1) {
+                            zeroTile(y, cOff, ldc);
+                            continue;
+                        }
+                        if (s0 == 0 && s1 == s) { // whole filter rows: the taps of rows r0..r1 are consecutive
+                            int t = r0 * s * depth;
+                            SgemmKernel.runRows(true, (r1 - r0) * s * depth, a, k * taps + t * MR, x, rowOff, t, col, y, cOff, ldc);
+                            continue;
+                        }
+                        for (int rr = r0; rr < r1; rr++) {
+                            int t = (rr * s + s0) * depth;
+                            SgemmKernel.runRows(rr == r0, (s1 - s0) * depth, a, k * taps + t * MR, x, rowOff, t, col, y, cOff, ldc);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Strided input gradient: dx[c, ih, iw, :] = sum over taps (r, s) with (ih + padH - r) and (iw + padW - s)
+     * divisible by the stride, landing on output pixel (p, q), of w[:, c, r, s]^T dy[:, p, q, :]. Pixels no
+     * tap reaches (the odd rows of a 1x1 stride-2 downsample) get zeros.
+     */
+    private static void gatherTaps(ConvGeometry g, float[] dy, int dyo, float[] w, int wo, float[] dx, int dxo) {
+        int k = g.k(), c = g.c(), r = g.r(), s = g.s(), h = g.h(), wd = g.w(), p = g.p(), q = g.q(), n = g.n();
+        int sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        int taps = r * s * k, pixels = h * wd, ldc = pixels * n;
+        float[] a = packTransposed(w, wo, k, c, r, s);
+        int[] rowOff = new int[taps];
+        for (int t = 0; t < taps; t++) rowOff[t] = dyo + (t % k) * p * q * n;
+        Parallel.forRange((n / NR) * pixels, 1, (lo, hi) -> {
+            for (int item = lo; item < hi; item++) {
+                int pix = item % pixels, n0 = (item / pixels) * NR, ih = pix / wd, iw = pix % wd;
+                int out = dxo + pix * n + n0;
+                for (int ch = 0; ch < c; ch += MR) {
+                    int cOff = out + ch * ldc;
+                    boolean first = true;
+                    for (int rr = 0; rr < r; rr++) {
+                        int rowAt = ih + ph - rr;
+                        if (rowAt < 0 || rowAt % sh != 0 || rowAt / sh >= p) continue;
+                        for (int ss = 0; ss < s; ss++) {
+                            int colAt = iw + pw - ss;
+                            if (colAt < 0 || colAt % sw != 0 || colAt / sw >= q) continue;
+                            int t = (rr * s + ss) * k;
+                            SgemmKernel.runRows(first, k, a, ch * taps + t * MR, dy, rowOff, t,
+                                    ((rowAt / sh) * q + colAt / sw) * n + n0, dx, cOff, ldc);
+                            first = false;
+                        }
+                    }
+                    if (first) zeroTile(dx, cOff, ldc);
+                }
+            }
+        });
+    }
+
+    /** Panels of MR input channels whose tap (r, s, k) holds w[k, c, r, s]: the strided input gradient's A. */
+    private static float[] packTransposed(float[] w, int wo, int k, int c, int r, int s) {
+        int taps = r * s * k;
+        float[] a = new float[c * taps];
+        for (int ch = 0; ch < c; ch++) {
+            int panel = (ch / MR) * taps * MR, lane = ch % MR;
+            for (int rr = 0; rr < r; rr++) {
+                for (int ss = 0; ss < s; ss++) {
+                    for (int kk = 0; kk < k; kk++) a[panel + ((rr * s + ss) * k + kk) * MR + lane] = w[wo + ((kk * c + ch) * r + rr) * s + ss];
+                }
+            }
+        }
+        return a;
+    }
+
+    /**
+     * dw[k, c, r, s] = sum over output pixels (p, q) and images of dy[k, p, q, :] x[c, p*sh + r - ph, q*sw + s - pw, :].
+     * The reduction runs over blocks of (output rows, images) sized so the block's dy and x stay in L2; the
+     * blocks are split among threads, each summing into its own copy of dw, added up at the end.
+     */
+    static void backwardFilter(ConvGeometry g, float[] x, int xo, float[] dy, int dyo, float[] dw, int dwo) {
+        if (g.r() * g.s() > 1 && 2 * g.c() >= NR && g.k() % MR == 0) {
+            channelsLastGradient(g, x, xo, dy, dyo, dw, dwo);
+            return;
+        }
+        int k = g.k(), c = g.c(), r = g.r(), s = g.s(), h = g.h(), wd = g.w(), p = g.p(), q = g.q(), n = g.n();
+        int sh = g.strideH(), size = k * c * r * s;
+        // images per block: a divisor of n, a multiple of the vector, as many as fit one output row's block
+        int nb = VL;
+        while (n % (2 * nb) == 0 && (long) (k * q + c * wd * r) * 2 * nb <= GRADIENT_BLOCK_FLOATS) nb *= 2;
+        int rows = 1;
+        while (rows < p && (long) (k * q * (rows + 1) + c * wd * Math.min(h, rows * sh + r)) * nb <= GRADIENT_BLOCK_FLOATS) rows++;
+        int rowBlocks = (p + rows - 1) / rows, blocks = rowBlocks * (n / nb), threads = Math.min(Parallel.threads(), blocks);
+        float[] partial = new float[threads * size];
+        int blockRows = rows, images = nb;
+        Parallel.forRange(threads, 1, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int b0 = (int) ((long) blocks * t / threads), b1 = (int) ((long) blocks * (t + 1) / threads);
+                for (int b = b0; b < b1; b++) {
+                    int p0 = (b % rowBlocks) * blockRows, n0 = (b / rowBlocks) * images;
+                    gradientBlock(g, x, xo, dy, dyo, p0, Math.min(p, p0 + blockRows), n0, images, partial, t * size);
+                }
+            }
+        });
+        for (int i = 0; i < size; i++) {
+            float sum = 0;
+            for (int t = 0; t < threads; t++) sum += partial[t * size + i];
+            dw[dwo + i] = sum;
+        }
+    }
+
+    /**
+     * The filter gradient as one product over the batch, for filters wider than 1x1 with at least NR / 2 input
+     * channels (a 1x1 layer, whose every input pixel is one tap, does better with the dot products of
+     * {@link #gradientBlock}, in particular strided, when the copy would hold pixels no tap reads):
+     * dw' (K x R*S*C', taps ordered (r, s, c), C' = C rounded up to NR with zero channels) = dY (K x P*Q*N) * B, where row (p, q, n) of B at tap (r, s)
+     * is the C channels of image n at input pixel (p*sh + r - ph, q*sw + s - pw). With x copied once into a
+     * zero-bordered channels-last buffer (H + 2ph, W + 2pw, N, C') those rows are NR-wide runs read in place,
+     * and only dY is packed. The depth is split among threads, each summing into its own copy of dw'.
+     */
+    private static void channelsLastGradient(ConvGeometry g, float[] x, int xo, float[] dy, int dyo, float[] dw, int dwo) {
+        int k = g.k(), c = g.c(), r = g.r(), s = g.s(), h = g.h(), wd = g.w(), p = g.p(), q = g.q(), n = g.n();
+        int sh = g.strideH(), sw = g.strideW(), hp = h + 2 * g.padH(), wp = wd + 2 * g.padW();
+        int cp = (c + NR - 1) / NR * NR, taps = r * s * cp, depth = p * q * n, pixel = n * cp;
+        // the caller's scratch (the pool's workers fill it); the zero border and zero channels are rewritten
+        // each call, since the previous user may have laid out a different geometry
+        float[] xt = Scratch.get(Scratch.Slot.CHANNELS_LAST, hp * wp * pixel);
+        Parallel.forRange(hp, 1, (lo, hi) -> {
+            for (int row = lo; row < hi; row++) {
+                int ih = row - g.padH();
+                if (ih < 0 || ih >= h) {
+                    Arrays.fill(xt, row * wp * pixel, (row + 1) * wp * pixel, 0f);
+                    continue;
+                }
+                Arrays.fill(xt, row * wp * pixel, (row * wp + g.padW()) * pixel, 0f);
+                Arrays.fill(xt, (row * wp + g.padW() + wd) * pixel, (row + 1) * wp * pixel, 0f);
+                for (int iw = 0; iw < wd; iw++) {
+                    int to = (row * wp + iw + g.padW()) * pixel, from = xo + (ih * wd + iw) * n, plane = h * wd * n;
+                    for (int img = 0; img < n; img++) { // the c lines of one image stay in L1 across images
+                        int at = to + img * cp;
+                        for (int ch = 0; ch < c; ch++) xt[at + ch] = x[from + ch * plane + img];
+                        for (int ch = c; ch < cp; ch++) xt[at + ch] = 0f;
+                    }
+                }
+            }
+        });
+        int[] rowOff = new int[depth];
+        for (int d = 0; d < depth; d++) {
+            int img = d % n, pix = d / n;
+            rowOff[d] = ((pix / q) * sh * wp + (pix % q) * sw) * pixel + img * cp;
+        }
+        int threads = Math.max(1, Math.min(Parallel.threads(), depth / BlockedGemm.KC));
+        float[] partial = new float[threads * k * taps];
+        Parallel.forRange(threads, 1, (lo, hi) -> {
+            float[] ap = Scratch.get(Scratch.Slot.PACKED_A, k * BlockedGemm.KC);
+            for (int t = lo; t < hi; t++) {
+                int d0 = (int) ((long) depth * t / threads), d1 = (int) ((long) depth * (t + 1) / threads);
+                for (int dc = d0; dc < d1; dc += BlockedGemm.KC) {
+                    int kc = Math.min(BlockedGemm.KC, d1 - dc);
+                    for (int row = 0; row < k; row++) {
+                        int panel = (row / MR) * kc * MR + row % MR, src = dyo + row * depth + dc;
+                        for (int d = 0; d < kc; d++) ap[panel + d * MR] = dy[src + d];
+                    }
+                    for (int tap = 0; tap < r * s; tap++) {
+                        int col = ((tap / s) * wp + tap % s) * pixel;
+                        for (int c0 = 0; c0 < cp; c0 += NR) {
+                            for (int k0 = 0; k0 < k; k0 += MR) {
+                                SgemmKernel.runRows(false, kc, ap, k0 * kc, xt, rowOff, dc, col + c0,
+                                        partial, t * k * taps + k0 * taps + tap * cp + c0, taps);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        Parallel.forRange(k, 1, (lo, hi) -> {
+            for (int row = lo; row < hi; row++) {
+                for (int ch = 0; ch < c; ch++) {
+                    for (int tap = 0; tap < r * s; tap++) {
+                        float sum = 0;
+                        for (int t = 0; t < threads; t++) sum += partial[t * k * taps + row * taps + tap * cp + ch];
+                        dw[dwo + (row * c + ch) * r * s + tap] = sum;
+                    }
+                }
+            }
+        });
+    }
+
+    /** Adds one block's (output rows p0..p1, images n0..n0+nb) share of the filter gradient to out[base:]. */
+    private static void gradientBlock(ConvGeometry g, float[] x, int xo, float[] dy, int dyo, int p0, int p1, int n0, int nb,
+                                      float[] out, int base) {
+        int k = g.k(), c = g.c(), r = g.r(), s = g.s(), h = g.h(), wd = g.w(), p = g.p(), q = g.q(), n = g.n();
+        int sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        for (int rr = 0; rr < r; rr++) {
+            // output rows of the block whose input row p*sh + rr - ph is inside the image
+            int pa = Math.max(p0, ceilDiv(ph - rr, sh)), pb = Math.min(p1, floorDiv(h - 1 + ph - rr, sh) + 1);
+            if (pa >= pb) continue;
+            for (int ss = 0; ss < s; ss++) {
+                int qa = Math.max(0, ceilDiv(pw - ss, sw)), qb = Math.min(q, floorDiv(wd - 1 + pw - ss, sw) + 1);
+                if (qa >= qb) continue;
+                for (int kk = 0; kk < k; kk += TK) {
+                    int ch = 0;
+                    for (; ch + TC <= c; ch += TC) {
+                        tile4x4(x, xo, dy, dyo, kk, ch, rr, ss, pa, pb, qa, qb, n0, nb, g, out, base);
+                    }
+                    for (; ch < c; ch++) tile4x1(x, xo, dy, dyo, kk, ch, rr, ss, pa, pb, qa, qb, n0, nb, g, out, base);
+                }
+            }
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return Math.floorDiv(a + b - 1, b);
+    }
+
+    private static int floorDiv(int a, int b) {
+        return Math.floorDiv(a, b);
+    }
+
+    /** out[k0..k0+4, c0..c0+4, r, s] += the dot products of four dy rows with four x rows over the block. */
+    private static void tile4x4(float[] x, int xo, float[] dy, int dyo, int k0, int c0, int r, int s, int pa, int pb,
+                                int qa, int qb, int n0, int nb, ConvGeometry g, float[] out, int base) {
+        int h = g.h(), wd = g.w(), p = g.p(), q = g.q(), n = g.n(), sh = g.strideH(), sw = g.strideW();
+        int yPlane = p * q * n, xPlane = h * wd * n;
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S), a23 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S), a32 = FloatVector.zero(S), a33 = FloatVector.zero(S);
+        for (int op = pa; op < pb; op++) {
+            int ih = op * sh + r - g.padH();
+            for (int oq = qa; oq < qb; oq++) {
+                int iw = oq * sw + s - g.padW();
+                int yi = dyo + ((k0 * p + op) * q + oq) * n + n0, xi = xo + ((c0 * h + ih) * wd + iw) * n + n0;
+                for (int v = 0; v < nb; v += VL, yi += VL, xi += VL) {
+                    FloatVector y0 = FloatVector.fromArray(S, dy, yi), y1 = FloatVector.fromArray(S, dy, yi + yPlane);
+                    FloatVector y2 = FloatVector.fromArray(S, dy, yi + 2 * yPlane), y3 = FloatVector.fromArray(S, dy, yi + 3 * yPlane);
+                    FloatVector x0 = FloatVector.fromArray(S, x, xi);
+                    a00 = y0.fma(x0, a00); a10 = y1.fma(x0, a10); a20 = y2.fma(x0, a20); a30 = y3.fma(x0, a30);
+                    FloatVector x1 = FloatVector.fromArray(S, x, xi + xPlane);
+                    a01 = y0.fma(x1, a01); a11 = y1.fma(x1, a11); a21 = y2.fma(x1, a21); a31 = y3.fma(x1, a31);
+                    FloatVector x2 = FloatVector.fromArray(S, x, xi + 2 * xPlane);
+                    a02 = y0.fma(x2, a02); a12 = y1.fma(x2, a12); a22 = y2.fma(x2, a22); a32 = y3.fma(x2, a32);
+                    FloatVector x3 = FloatVector.fromArray(S, x, xi + 3 * xPlane);
+                    a03 = y0.fma(x3, a03); a13 = y1.fma(x3, a13); a23 = y2.fma(x3, a23); a33 = y3.fma(x3, a33);
+                }
+            }
+        }
+        int c = g.c(), rs = g.r() * g.s(), at = base + (k0 * c + c0) * rs + r * g.s() + s, kStep = c * rs;
+        out[at] += a00.reduceLanes(ADD); out[at + rs] += a01.reduceLanes(ADD);
+        out[at + 2 * rs] += a02.reduceLanes(ADD); out[at + 3 * rs] += a03.reduceLanes(ADD);
+        at += kStep;
+        out[at] += a10.reduceLanes(ADD); out[at + rs] += a11.reduceLanes(ADD);
+        out[at + 2 * rs] += a12.reduceLanes(ADD); out[at + 3 * rs] += a13.reduceLanes(ADD);
+        at += kStep;
+        out[at] += a20.reduceLanes(ADD); out[at + rs] += a21.reduceLanes(ADD);
+        out[at + 2 * rs] += a22.reduceLanes(ADD); out[at + 3 * rs] += a23.reduceLanes(ADD);
+        at += kStep;
+        out[at] += a30.reduceLanes(ADD); out[at + rs] += a31.reduceLanes(ADD);
+        out[at + 2 * rs] += a32.reduceLanes(ADD); out[at + 3 * rs] += a33.reduceLanes(ADD);
+    }
+
+    /** {@link #tile4x4} for one input channel (the channels left over past a multiple of four, e.g. a 1-channel stem). */
+    private static void tile4x1(float[] x, int xo, float[] dy, int dyo, int k0, int c0, int r, int s, int pa, int pb,
+                                int qa, int qb, int n0, int nb, ConvGeometry g, float[] out, int base) {
+        int h = g.h(), wd = g.w(), p = g.p(), q = g.q(), n = g.n(), sh = g.strideH(), sw = g.strideW();
+        int yPlane = p * q * n;
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        for (int op = pa; op < pb; op++) {
+            int ih = op * sh + r - g.padH();
+            for (int oq = qa; oq < qb; oq++) {
+                int iw = oq * sw + s - g.padW();
+                int yi = dyo + ((k0 * p + op) * q + oq) * n + n0, xi = xo + ((c0 * h + ih) * wd + iw) * n + n0;
+                for (int v = 0; v < nb; v += VL, yi += VL, xi += VL) {
+                    FloatVector x0 = FloatVector.fromArray(S, x, xi);
+                    a0 = FloatVector.fromArray(S, dy, yi).fma(x0, a0);
+                    a1 = FloatVector.fromArray(S, dy, yi + yPlane).fma(x0, a1);
+                    a2 = FloatVector.fromArray(S, dy, yi + 2 * yPlane).fma(x0, a2);
+                    a3 = FloatVector.fromArray(S, dy, yi + 3 * yPlane).fma(x0, a3);
+                }
+            }
+        }
+        int c = g.c(), rs = g.r() * g.s(), at = base + (k0 * c + c0) * rs + r * g.s() + s, kStep = c * rs;
+        out[at] += a0.reduceLanes(ADD);
+        out[at + kStep] += a1.reduceLanes(ADD);
+        out[at + 2 * kStep] += a2.reduceLanes(ADD);
+        out[at + 3 * kStep] += a3.reduceLanes(ADD);
+    }
+
+    private static void zeroTile(float[] y, int off, int ldc) {
+        for (int i = 0; i < MR; i++) Arrays.fill(y, off + i * ldc, off + i * ldc + NR, 0f);
+    }
+}
