@@ -92,9 +92,23 @@ public final class ResNet extends Module {
         }
     }
 
+    /**
+     * Whether AUTO may choose batch-last: for the networks where it measured faster, basic blocks with the
+     * small-image stem (2 Zen 4 cores, forward + backward: recipe R's ResNet-18 width 16 at 28 px, batch 256,
+     * convolutions 955 -> 644 ms; ResNet-18 width 64 at 32 px, batch 64, 1541-1588 -> 1408-1495 ms). Not for
+     * bottlenecks, whose 1x1 layers with many channels run slower batch-last (ResNet-50 at 32 px, batch 32:
+     * 2332-2711 -> 3307-3815 ms; at 224 px, batch 32: 7366 -> 12246 ms), nor the ImageNet stem (unmeasured).
+     */
+    private boolean autoBatchLast() {
+        return !bottleneck && config.smallStem();
+    }
+
     /** How forward() lays out activations; every layout computes the same function. */
     public enum Layout {
-        /** Batch-last where the backend prefers it for the batch ({@code Backend.prefersBatchLast}), else NCHW. */
+        /**
+         * Batch-last for small-stem basic-block networks where the backend prefers it for the batch
+         * ({@code Backend.prefersBatchLast}: on the CPU, batches of 32k images), else NCHW.
+         */
         AUTO,
         /** (N, C, H, W) throughout. */
         NCHW,
@@ -125,7 +139,8 @@ public final class ResNet extends Module {
             throw new IllegalArgumentException(config.arch() + ": expected input (N, " + config.inChannels() + ", H, W), got "
                     + org.jvicreg.engine.Shape.str(x.shape()));
         }
-        boolean batchLast = layout == Layout.BATCH_LAST || (layout == Layout.AUTO && x.backend().prefersBatchLast(x.size(0)));
+        boolean batchLast = layout == Layout.BATCH_LAST
+                || (layout == Layout.AUTO && autoBatchLast() && x.backend().prefersBatchLast(x.size(0)));
         if (!batchLast) {
             Tensor h = bn1.forwardRelu(conv1.forward(x));
             if (!config.smallStem()) h = org.jvicreg.engine.F.maxPool2d(h, 3, 2, 1);
