@@ -11,7 +11,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-# name, in channels, out channels, input size, filter, stride, occurrences per view (RecipeLayers.java)
+# name, in channels, out channels, input size, filter, stride, occurrences per view (RecipeConvs.java)
 LAYERS = [("stem 1->16 28px", 1, 16, 28, 3, 1, 1), ("layer1 16->16 28px", 16, 16, 28, 3, 1, 4),
           ("layer2.0.conv1 16->32 s2", 16, 32, 28, 3, 2, 1), ("layer2 32->32 14px", 32, 32, 14, 3, 1, 3),
           ("layer2 downsample 1x1 s2", 16, 32, 28, 1, 2, 1), ("layer3.0.conv1 32->64 s2", 32, 64, 14, 3, 2, 1),

@@ -68,7 +68,7 @@ final class BatchLastConv {
 
     static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {
         int c = g.c(), r = g.r(), s = g.s(), h = g.h(), wd = g.w(), n = g.n();
-        float[] a = packFilters(w, wo, g.k(), c, r, s, false);
+        float[] a = packFilters(w, wo, g.k(), c, r, s, false, false);
         int[] rowOff = windowOffsets(xo, c, h, wd, r, s, n);
         window(a, g.k(), c, r, s, g.strideH(), g.strideW(), g.padH(), g.padW(), h, wd, n, x, rowOff, g.p(), g.q(), y, yo);
     }
@@ -78,7 +78,7 @@ final class BatchLastConv {
         int ph = r - 1 - g.padH(), pw = s - 1 - g.padW();
         if (g.strideH() == 1 && g.strideW() == 1 && ph >= 0 && pw >= 0) {
             // the forward pass of dy with the filters transposed and rotated
-            float[] a = packFilters(w, wo, k, g.c(), r, s, true);
+            float[] a = packFilters(w, wo, k, g.c(), r, s, true, true);
             int[] rowOff = windowOffsets(dyo, k, p, q, r, s, n);
             window(a, g.c(), k, r, s, 1, 1, ph, pw, p, q, n, dy, rowOff, g.h(), g.w(), dx, dxo);
         } else {
@@ -89,18 +89,19 @@ final class BatchLastConv {
     /**
      * Filter panels for the register tile: rows of MR filters (output channels, or with {@code transpose}
      * input channels), then for each tap (r, s, channel) their MR values. With {@code transpose} the panel
-     * of input channel c at tap (r, s, k) holds w[k, c, R-1-r, S-1-s] (the stride-1 input gradient's filters).
+     * of input channel c at tap (r, s, k) holds w[k, c, r, s] (the strided input gradient's filters), with
+     * {@code rotate} too w[k, c, R-1-r, S-1-s] (the stride-1 input gradient's, a forward pass over dY).
      */
-    private static float[] packFilters(float[] w, int wo, int k, int c, int r, int s, boolean transpose) {
+    private static float[] packFilters(float[] w, int wo, int k, int c, int r, int s, boolean transpose, boolean rotate) {
         int rows = transpose ? c : k, depth = transpose ? k : c, taps = r * s * depth;
         float[] a = new float[rows * taps];
         for (int row = 0; row < rows; row++) {
             int panel = (row / MR) * taps * MR, lane = row % MR;
             for (int rr = 0; rr < r; rr++) {
                 for (int ss = 0; ss < s; ss++) {
+                    int fr = rotate ? r - 1 - rr : rr, fs = rotate ? s - 1 - ss : ss;
                     for (int ch = 0; ch < depth; ch++) {
-                        int src = transpose ? wo + ((ch * c + row) * r + (r - 1 - rr)) * s + (s - 1 - ss)
-                                : wo + ((row * c + ch) * r + rr) * s + ss;
+                        int src = transpose ? wo + ((ch * c + row) * r + fr) * s + fs : wo + ((row * c + ch) * r + fr) * s + fs;
                         a[panel + ((rr * s + ss) * depth + ch) * MR + lane] = w[src];
                     }
                 }
@@ -168,7 +169,7 @@ final class BatchLastConv {
         int k = g.k(), c = g.c(), r = g.r(), s = g.s(), h = g.h(), wd = g.w(), p = g.p(), q = g.q(), n = g.n();
         int sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
         int taps = r * s * k, pixels = h * wd, ldc = pixels * n;
-        float[] a = packTransposed(w, wo, k, c, r, s);
+        float[] a = packFilters(w, wo, k, c, r, s, true, false);
         int[] rowOff = new int[taps];
         for (int t = 0; t < taps; t++) rowOff[t] = dyo + (t % k) * p * q * n;
         Parallel.forRange((n / NR) * pixels, 1, (lo, hi) -> {
@@ -194,21 +195,6 @@ final class BatchLastConv {
                 }
             }
         });
-    }
-
-    /** Panels of MR input channels whose tap (r, s, k) holds w[k, c, r, s]: the strided input gradient's A. */
-    private static float[] packTransposed(float[] w, int wo, int k, int c, int r, int s) {
-        int taps = r * s * k;
-        float[] a = new float[c * taps];
-        for (int ch = 0; ch < c; ch++) {
-            int panel = (ch / MR) * taps * MR, lane = ch % MR;
-            for (int rr = 0; rr < r; rr++) {
-                for (int ss = 0; ss < s; ss++) {
-                    for (int kk = 0; kk < k; kk++) a[panel + ((rr * s + ss) * k + kk) * MR + lane] = w[wo + ((kk * c + ch) * r + rr) * s + ss];
-                }
-            }
-        }
-        return a;
     }
 
     /**
