@@ -165,7 +165,7 @@ public final class ResNet extends Module {
      * Batch norm of batch-last activations (C, H, W, N), plus the residual and ReLU when asked: through the
      * (1, C, H, W*N) view of the same memory, whose per-channel statistics over N*H*W values are the same.
      */
-    static Tensor batchNorm(BatchNorm bn, Tensor x, Tensor residual, boolean relu) {
+    private static Tensor batchNorm(BatchNorm bn, Tensor x, Tensor residual, boolean relu) {
         int[] s = x.shape();
         Tensor v = x.reshape(1, s[0], s[1], s[2] * s[3]);
         Tensor y = residual != null ? bn.forwardAddRelu(v, residual.reshape(v.shape()))
