@@ -199,8 +199,9 @@ final class BatchLastConv {
 
     /**
      * dw[k, c, r, s] = sum over output pixels (p, q) and images of dy[k, p, q, :] x[c, p*sh + r - ph, q*sw + s - pw, :].
-     * The reduction runs over blocks of (output rows, images) sized so the block's dy and x stay in L2; the
-     * blocks are split among threads, each summing into its own copy of dw, added up at the end.
+     * Filters wider than 1x1 with enough channels take {@link #channelsLastGradient}; the rest reduce with
+     * {@link #gradientBlock} over blocks of (output rows, images) sized so the block's dy and x stay in L2,
+     * the blocks split among threads, each summing into its own copy of dw, added up at the end.
      */
     static void backwardFilter(ConvGeometry g, float[] x, int xo, float[] dy, int dyo, float[] dw, int dwo) {
         if (g.r() * g.s() > 1 && 2 * g.c() >= channelBlock(g.c()) && g.k() % MR == 0) {
@@ -217,13 +218,11 @@ final class BatchLastConv {
         int rowBlocks = (p + rows - 1) / rows, blocks = rowBlocks * (n / nb), threads = Math.min(Parallel.threads(), blocks);
         float[] partial = new float[threads * size];
         int blockRows = rows, images = nb;
-        Parallel.forRange(threads, 1, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                int b0 = (int) ((long) blocks * t / threads), b1 = (int) ((long) blocks * (t + 1) / threads);
-                for (int b = b0; b < b1; b++) {
-                    int p0 = (b % rowBlocks) * blockRows, n0 = (b / rowBlocks) * images;
-                    gradientBlock(g, x, xo, dy, dyo, p0, Math.min(p, p0 + blockRows), n0, images, partial, t * size);
-                }
+        Parallel.forEachTask(threads, t -> {
+            int b0 = (int) ((long) blocks * t / threads), b1 = (int) ((long) blocks * (t + 1) / threads);
+            for (int b = b0; b < b1; b++) {
+                int p0 = (b % rowBlocks) * blockRows, n0 = (b / rowBlocks) * images;
+                gradientBlock(g, x, xo, dy, dyo, p0, Math.min(p, p0 + blockRows), n0, images, partial, t * size);
             }
         });
         for (int i = 0; i < size; i++) {
@@ -277,24 +276,22 @@ final class BatchLastConv {
         }
         int threads = Math.max(1, Math.min(Parallel.threads(), depth / BlockedGemm.KC));
         float[] partial = new float[threads * k * taps];
-        Parallel.forRange(threads, 1, (lo, hi) -> {
+        Parallel.forEachTask(threads, t -> {
             float[] ap = Scratch.get(Scratch.Slot.PACKED_A, k * BlockedGemm.KC);
-            for (int t = lo; t < hi; t++) {
-                int d0 = (int) ((long) depth * t / threads), d1 = (int) ((long) depth * (t + 1) / threads);
-                for (int dc = d0; dc < d1; dc += BlockedGemm.KC) {
-                    int kc = Math.min(BlockedGemm.KC, d1 - dc);
-                    for (int row = 0; row < k; row++) {
-                        int panel = (row / MR) * kc * MR + row % MR, src = dyo + row * depth + dc;
-                        for (int d = 0; d < kc; d++) ap[panel + d * MR] = dy[src + d];
-                    }
-                    for (int tap = 0; tap < r * s; tap++) {
-                        int col = ((tap / s) * wp + tap % s) * pixel;
-                        for (int c0 = 0; c0 < cp; c0 += width) {
-                            for (int k0 = 0; k0 < k; k0 += MR) {
-                                int at = t * k * taps + k0 * taps + tap * cp + c0;
-                                if (width == NR) SgemmKernel.runRows(false, kc, ap, k0 * kc, xt, rowOff, dc, col + c0, partial, at, taps);
-                                else SgemmKernel.runRowsNarrow(false, kc, ap, k0 * kc, xt, rowOff, dc, col + c0, partial, at, taps);
-                            }
+            int d0 = (int) ((long) depth * t / threads), d1 = (int) ((long) depth * (t + 1) / threads);
+            for (int dc = d0; dc < d1; dc += BlockedGemm.KC) {
+                int kc = Math.min(BlockedGemm.KC, d1 - dc);
+                for (int row = 0; row < k; row++) {
+                    int panel = (row / MR) * kc * MR + row % MR, src = dyo + row * depth + dc;
+                    for (int d = 0; d < kc; d++) ap[panel + d * MR] = dy[src + d];
+                }
+                for (int tap = 0; tap < r * s; tap++) {
+                    int col = ((tap / s) * wp + tap % s) * pixel;
+                    for (int c0 = 0; c0 < cp; c0 += width) {
+                        for (int k0 = 0; k0 < k; k0 += MR) {
+                            int at = t * k * taps + k0 * taps + tap * cp + c0;
+                            if (width == NR) SgemmKernel.runRows(false, kc, ap, k0 * kc, xt, rowOff, dc, col + c0, partial, at, taps);
+                            else SgemmKernel.runRowsNarrow(false, kc, ap, k0 * kc, xt, rowOff, dc, col + c0, partial, at, taps);
                         }
                     }
                 }
@@ -325,10 +322,10 @@ final class BatchLastConv {
         int sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
         for (int rr = 0; rr < r; rr++) {
             // output rows of the block whose input row p*sh + rr - ph is inside the image
-            int pa = Math.max(p0, ceilDiv(ph - rr, sh)), pb = Math.min(p1, floorDiv(h - 1 + ph - rr, sh) + 1);
+            int pa = Math.max(p0, Math.ceilDiv(ph - rr, sh)), pb = Math.min(p1, Math.floorDiv(h - 1 + ph - rr, sh) + 1);
             if (pa >= pb) continue;
             for (int ss = 0; ss < s; ss++) {
-                int qa = Math.max(0, ceilDiv(pw - ss, sw)), qb = Math.min(q, floorDiv(wd - 1 + pw - ss, sw) + 1);
+                int qa = Math.max(0, Math.ceilDiv(pw - ss, sw)), qb = Math.min(q, Math.floorDiv(wd - 1 + pw - ss, sw) + 1);
                 if (qa >= qb) continue;
                 for (int kk = 0; kk < k; kk += TK) {
                     int ch = 0;
@@ -339,14 +336,6 @@ final class BatchLastConv {
                 }
             }
         }
-    }
-
-    private static int ceilDiv(int a, int b) {
-        return Math.floorDiv(a + b - 1, b);
-    }
-
-    private static int floorDiv(int a, int b) {
-        return Math.floorDiv(a, b);
     }
 
     /** out[k0..k0+4, c0..c0+4, r, s] += the dot products of four dy rows with four x rows over the block. */

@@ -1,5 +1,6 @@
 package org.jvicreg.vicreg.bench;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -9,18 +10,33 @@ import java.util.List;
 public final class RecipeConvs {
     private RecipeConvs() {}
 
-    public static final List<ResNet50Convs.Layer> ALL = List.of(
-            new ResNet50Convs.Layer("conv1", 1, 16, 28, 3, 1, 1, 1),
-            new ResNet50Convs.Layer("layer1.0.conv1", 16, 16, 28, 3, 1, 1, 4),
-            new ResNet50Convs.Layer("layer2.0.conv1", 16, 32, 28, 3, 2, 1, 1),
-            new ResNet50Convs.Layer("layer2.0.conv2", 32, 32, 14, 3, 1, 1, 3),
-            new ResNet50Convs.Layer("layer2.0.downsample", 16, 32, 28, 1, 2, 0, 1),
-            new ResNet50Convs.Layer("layer3.0.conv1", 32, 64, 14, 3, 2, 1, 1),
-            new ResNet50Convs.Layer("layer3.0.conv2", 64, 64, 7, 3, 1, 1, 3),
-            new ResNet50Convs.Layer("layer3.0.downsample", 32, 64, 14, 1, 2, 0, 1),
-            new ResNet50Convs.Layer("layer4.0.conv1", 64, 128, 7, 3, 2, 1, 1),
-            new ResNet50Convs.Layer("layer4.0.conv2", 128, 128, 4, 3, 1, 1, 3),
-            new ResNet50Convs.Layer("layer4.0.downsample", 64, 128, 7, 1, 2, 0, 1));
+    /** The shapes at recipe R's 28 x 28 input. */
+    public static final List<ResNet50Convs.Layer> ALL = forSize(28);
+
+    /**
+     * The shapes for a size x size input: the 3x3 stride-1 stem (its input gradient is never needed), then
+     * four stages of 16, 32, 64, 128 channels, each a (strided) 3x3, three more 3x3 and, where the stage
+     * changes the shape, a 1x1 downsample.
+     */
+    public static List<ResNet50Convs.Layer> forSize(int size) {
+        List<ResNet50Convs.Layer> out = new ArrayList<>();
+        out.add(new ResNet50Convs.Layer("conv1", 1, 16, size, 3, 1, 1, 1));
+        int hw = size, in = 16;
+        for (int stage = 0; stage < 4; stage++) {
+            int channels = 16 << stage, stride = stage == 0 ? 1 : 2, name = stage + 1;
+            boolean down = stride != 1 || in != channels;
+            // the first 3x3 of the first stage has the shape of the other three: one entry, four of them
+            out.add(new ResNet50Convs.Layer("layer" + name + ".0.conv1", in, channels, hw, 3, stride, 1, down ? 1 : 4));
+            int next = (hw + 2 - 3) / stride + 1;
+            if (down) {
+                out.add(new ResNet50Convs.Layer("layer" + name + ".0.conv2", channels, channels, next, 3, 1, 1, 3));
+                out.add(new ResNet50Convs.Layer("layer" + name + ".0.downsample", in, channels, hw, 1, stride, 0, 1));
+            }
+            hw = next;
+            in = channels;
+        }
+        return List.copyOf(out);
+    }
 
     public static ResNet50Convs.Layer byName(String name) {
         return ALL.stream().filter(l -> l.name().equals(name)).findFirst().orElse(null);

@@ -48,21 +48,11 @@ public final class RecipeStepWorkload implements Workload {
     /** Convolution flops of both views, forward + backward (no input gradient for the stem). */
     @Override
     public double flops() {
-        // small-stem ResNet-18 width 16: stem 1->16 at size, then stages of 16/32/64/128 channels
         double total = 0;
-        int hw = size, in = 16;
-        total += 2.0 * hw * hw * 16 * 1 * 9 * 2; // stem: forward + filter gradient
-        for (int stage = 0; stage < 4; stage++) {
-            int out = 16 << stage;
-            int stride = stage == 0 ? 1 : 2;
-            int o = (hw + 2 - 3) / stride + 1;
-            total += 3 * 2.0 * o * o * out * in * 9; // first 3x3 of the stage
-            total += 3 * 3 * 2.0 * o * o * out * out * 9; // the other three 3x3
-            if (stride != 1 || in != out) total += 3 * 2.0 * o * o * out * in; // 1x1 downsample
-            hw = o;
-            in = out;
+        for (ResNet50Convs.Layer l : RecipeConvs.forSize(size)) {
+            total += l.count() * l.flops(batch) * (l.name().equals("conv1") ? 2 : 3);
         }
-        return 2 * batch * total;
+        return 2 * total;
     }
 
     @Override
