@@ -7,13 +7,15 @@ import org.jvicreg.engine.backend.ConvGeometry;
  * images ({@link ConvInputPanels}, {@link ConvInputColumnsB}) so no column buffer is ever written. Per group:
  * <ul>
  *   <li>forward: Y (K x N*PQ) = W (K x CRS) * im2col(X) (CRS x N*PQ), the GEMM's columns running over every
- *       pixel of every image, so small late layers still give the kernel wide products;</li>
+ *       pixel of every image, so small late layers still give the kernel wide products; large images are
+ *       read in place instead, one product per image ({@link PaddedImageConv});</li>
  *   <li>backward-data, stride 1: dX is the convolution of dY with the filters transposed and rotated
- *       ({@link FlippedFiltersA}), padding dil*(R-1) - pad, so it runs as a forward pass;</li>
- *   <li>backward-data, strided: dcol = W^T * dY for a batch of images into a workspace, then col2im;</li>
+ *       ({@link TransposedFiltersA#flipped}), padding dil*(R-1) - pad, so it runs as a forward pass;</li>
+ *   <li>backward-data, strided: one stride-1 product per stride phase of dX for large images
+ *       ({@link PhaseInputGradient}), else dcol = W^T * dY for a batch of images into a workspace, then col2im;</li>
  *   <li>backward-filter: dW (K x CRS) = dY (K x N*PQ) * im2col(X)^T, split among threads by columns, rows
- *       or the N*PQ reduction, whichever packs the least; for large stride-1 images with more taps than
- *       output channels, transposed with im2col read in place ({@link InPlaceFilterGradient}).</li>
+ *       or the N*PQ reduction, whichever packs the least; for large images with more taps than output
+ *       channels, transposed with im2col read in place ({@link InPlaceFilterGradient}).</li>
  * </ul>
  * A strided 1x1 convolution (a ResNet downsample) gathers the pixels it reads once and runs as a stride-1
  * one, forward and for the filter gradient.
@@ -22,24 +24,26 @@ final class CpuConv {
     private CpuConv() {}
 
     /**
-     * Output pixels per image from which stride-1 convolutions with filters wider than 1x1 read padded
-     * images in place ({@link PaddedImageConv}) rather than packing im2col. Measured on ResNet-50's 3x3
-     * layers (one core): 56x56 forward 70 -> 91 GFLOP/s, 28x28 73 -> 82; below 28x28 the filters packed per
-     * image and the wasted padding columns cost more than packing saves unless the layer has few output
-     * channels ({@link #readsImagesInPlace}). 1x1 layers read in place lose
+     * Output pixels per image from which convolutions with filters wider than 1x1 read their input images
+     * in place ({@link PaddedImageConv}, from a zero-padded stride-phase copy) rather than packing im2col.
+     * Measured on ResNet-50's 3x3 layers (one core): 56x56 forward 70 -> 91 GFLOP/s, 28x28 73 -> 82; below
+     * 28x28 the filters packed per image and the wasted padding columns cost more than packing saves unless
+     * the layer has few output channels ({@link #readsImagesInPlace}). 1x1 layers read in place lose
      * (their B rows are whole channel planes apart: 74 -> 55 at 56x56), so they always pack.
      */
     static final int IN_PLACE_PIXELS = 28 * 28;
 
     /**
-     * Whether a stride-1 convolution with filters wider than 1x1 reads its padded input images in place
+     * Whether a convolution with filters wider than 1x1 reads its input images in place
      * ({@link PaddedImageConv}) rather than packing im2col: always from {@link #IN_PLACE_PIXELS} output pixels
      * per image, and on images down to 7 x 7 when there are at most twice as many output channels as pixels.
      * In place packs the filters (outChannels x taps) once per image, the packed path each pixel's window
      * (taps x pixels) once; the packed path also gives each packed element only 2 x outChannels flops.
      * Measured on 2 cores, forward + both gradients at batch 256: recipe R's 32 -> 32 at 14 x 14 39.8 -> 21.2 ms,
      * 64 -> 64 at 7 x 7 32.5 -> 26.3 ms (128 -> 128 at 4 x 4 in place: 31.7 -> 59.9 ms, so not below 7 x 7);
-     * ResNet-50's 512 -> 512 at 7 x 7, batch 16, in place: 71 -> 110 ms, so not with many channels.
+     * ResNet-50's 512 -> 512 at 7 x 7, batch 16, in place: 71 -> 110 ms, so not with many channels. Strided
+     * layers read a stride-phase copy ({@link StridePhases}); forward at batch 16: ResNet-50's 3x3 stride 2
+     * 128 -> 128 at 56 -> 28 px 35 -> 22 ms, the 7x7 stem 32 -> 22 ms.
      */
     static boolean readsImagesInPlace(int taps, int outChannels, int pixels) {
         return taps > 1 && (pixels >= IN_PLACE_PIXELS || (pixels >= 7 * 7 && outChannels <= 2 * pixels));
@@ -53,9 +57,9 @@ final class CpuConv {
         int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s();
         for (int grp = 0; grp < g.groups(); grp++) {
             var a = new GemmOperands.DenseA(false, w, wo + grp * g.kg() * crs, crs, 1f);
-            if (g.strideH() == 1 && g.strideW() == 1 && readsImagesInPlace(g.r() * g.s(), g.kg(), pq)) {
-                PaddedImageConv.run(a, g.kg(), g.n(), x, xo + grp * g.cg() * hw, g.c() * hw, g.cg(), g.h(), g.w(),
-                        g.r(), g.s(), g.padH(), g.padW(), g.dilH(), g.dilW(), y, yo + grp * g.kg() * pq, g.k() * pq);
+            if (readsImagesInPlace(g.r() * g.s(), g.kg(), pq)) {
+                PaddedImageConv.run(a, g.kg(), g.n(), x, xo + grp * g.cg() * hw, g.c() * hw, phases(g), y,
+                        yo + grp * g.kg() * pq, g.k() * pq);
                 continue;
             }
             var b = new ConvInputPanels(ConvWindows.input(g, x, xo, grp).padded(g.n(), g.cg()));
@@ -68,6 +72,8 @@ final class CpuConv {
         int padH = g.dilH() * (g.r() - 1) - g.padH(), padW = g.dilW() * (g.s() - 1) - g.padW();
         if (g.strideH() == 1 && g.strideW() == 1 && padH >= 0 && padW >= 0) {
             backwardDataAsConvolution(g, dy, dyo, w, wo, dx, dxo, padH, padW);
+        } else if (phaseInputGradient(g)) {
+            PhaseInputGradient.run(g, dy, dyo, w, wo, dx, dxo);
         } else {
             backwardDataCol2im(g, dy, dyo, w, wo, dx, dxo);
         }
@@ -79,16 +85,32 @@ final class CpuConv {
         for (int grp = 0; grp < g.groups(); grp++) {
             GemmOperands.A a = g.r() == 1 && g.s() == 1
                     ? new GemmOperands.DenseA(true, w, wo + grp * g.kg() * crs, crs, 1f)
-                    : new FlippedFiltersA(w, wo + grp * g.kg() * crs, g.cg(), g.r(), g.s());
+                    : TransposedFiltersA.flipped(w, wo + grp * g.kg() * crs, g.cg(), g.r(), g.s());
             if (readsImagesInPlace(g.r() * g.s(), g.cg(), hw)) {
-                PaddedImageConv.run(a, g.cg(), g.n(), dy, dyo + grp * g.kg() * pq, g.k() * pq, g.kg(), g.p(), g.q(),
-                        g.r(), g.s(), padH, padW, g.dilH(), g.dilW(), dx, dxo + grp * g.cg() * hw, g.c() * hw);
+                var in = new StridePhases(g.kg(), g.p(), g.q(), g.r(), g.s(), 1, 1, padH, padW, g.dilH(), g.dilW(), g.h(), g.w());
+                PaddedImageConv.run(a, g.cg(), g.n(), dy, dyo + grp * g.kg() * pq, g.k() * pq, in, dx,
+                        dxo + grp * g.cg() * hw, g.c() * hw);
                 continue;
             }
             var b = new ConvInputPanels(ConvWindows.outputGradient(g, dy, dyo, grp, padH, padW).padded(g.n(), g.kg()));
             GemmOutput out = GemmOutput.images(dx, dxo + grp * g.cg() * hw, hw, g.c() * hw);
             Sgemm.split(g.cg(), g.n() * hw, depth, (i0, i1, j0, j1) -> BlockedGemm.run(a, b, out, i0, i1, j0, j1, 0, depth, false));
         }
+    }
+
+    /**
+     * Whether a strided input gradient runs as one product per stride phase of dx ({@link PhaseInputGradient})
+     * rather than through a column buffer and col2im: when a stride phase has as many pixels as
+     * {@link #readsImagesInPlace} asks of an image read in place (the filters are packed per image and
+     * phase), and at least MR input channels (the product's rows: ResNet's 3-channel stem loses, 40 -> 53 ms).
+     * Measured on ResNet-50's layers at batch 16, 2 cores: 3x3 stride 2 at 56 -> 28 px 37 -> 23 ms, at
+     * 28 -> 14 px 32 -> 26 ms; against it 3x3 at 14 -> 7 px (25 -> 43 ms) and the 1x1 downsamples (about 22
+     * either way at 56 px, 20 -> 39 ms at 14 px), which readsImagesInPlace excludes.
+     */
+    private static boolean phaseInputGradient(ConvGeometry g) {
+        int phasePixels = g.h() * g.w() / (g.strideH() * g.strideW());
+        return (g.strideH() > 1 || g.strideW() > 1) && g.cg() >= SgemmKernel.MR
+                && readsImagesInPlace(g.r() * g.s(), g.cg(), phasePixels);
     }
 
     /** Most floats the strided backward-data path puts in one column buffer (16 MB). */
@@ -154,16 +176,23 @@ final class CpuConv {
 
     /**
      * Whether the filter gradient reads im2col in place and packs only dY ({@link InPlaceFilterGradient}):
-     * stride 1, at least as many filter taps (C/groups * R * S) as output channels, since then dY is the
-     * smaller operand, and enough pixels per image that the per-image products stay long: 14 x 14 for 1x1
-     * filters, 28 x 28 for wider ones, whose padded rows also carry Wp - Q wasted columns. Measured on one
-     * core: 3x3 64->64 at 56x56 76 -> 95 GFLOP/s, 1x1 256->64 at 56x56 58 -> 86, 1x1 1024->256 at 14x14
-     * 86 -> 98; against it 1x1 64->256 (67 -> 53), 1x1 2048->512 at 7x7 (89 -> 77), 3x3 at 7x7 (96 -> 63).
+     * at least as many filter taps (C/groups * R * S) as output channels, since then dY is the smaller
+     * operand, and enough pixels per image that the per-image products stay long: 14 x 14 for 1x1 filters,
+     * 28 x 28 for wider ones, whose padded rows also carry Wp - Q wasted columns. Measured on one core: 3x3
+     * 64->64 at 56x56 76 -> 95 GFLOP/s, 1x1 256->64 at 56x56 58 -> 86, 1x1 1024->256 at 14x14 86 -> 98;
+     * against it 1x1 64->256 (67 -> 53), 1x1 2048->512 at 7x7 (89 -> 77), 3x3 at 7x7 (96 -> 63). Strided
+     * layers read a stride-phase copy ({@link StridePhases}): ResNet-50's 3x3 stride 2 at 56 -> 28 px,
+     * batch 16, 2 cores, 27-32 -> 24-26 ms; its stem about the same either way.
      */
     private static boolean inPlaceFilterGradient(ConvGeometry g) {
         int taps = g.cg() * g.r() * g.s(), pixels = g.p() * g.q();
-        return g.strideH() == 1 && g.strideW() == 1 && taps >= g.kg()
-                && pixels >= (g.r() * g.s() == 1 ? 14 * 14 : IN_PLACE_PIXELS);
+        return taps >= g.kg() && pixels >= (g.r() * g.s() == 1 ? 14 * 14 : IN_PLACE_PIXELS);
+    }
+
+    /** The input of one group of convolution g as read in place ({@link StridePhases}). */
+    static StridePhases phases(ConvGeometry g) {
+        return new StridePhases(g.cg(), g.h(), g.w(), g.r(), g.s(), g.strideH(), g.strideW(), g.padH(), g.padW(),
+                g.dilH(), g.dilW(), g.p(), g.q());
     }
 
     /** An unpadded 1x1 convolution with a stride: it reads only every stride-th pixel of its input. */

@@ -6,13 +6,14 @@ import static org.jvicreg.engine.cpu.SgemmKernel.MR;
 import static org.jvicreg.engine.cpu.SgemmKernel.NR;
 
 /**
- * The filter gradient of a stride-1 convolution of large images without packing its big operand: the
- * transposed product dW^T (taps x K) = im2col(X) (taps x pixels) * dY^T (pixels x K) summed over images,
- * where, as in {@link PaddedImageConv}, the im2col row of tap (c, r, s) is the zero-padded image shifted by
- * {@code c*Hp*Wp + r*dilH*Wp + s*dilW} over "wide" pixels {@code oh*Wp + ow}. The kernel reads those rows in
- * place ({@link SgemmKernel#runRowsA}); only dY is packed (transposed), which is small next to im2col
- * when K is small (ResNet's 64- and 128-channel layers), and its wide copy holds zeros in the Wp - Q
- * columns whose im2col values are not real windows. Threads split the taps, so no partial sums.
+ * The filter gradient of a convolution of large images without packing its big operand: the transposed
+ * product dW^T (taps x K) = im2col(X) (taps x pixels) * dY^T (pixels x K) summed over images, where, as in
+ * {@link PaddedImageConv}, the im2col row of tap (c, r, s) is the images' zero-padded stride-phase copy
+ * ({@link StridePhases}) shifted by a fixed offset and read over "wide" pixels {@code oh*Wp + ow}. The
+ * kernel reads those rows in place ({@link SgemmKernel#runRowsA}); only dY is packed (transposed), which
+ * is small next to im2col when K is small (ResNet's 64- and 128-channel layers), and its wide copy holds
+ * zeros in the Wp - Q columns whose im2col values are not real windows. Threads split the taps, so no
+ * partial sums.
  */
 final class InPlaceFilterGradient {
     private InPlaceFilterGradient() {}
@@ -21,29 +22,28 @@ final class InPlaceFilterGradient {
         int p = g.p(), q = g.q(), kg = g.kg(), cg = g.cg(), crs = cg * g.r() * g.s();
         int rows = (crs + MR - 1) / MR * MR, cols = (kg + NR - 1) / NR * NR;
         for (int grp = 0; grp < g.groups(); grp++) {
-            ConvWindows in = ConvWindows.input(g, x, xo, grp).padded(g.n(), cg);
-            int hp = in.h(), wp = in.w(), wide = p * wp, columns = (p - 1) * wp + q;
-            int[] rowOff = new int[rows];
-            for (int t = 0; t < rows; t++) {
-                int tap = Math.min(t, crs - 1), c = tap / (g.r() * g.s()), rs = tap % (g.r() * g.s());
-                rowOff[t] = c * hp * wp + (rs / g.s()) * g.dilH() * wp + (rs % g.s()) * g.dilW();
-            }
+            StridePhases in = CpuConv.phases(g);
+            int xGroup = xo + grp * cg * g.h() * g.w();
+            float[] images = in.inPlace() ? x : in.copyBatch(x, xGroup, g.c() * g.h() * g.w(), g.n());
+            int first = in.inPlace() ? xGroup : 0, imageStride = in.inPlace() ? g.c() * g.h() * g.w() : in.imageSize();
+            int wp = in.width(), wide = p * wp, columns = in.columns();
+            int[] rowOff = in.rowOffsets(rows);
             float[] dyWide = widen(g, dy, dyo + grp * kg * p * q, wp);
             float[] ct = Scratch.get(Scratch.Slot.PARTIAL_SUM, rows * cols);
             Parallel.forRange(rows / MR, 1, (lo, hi) -> {
                 float[] bp = Scratch.get(Scratch.Slot.PACKED_B, BlockedGemm.KC * cols);
-                boolean first = true;
+                boolean overwrite = true;
                 for (int img = 0; img < g.n(); img++) {
-                    int image = in.base() + img * in.imageStride();
+                    int image = first + img * imageStride;
                     for (int pc = 0; pc < columns; pc += BlockedGemm.KC) {
                         int kc = Math.min(BlockedGemm.KC, columns - pc);
                         packTransposed(dyWide, img * kg * wide + pc, wide, kg, kc, cols, bp);
                         for (int t = lo * MR; t < hi * MR; t += MR) {
                             for (int jr = 0; jr < cols; jr += NR) {
-                                SgemmKernel.runRowsA(first, kc, in.x(), rowOff, t, image + pc, bp, jr * kc, ct, t * cols + jr, cols);
+                                SgemmKernel.runRowsA(overwrite, kc, images, rowOff, t, image + pc, bp, jr * kc, ct, t * cols + jr, cols);
                             }
                         }
-                        first = false;
+                        overwrite = false;
                     }
                 }
             });

@@ -4,14 +4,14 @@ import static org.jvicreg.engine.cpu.SgemmKernel.MR;
 import static org.jvicreg.engine.cpu.SgemmKernel.NR;
 
 /**
- * Stride-1 convolution of large images with no im2col packing at all. Once an image is copied into a
- * zero-padded buffer of rows {@code Wp = w + 2*padW} wide, the im2col row of tap (c, r, s) is the same
- * buffer shifted by {@code c*Hp*Wp + r*dilH*Wp + s*dilW}, read over "wide" output columns
- * {@code oh*Wp + ow}. So the kernel reads B in place ({@link SgemmKernel#runRows}) through a table of
- * row offsets, writes a wide output whose {@code Wp - Q} extra columns per row are garbage, and the valid
- * Q columns of each row are then copied out. An unpadded 1x1 convolution reads the image and writes the
- * output directly. Images are split among threads; the filters are packed per image, which is why the
- * caller keeps small images on the packed-im2col path.
+ * Convolution of large images with no im2col packing at all. Once an image is copied as zero-padded
+ * planes split into stride phases ({@link StridePhases}; for stride 1 simply the padded image, rows
+ * {@code Wp = w + 2*padW} wide), the im2col row of each tap is the copy shifted by a fixed offset and read
+ * over "wide" output columns {@code oh*Wp + ow}. So the kernel reads B in place ({@link SgemmKernel#runRows})
+ * through a table of row offsets, writes a wide output whose {@code Wp - Q} extra columns per row are
+ * garbage, and the valid Q columns of each row are then copied out. An unpadded stride-1 1x1 convolution
+ * reads the image and writes the output directly. Images are split among threads; the filters are packed
+ * per image, which is why the caller keeps small images on the packed-im2col path.
  */
 final class PaddedImageConv {
     private PaddedImageConv() {}
@@ -20,28 +20,23 @@ final class PaddedImageConv {
      * y[img] (m x P*Q) = filters (m x c*r*s) * im2col(x[img]) for every image.
      *
      * @param filters   A operand: m rows, depth c*r*s ordered (c, r, s)
-     * @param x         images of c channels h x w, image i at {@code xBase + i * xStride}
+     * @param x         images of in.c() channels in.h() x in.w(), image i at {@code xBase + i * xStride}
+     * @param in        the convolution's windows, and how an image is copied so that they are read in place
      * @param y         outputs of m channels P x Q, image i at {@code yBase + i * yStride}
      */
-    static void run(GemmOperands.A filters, int m, int images, float[] x, int xBase, int xStride, int c, int h, int w,
-                    int r, int s, int ph, int pw, int dh, int dw, float[] y, int yBase, int yStride) {
-        int hp = h + 2 * ph, wp = w + 2 * pw, p = hp - dh * (r - 1), q = wp - dw * (s - 1);
-        int depth = c * r * s;
-        boolean padded = ph != 0 || pw != 0, wide = wp != q;
-        int[] rowOff = new int[depth];
-        for (int ch = 0, i = 0; ch < c; ch++) {
-            for (int rr = 0; rr < r; rr++) {
-                for (int ss = 0; ss < s; ss++) rowOff[i++] = ch * hp * wp + rr * dh * wp + ss * dw;
-            }
-        }
-        int columns = (p - 1) * wp + q;
+    static void run(GemmOperands.A filters, int m, int images, float[] x, int xBase, int xStride, StridePhases in,
+                    float[] y, int yBase, int yStride) {
+        int p = in.p(), q = in.q(), wp = in.width(), depth = in.c() * in.r() * in.s();
+        boolean wide = wp != q;
+        int[] rowOff = in.rowOffsets(depth);
+        int columns = in.columns();
         Parallel.forRange(images, 1, (lo, hi) -> {
             for (int img = lo; img < hi; img++) {
                 float[] src = x;
                 int srcBase = xBase + img * xStride;
-                if (padded) {
-                    src = Scratch.get(Scratch.Slot.PADDED_IMAGE, c * hp * wp);
-                    pad(x, srcBase, c, h, w, ph, pw, src);
+                if (!in.inPlace()) {
+                    src = Scratch.get(Scratch.Slot.PADDED_IMAGE, in.imageSize());
+                    in.copy(x, srcBase, src, 0);
                     srcBase = 0;
                 }
                 float[] out = wide ? Scratch.get(Scratch.Slot.WIDE_OUTPUT, m * p * wp) : y;
@@ -59,7 +54,7 @@ final class PaddedImageConv {
     }
 
     /** One image: C (m x columns, leading dimension ldc) = A (m x depth) * B, B(p, j) = b[bBase + rowOff[p] + j]. */
-    private static void gemm(GemmOperands.A a, int m, int depth, float[] b, int bBase, int[] rowOff, int columns,
+    static void gemm(GemmOperands.A a, int m, int depth, float[] b, int bBase, int[] rowOff, int columns,
                              float[] c, int cBase, int ldc) {
         float[] ap = Scratch.get(Scratch.Slot.PACKED_A, BlockedGemm.MC * BlockedGemm.KC);
         float[] bp = Scratch.get(Scratch.Slot.PACKED_B, BlockedGemm.KC * NR);
@@ -100,17 +95,6 @@ final class PaddedImageConv {
         for (int pp = 0; pp < kc; pp++) {
             System.arraycopy(b, rowOff[pc + pp] + jr, bp, pp * NR, nr);
             java.util.Arrays.fill(bp, pp * NR + nr, pp * NR + NR, 0f);
-        }
-    }
-
-    /** Copies c channels of h x w at x[base] into dst as (h + 2ph) x (w + 2pw) planes with zero borders. */
-    private static void pad(float[] x, int base, int c, int h, int w, int ph, int pw, float[] dst) {
-        int hp = h + 2 * ph, wp = w + 2 * pw;
-        java.util.Arrays.fill(dst, 0, c * hp * wp, 0f);
-        for (int ch = 0; ch < c; ch++) {
-            for (int i = 0; i < h; i++) {
-                System.arraycopy(x, base + (ch * h + i) * w, dst, (ch * hp + i + ph) * wp + pw, w);
-            }
         }
     }
 }

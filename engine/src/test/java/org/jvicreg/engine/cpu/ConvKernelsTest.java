@@ -181,6 +181,11 @@ class ConvKernelsTest {
         cases.add(square(2, 6, 9, 30, 3, 1, 2, 2, 1));       // dilation 2
         cases.add(new ConvGeometry(2, 4, 29, 33, 10, 3, 5, 1, 1, 1, 2, 1, 1, 2));  // groups, rectangular filter
         cases.add(new ConvGeometry(1, 3, 40, 30, 5, 1, 3, 1, 1, 0, 1, 1, 1, 1));   // 1x3 filter
+        // strided, read in place from stride-phase copies; the input gradient one product per phase
+        cases.add(square(2, 5, 9, 61, 3, 2, 2, 2, 1));       // stride 2, dilation 2, odd size
+        cases.add(new ConvGeometry(2, 4, 57, 60, 6, 5, 2, 3, 2, 2, 1, 1, 1, 1));  // 5x2 filter, stride 3x2
+        cases.add(square(2, 3, 4, 20, 2, 3, 0, 1, 1));       // stride past the filter: a phase no tap reaches
+        cases.add(square(2, 8, 12, 30, 3, 2, 1, 1, 2));      // groups
         for (ConvGeometry g : cases) check(g, g.toString());
     }
 }
