@@ -16,54 +16,63 @@ import org.jvicreg.engine.backend.ConvGeometry;
 final class PhaseInputGradient {
     private PhaseInputGradient() {}
 
-    /** One stride phase of dx: its taps, its first row and column in phase coordinates, and its size. */
-    private record Phase(int a, int b, int[] taps, int i0, int rows, int j0, int cols) {}
+    /**
+     * One stride phase of dx: the taps that land on it, the offsets of its B rows (k, tap) in the padded dy
+     * image, and its rows [i0, i0 + rows) and columns [j0, j0 + cols) in phase coordinates.
+     */
+    private record Phase(int a, int b, int[] taps, int[] rowOff, int i0, int rows, int j0, int cols) {}
 
     static void run(ConvGeometry g, float[] dy, int dyo, float[] w, int wo, float[] dx, int dxo) {
-        int sh = g.strideH(), sw = g.strideW(), h = g.h(), wd = g.w(), p = g.p(), q = g.q();
-        int kg = g.kg(), cg = g.cg(), rs = g.r() * g.s(), pq = p * q, hw = h * wd;
+        int sh = g.strideH(), sw = g.strideW(), p = g.p(), q = g.q(), kg = g.kg(), cg = g.cg(), rs = g.r() * g.s();
+        int pq = p * q, hw = g.h() * g.w();
         int top = (g.r() - 1) * g.dilH() / sh, left = (g.s() - 1) * g.dilW() / sw;
-        Phase[] phases = new Phase[sh * sw];
+        // the phase rows [i0, i1) whose dx row a + i*sh - padH lies in [0, h); the same for columns
+        int[] i0 = new int[sh], i1 = new int[sh], j0 = new int[sw], j1 = new int[sw];
         int padRows = p + top, padCols = q + left;
         for (int a = 0; a < sh; a++) {
-            for (int b = 0; b < sw; b++) {
-                // the phase rows i whose dx row a + i*sh - padH lies in [0, h); the same for columns
-                int i0 = Math.ceilDiv(Math.max(0, g.padH() - a), sh), i1 = Math.max(i0, Math.ceilDiv(h + g.padH() - a, sh));
-                int j0 = Math.ceilDiv(Math.max(0, g.padW() - b), sw), j1 = Math.max(j0, Math.ceilDiv(wd + g.padW() - b, sw));
-                phases[a * sw + b] = new Phase(a, b, taps(g, a, b), i0, i1 - i0, j0, j1 - j0);
-                padRows = Math.max(padRows, i1 + top);
-                padCols = Math.max(padCols, j1 + left);
-            }
+            i0[a] = Math.ceilDiv(Math.max(0, g.padH() - a), sh);
+            i1[a] = Math.max(i0[a], Math.ceilDiv(g.h() + g.padH() - a, sh));
+            padRows = Math.max(padRows, i1[a] + top);
+        }
+        for (int b = 0; b < sw; b++) {
+            j0[b] = Math.ceilDiv(Math.max(0, g.padW() - b), sw);
+            j1[b] = Math.max(j0[b], Math.ceilDiv(g.w() + g.padW() - b, sw));
+            padCols = Math.max(padCols, j1[b] + left);
         }
         // dy zero-padded by (top, left) into padRows x padCols planes: the input of a stride-1 "full" convolution
         var in = new StridePhases(kg, p, q, padRows - p + 1, padCols - q + 1, 1, 1, top, left, 1, 1, p, q);
-        int planeSize = padRows * padCols, rows0 = padRows, cols0 = padCols;
+        int wide = padCols;
+        Phase[] phases = new Phase[sh * sw];
+        for (int a = 0; a < sh; a++) {
+            for (int b = 0; b < sw; b++) {
+                int[] taps = taps(g, a, b), rowOff = new int[kg * taps.length];
+                for (int k = 0, t = 0; k < kg; k++) {
+                    for (int tap : taps) {
+                        int shiftH = tap / g.s() * g.dilH() / sh, shiftW = tap % g.s() * g.dilW() / sw;
+                        rowOff[t++] = (k * padRows + i0[a] - shiftH + top) * wide + j0[b] - shiftW + left;
+                    }
+                }
+                phases[a * sw + b] = new Phase(a, b, taps, rowOff, i0[a], i1[a] - i0[a], j0[b], j1[b] - j0[b]);
+            }
+        }
         for (int grp = 0; grp < g.groups(); grp++) {
-            int dyGroup = dyo + grp * kg * pq, dxGroup = dxo + grp * cg * hw;
-            int filters = wo + grp * kg * cg * rs;
+            int dyGroup = dyo + grp * kg * pq, dxGroup = dxo + grp * cg * hw, filters = wo + grp * kg * cg * rs;
             Parallel.forRange(g.n(), 1, (lo, hi) -> {
                 for (int img = lo; img < hi; img++) {
                     float[] padded = Scratch.get(Scratch.Slot.PADDED_IMAGE, in.imageSize());
                     in.copy(dy, dyGroup + img * g.k() * pq, padded, 0);
-                    int dxImage = dxGroup + img * g.c() * hw;
                     for (Phase ph : phases) {
                         if (ph.rows() == 0 || ph.cols() == 0) continue;
-                        int nt = ph.taps().length, depth = kg * nt, ldc = ph.rows() * cols0;
+                        int ldc = ph.rows() * wide;
                         float[] out = Scratch.get(Scratch.Slot.WIDE_OUTPUT, cg * ldc);
-                        if (nt == 0) {
+                        if (ph.taps().length == 0) {
                             java.util.Arrays.fill(out, 0, cg * ldc, 0f);
                         } else {
-                            int[] rowOff = new int[depth];
-                            for (int k = 0, t = 0; k < kg; k++) {
-                                for (int tap : ph.taps()) {
-                                    int shift = tap / g.s() * g.dilH() / sh, shiftW = tap % g.s() * g.dilW() / sw;
-                                    rowOff[t++] = k * planeSize + (ph.i0() - shift + top) * cols0 + ph.j0() - shiftW + left;
-                                }
-                            }
                             var a = new TransposedFiltersA(w, filters, cg, rs, ph.taps());
-                            PaddedImageConv.gemm(a, cg, depth, padded, 0, rowOff, (ph.rows() - 1) * cols0 + ph.cols(), out, 0, ldc);
+                            PaddedImageConv.gemm(a, cg, ph.rowOff().length, padded, 0, ph.rowOff(),
+                                    (ph.rows() - 1) * wide + ph.cols(), out, 0, ldc);
                         }
-                        scatter(g, ph, out, cols0, dx, dxImage);
+                        scatter(g, ph, out, wide, dx, dxGroup + img * g.c() * hw);
                     }
                 }
             });
