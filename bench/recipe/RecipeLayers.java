@@ -11,8 +11,11 @@ import org.jvicreg.vicreg.bench.ResNet50Convs;
  * batch 256) by itself:
  * forward, input gradient and filter gradient, on NCHW tensors and on batch-last ones, in ms, and the
  * step's share (each layer's count, two views). bench/pytorch/recipe_layers.py times the same in PyTorch.
+ * With arguments {@code resnet50 LAYER...} it times those ResNet-50 layers ({@link ResNet50Convs}) instead,
+ * NCHW at batch 16, as `vicreg bench conv` runs them.
  *
  *   JAVA_HOME/bin/java --add-modules jdk.incubator.vector -cp vicreg/target/jvicreg-cli.jar bench/recipe/RecipeLayers.java
+ *   JAVA_HOME/bin/java --add-modules jdk.incubator.vector -cp vicreg/target/jvicreg-cli.jar bench/recipe/RecipeLayers.java resnet50 layer2.0.conv2
  */
 public class RecipeLayers {
     static final Backend B = CpuBackend.INSTANCE;
@@ -30,6 +33,10 @@ public class RecipeLayers {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("resnet50")) {
+            resnet50(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         int batch = 256;
         Rng rng = new Rng(1);
         double[] totals = new double[2];
@@ -53,5 +60,27 @@ public class RecipeLayers {
             }
         }
         System.out.printf("convolutions per step (two views): NCHW %.0f ms, batch-last %.0f ms%n", totals[0], totals[1]);
+    }
+
+    /** The three passes of the named ResNet-50 convolutions, NCHW at batch 16, in ms and GFLOP/s. */
+    static void resnet50(String[] layers) {
+        int batch = 16;
+        Rng rng = new Rng(1);
+        System.out.printf("%-22s %16s %16s %16s %8s%n", "layer", "fwd ms (GF/s)", "dgrad", "wgrad", "total");
+        for (String name : layers) {
+            ResNet50Convs.Layer l = ResNet50Convs.byName(name);
+            if (l == null) throw new IllegalArgumentException("no ResNet-50 convolution named " + name);
+            int c = l.in(), k = l.out(), h = l.size(), f = l.filter();
+            ConvGeometry g = new ConvGeometry(batch, c, h, h, k, f, f, l.stride(), l.stride(), l.pad(), l.pad(), 1, 1, 1);
+            Tensor w = Tensor.randn(rng, k, c, f, f), dw = Tensor.zeros(k, c, f, f);
+            Tensor x = Tensor.randn(rng, batch, c, h, h), y = Tensor.zeros(batch, k, g.p(), g.q());
+            Tensor dy = Tensor.randn(rng, y.shape()), dx = Tensor.zeros(x.shape());
+            double fwd = time(() -> B.conv2dForward(g, x, w, y));
+            double dgrad = time(() -> B.conv2dBackwardData(g, dy, w, dx));
+            double wgrad = time(() -> B.conv2dBackwardFilter(g, x, dy, dw));
+            double mflop = 2.0 * batch * k * g.p() * g.q() * c * f * f / 1e6;
+            System.out.printf("%-22s %7.2f (%5.1f) %7.2f (%5.1f) %7.2f (%5.1f) %8.2f%n", name, fwd, mflop / fwd,
+                    dgrad, mflop / dgrad, wgrad, mflop / wgrad, fwd + dgrad + wgrad);
+        }
     }
 }
