@@ -1,7 +1,6 @@
 package org.jvicreg.engine.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import org.jvicreg.engine.backend.ConvGeometry;
 
 import java.util.Arrays;
@@ -38,7 +37,6 @@ import static org.jvicreg.engine.cpu.SgemmKernel.VL;
 final class BatchLastConv {
     private BatchLastConv() {}
 
-    private static final VectorOperators.Associative ADD = VectorOperators.ADD;
 
     /** Packed filters per pass of the forward loop: the filter rows swept for each pixel stay in L2 (256 KB). */
     private static final int FILTER_CHUNK_FLOATS = 1 << 16;
@@ -320,6 +318,7 @@ final class BatchLastConv {
                                       float[] out, int base) {
         int k = g.k(), c = g.c(), r = g.r(), s = g.s(), h = g.h(), wd = g.w(), p = g.p(), q = g.q(), n = g.n();
         int sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        float[] lanes = new float[TK * TC * VL]; // a tile's accumulators, stored to be summed lane by lane
         for (int rr = 0; rr < r; rr++) {
             // output rows of the block whose input row p*sh + rr - ph is inside the image
             int pa = Math.max(p0, Math.ceilDiv(ph - rr, sh)), pb = Math.min(p1, Math.floorDiv(h - 1 + ph - rr, sh) + 1);
@@ -330,9 +329,9 @@ final class BatchLastConv {
                 for (int kk = 0; kk < k; kk += TK) {
                     int ch = 0;
                     for (; ch + TC <= c; ch += TC) {
-                        tile4x4(x, xo, dy, dyo, kk, ch, rr, ss, pa, pb, qa, qb, n0, nb, g, out, base);
+                        tile4x4(x, xo, dy, dyo, kk, ch, rr, ss, pa, pb, qa, qb, n0, nb, g, out, base, lanes);
                     }
-                    for (; ch < c; ch++) tile4x1(x, xo, dy, dyo, kk, ch, rr, ss, pa, pb, qa, qb, n0, nb, g, out, base);
+                    for (; ch < c; ch++) tile4x1(x, xo, dy, dyo, kk, ch, rr, ss, pa, pb, qa, qb, n0, nb, g, out, base, lanes);
                 }
             }
         }
@@ -340,7 +339,7 @@ final class BatchLastConv {
 
     /** out[k0..k0+4, c0..c0+4, r, s] += the dot products of four dy rows with four x rows over the block. */
     private static void tile4x4(float[] x, int xo, float[] dy, int dyo, int k0, int c0, int r, int s, int pa, int pb,
-                                int qa, int qb, int n0, int nb, ConvGeometry g, float[] out, int base) {
+                                int qa, int qb, int n0, int nb, ConvGeometry g, float[] out, int base, float[] lanes) {
         int h = g.h(), wd = g.w(), p = g.p(), q = g.q(), n = g.n(), sh = g.strideH(), sw = g.strideW();
         int yPlane = p * q * n, xPlane = h * wd * n;
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
@@ -367,22 +366,18 @@ final class BatchLastConv {
             }
         }
         int c = g.c(), rs = g.r() * g.s(), at = base + (k0 * c + c0) * rs + r * g.s() + s, kStep = c * rs;
-        out[at] += a00.reduceLanes(ADD); out[at + rs] += a01.reduceLanes(ADD);
-        out[at + 2 * rs] += a02.reduceLanes(ADD); out[at + 3 * rs] += a03.reduceLanes(ADD);
-        at += kStep;
-        out[at] += a10.reduceLanes(ADD); out[at + rs] += a11.reduceLanes(ADD);
-        out[at + 2 * rs] += a12.reduceLanes(ADD); out[at + 3 * rs] += a13.reduceLanes(ADD);
-        at += kStep;
-        out[at] += a20.reduceLanes(ADD); out[at + rs] += a21.reduceLanes(ADD);
-        out[at + 2 * rs] += a22.reduceLanes(ADD); out[at + 3 * rs] += a23.reduceLanes(ADD);
-        at += kStep;
-        out[at] += a30.reduceLanes(ADD); out[at + rs] += a31.reduceLanes(ADD);
-        out[at + 2 * rs] += a32.reduceLanes(ADD); out[at + 3 * rs] += a33.reduceLanes(ADD);
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, VL); a02.intoArray(lanes, 2 * VL); a03.intoArray(lanes, 3 * VL);
+        a10.intoArray(lanes, 4 * VL); a11.intoArray(lanes, 5 * VL); a12.intoArray(lanes, 6 * VL); a13.intoArray(lanes, 7 * VL);
+        a20.intoArray(lanes, 8 * VL); a21.intoArray(lanes, 9 * VL); a22.intoArray(lanes, 10 * VL); a23.intoArray(lanes, 11 * VL);
+        a30.intoArray(lanes, 12 * VL); a31.intoArray(lanes, 13 * VL); a32.intoArray(lanes, 14 * VL); a33.intoArray(lanes, 15 * VL);
+        for (int i = 0; i < TK; i++) {
+            for (int j = 0; j < TC; j++) out[at + i * kStep + j * rs] += laneSum(lanes, (i * TC + j) * VL);
+        }
     }
 
     /** {@link #tile4x4} for one input channel (the channels left over past a multiple of four, e.g. a 1-channel stem). */
     private static void tile4x1(float[] x, int xo, float[] dy, int dyo, int k0, int c0, int r, int s, int pa, int pb,
-                                int qa, int qb, int n0, int nb, ConvGeometry g, float[] out, int base) {
+                                int qa, int qb, int n0, int nb, ConvGeometry g, float[] out, int base, float[] lanes) {
         int h = g.h(), wd = g.w(), p = g.p(), q = g.q(), n = g.n(), sh = g.strideH(), sw = g.strideW();
         int yPlane = p * q * n;
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
@@ -401,10 +396,19 @@ final class BatchLastConv {
             }
         }
         int c = g.c(), rs = g.r() * g.s(), at = base + (k0 * c + c0) * rs + r * g.s() + s, kStep = c * rs;
-        out[at] += a0.reduceLanes(ADD);
-        out[at + kStep] += a1.reduceLanes(ADD);
-        out[at + 2 * kStep] += a2.reduceLanes(ADD);
-        out[at + 3 * kStep] += a3.reduceLanes(ADD);
+        a0.intoArray(lanes, 0); a1.intoArray(lanes, VL); a2.intoArray(lanes, 2 * VL); a3.intoArray(lanes, 3 * VL);
+        for (int i = 0; i < TK; i++) out[at + i * kStep] += laneSum(lanes, i * VL);
+    }
+
+    /**
+     * The VL lanes at lanes[off] summed left to right. Not reduceLanes(ADD): its order is unspecified, and
+     * the interpreter and C2 do sum in different orders, so a step's gradients would depend on when the JIT
+     * compiled the tile, and two runs with the same seed would drift apart.
+     */
+    private static float laneSum(float[] lanes, int off) {
+        float sum = 0;
+        for (int i = 0; i < VL; i++) sum += lanes[off + i];
+        return sum;
     }
 
     private static void zeroTile(float[] y, int off, int ldc) {

@@ -134,12 +134,29 @@ class ConvKernelsTest {
      */
     @Test
     void filterGradientIsTheSameWithManyThreads() throws Exception {
-        String launcher = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(launcher, "--add-modules", "jdk.incubator.vector", "-Djvicreg.threads=16", "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"), ManyThreadsConvCheck.class.getName())
-                .redirectErrorStream(true).start();
+        runInOwnJvm(ManyThreadsConvCheck.class, "-Djvicreg.threads=16");
+    }
+
+    /**
+     * The kernels give bitwise the same results interpreted and compiled by C2 (JitTierCheck), so that two
+     * training runs with one seed agree whenever the JIT compiles what. The batch-last filter gradient summed
+     * its vector lanes with reduceLanes, whose order differs between the two, and runs drifted apart.
+     */
+    @Test
+    void sameResultsInterpretedAndCompiled() throws Exception {
+        runInOwnJvm(JitTierCheck.class, "-Xbatch", "-XX:-TieredCompilation");
+    }
+
+    /** Runs main's class in a JVM of its own with these flags and the test classpath; fails with its output unless it exits 0. */
+    private static void runInOwnJvm(Class<?> main, String... flags) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-Xmx1g"));
+        command.addAll(List.of(flags));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor() == 0, "filter gradients with 16 threads: " + output);
+        assertTrue(p.waitFor() == 0, main.getSimpleName() + " " + String.join(" ", flags) + ": " + output);
     }
 
     /** The reduction split with more parts than threads, against the definition. */
