@@ -119,10 +119,13 @@ public final class SafeTensors {
         return r;
     }
 
-    /** Writes F32 tensors in map order with optional string metadata, atomically. */
+    /**
+     * Writes F32 tensors in map order with optional string metadata (its keys sorted, so that the same
+     * contents give the same bytes whatever the map's own order, e.g. Map.of's per-JVM one), atomically.
+     */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
-        if (metadata != null && !metadata.isEmpty()) header.put("__metadata__", new LinkedHashMap<>(metadata));
+        if (metadata != null && !metadata.isEmpty()) header.put("__metadata__", new java.util.TreeMap<>(metadata));
         long offset = 0;
         for (var e : tensors.entrySet()) {
             Map<String, Object> info = new LinkedHashMap<>();

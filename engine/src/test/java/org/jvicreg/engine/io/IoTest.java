@@ -86,6 +86,20 @@ class IoTest {
         assertEquals("pt", SafeTensors.metadata(f).get("format"));
     }
 
+    /** The same tensors and metadata give the same bytes, whatever order the metadata map iterates in. */
+    @Test
+    void safetensorsBytesDoNotDependOnTheMetadataMapsOrder() throws IOException {
+        Map<String, Tensor> m = Map.of("w", Tensor.randn(new Rng(2), 3, 2));
+        Map<String, String> ab = new LinkedHashMap<>(), ba = new LinkedHashMap<>();
+        ab.put("format", "pt");
+        ab.put("producer", "jvicreg");
+        ba.put("producer", "jvicreg");
+        ba.put("format", "pt");
+        SafeTensors.write(dir.resolve("ab.safetensors"), m, ab);
+        SafeTensors.write(dir.resolve("ba.safetensors"), m, ba);
+        assertArrayEquals(Files.readAllBytes(dir.resolve("ab.safetensors")), Files.readAllBytes(dir.resolve("ba.safetensors")));
+    }
+
     private static byte[] safetensors(String json, byte[] data) {
         byte[] h = json.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
