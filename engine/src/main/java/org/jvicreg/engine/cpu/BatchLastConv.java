@@ -310,7 +310,7 @@ final class BatchLastConv {
 
     /** Channels per column block of {@link #channelsLastGradient}: NR, or 16 with the narrow tile for up to 16 channels. */
     private static int channelBlock(int c) {
-        return c <= SgemmKernel.NR_NARROW && MR == 8 ? SgemmKernel.NR_NARROW : NR;
+        return c <= SgemmKernel.NR_NARROW && VL == SgemmKernel.NR_NARROW ? SgemmKernel.NR_NARROW : NR;
     }
 
     /** Adds one block's (output rows p0..p1, images n0..n0+nb) share of the filter gradient to out[base:]. */

@@ -334,67 +334,52 @@ final class SgemmKernel {
         c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + VL);
     }
 
-    /** 256-bit vectors, for B rows of 16 floats when the preferred vector is 512 bits wide. */
-    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
-    /** Columns of the narrow tile: two 256-bit vectors. */
+    /** Columns of the narrow tile: one vector, where MR is 8 (512-bit vectors of 16 floats). */
     static final int NR_NARROW = 16;
 
     /**
-     * {@link #runRows} with an 8 x 16 tile of 256-bit vectors, for products whose columns come 16 at a
-     * time (a 16-channel layer's filter gradient, {@link BatchLastConv}); Zen 4 runs 256-bit FMAs at the
-     * same flop rate as 512-bit ones. Only where MR is 8.
+     * {@link #runRows} with an 8 x 16 tile, one vector per row, for products whose columns come 16 at a
+     * time (a 16-channel layer's filter gradient, {@link BatchLastConv}). Only where MR is 8, so the vector
+     * is 16 floats. It was two 256-bit vectors per row until a second species turned out to be fragile: the
+     * JDK's FloatVector methods are shared by every caller, and once a run had profiled them with 512-bit
+     * vectors alone (the demo's probes run before pre-training), C2 sometimes left this tile's 256-bit
+     * operations in their generic Java fallback, and the demo's pre-training ran at half speed (JFR: half
+     * the samples in FloatVector.lanewiseTemplate under this method).
      */
     static void runRowsNarrow(boolean overwrite, int kc, float[] ap, int aOff, float[] b, int[] rowOff, int pOff, int col,
                               float[] c, int cOff, int ldc) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
         if (overwrite) {
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S8);
-            c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = FloatVector.zero(S8);
+            c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = FloatVector.zero(S);
         } else {
-            c00 = FloatVector.fromArray(S8, c, cOff);
-            c01 = FloatVector.fromArray(S8, c, cOff + 8);
-            c10 = FloatVector.fromArray(S8, c, cOff + ldc);
-            c11 = FloatVector.fromArray(S8, c, cOff + ldc + 8);
-            c20 = FloatVector.fromArray(S8, c, cOff + 2 * ldc);
-            c21 = FloatVector.fromArray(S8, c, cOff + 2 * ldc + 8);
-            c30 = FloatVector.fromArray(S8, c, cOff + 3 * ldc);
-            c31 = FloatVector.fromArray(S8, c, cOff + 3 * ldc + 8);
-            c40 = FloatVector.fromArray(S8, c, cOff + 4 * ldc);
-            c41 = FloatVector.fromArray(S8, c, cOff + 4 * ldc + 8);
-            c50 = FloatVector.fromArray(S8, c, cOff + 5 * ldc);
-            c51 = FloatVector.fromArray(S8, c, cOff + 5 * ldc + 8);
-            c60 = FloatVector.fromArray(S8, c, cOff + 6 * ldc);
-            c61 = FloatVector.fromArray(S8, c, cOff + 6 * ldc + 8);
-            c70 = FloatVector.fromArray(S8, c, cOff + 7 * ldc);
-            c71 = FloatVector.fromArray(S8, c, cOff + 7 * ldc + 8);
+            c0 = FloatVector.fromArray(S, c, cOff);
+            c1 = FloatVector.fromArray(S, c, cOff + ldc);
+            c2 = FloatVector.fromArray(S, c, cOff + 2 * ldc);
+            c3 = FloatVector.fromArray(S, c, cOff + 3 * ldc);
+            c4 = FloatVector.fromArray(S, c, cOff + 4 * ldc);
+            c5 = FloatVector.fromArray(S, c, cOff + 5 * ldc);
+            c6 = FloatVector.fromArray(S, c, cOff + 6 * ldc);
+            c7 = FloatVector.fromArray(S, c, cOff + 7 * ldc);
         }
         for (int p = 0; p < kc; p++) {
-            int ai = aOff + p * 8, bi = rowOff[pOff + p] + col;
-            FloatVector b0 = FloatVector.fromArray(S8, b, bi), b1 = FloatVector.fromArray(S8, b, bi + 8);
-            FloatVector a0 = FloatVector.broadcast(S8, ap[ai]);
-            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S8, ap[ai + 1]);
-            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S8, ap[ai + 2]);
-            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S8, ap[ai + 3]);
-            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S8, ap[ai + 4]);
-            c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S8, ap[ai + 5]);
-            c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51);
-            FloatVector a6 = FloatVector.broadcast(S8, ap[ai + 6]);
-            c60 = a6.fma(b0, c60); c61 = a6.fma(b1, c61);
-            FloatVector a7 = FloatVector.broadcast(S8, ap[ai + 7]);
-            c70 = a7.fma(b0, c70); c71 = a7.fma(b1, c71);
+            int ai = aOff + p * 8;
+            FloatVector b0 = FloatVector.fromArray(S, b, rowOff[pOff + p] + col);
+            c0 = FloatVector.broadcast(S, ap[ai]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, ap[ai + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, ap[ai + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, ap[ai + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, ap[ai + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, ap[ai + 5]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, ap[ai + 6]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, ap[ai + 7]).fma(b0, c7);
         }
-        c00.intoArray(c, cOff); c01.intoArray(c, cOff + 8);
-        c10.intoArray(c, cOff + ldc); c11.intoArray(c, cOff + ldc + 8);
-        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + 8);
-        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + 8);
-        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + 8);
-        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + 8);
-        c60.intoArray(c, cOff + 6 * ldc); c61.intoArray(c, cOff + 6 * ldc + 8);
-        c70.intoArray(c, cOff + 7 * ldc); c71.intoArray(c, cOff + 7 * ldc + 8);
+        c0.intoArray(c, cOff);
+        c1.intoArray(c, cOff + ldc);
+        c2.intoArray(c, cOff + 2 * ldc);
+        c3.intoArray(c, cOff + 3 * ldc);
+        c4.intoArray(c, cOff + 4 * ldc);
+        c5.intoArray(c, cOff + 5 * ldc);
+        c6.intoArray(c, cOff + 6 * ldc);
+        c7.intoArray(c, cOff + 7 * ldc);
     }
 }
