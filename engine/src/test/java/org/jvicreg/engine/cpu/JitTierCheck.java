@@ -7,6 +7,7 @@ import org.jvicreg.engine.backend.ConvGeometry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -19,6 +20,17 @@ import java.util.function.Supplier;
 public final class JitTierCheck {
     private record Kernel(String name, Supplier<float[]> run) {}
 
+    private static final CpuBackend CPU = CpuBackend.INSTANCE;
+
+    /** A kernel that writes a fresh zero tensor of this shape; its result is that tensor's values. */
+    private static Kernel kernel(String name, int[] shape, Consumer<Tensor> op) {
+        return new Kernel(name, () -> {
+            Tensor out = Tensor.zeros(shape);
+            op.accept(out);
+            return out.toArray();
+        });
+    }
+
     public static void main(String[] args) {
         Rng rng = new Rng(3);
         List<Kernel> kernels = new ArrayList<>();
@@ -29,36 +41,16 @@ public final class JitTierCheck {
         for (ConvGeometry g : batchLast) {
             Tensor x = Tensor.randn(rng, g.c(), g.h(), g.w(), g.n()), w = Tensor.randn(rng, g.k(), g.c(), g.r(), g.s());
             Tensor dy = Tensor.randn(rng, g.k(), g.p(), g.q(), g.n());
-            kernels.add(new Kernel("batch-last forward " + g, () -> {
-                Tensor y = Tensor.zeros(g.k(), g.p(), g.q(), g.n());
-                CpuBackend.INSTANCE.conv2dForwardBatchLast(g, x, w, y);
-                return y.toArray();
-            }));
-            kernels.add(new Kernel("batch-last filter gradient " + g, () -> {
-                Tensor dw = Tensor.zeros(w.shape());
-                CpuBackend.INSTANCE.conv2dBackwardFilterBatchLast(g, x, dy, dw);
-                return dw.toArray();
-            }));
+            kernels.add(kernel("batch-last forward " + g, dy.shape(), y -> CPU.conv2dForwardBatchLast(g, x, w, y)));
+            kernels.add(kernel("batch-last filter gradient " + g, w.shape(), dw -> CPU.conv2dBackwardFilterBatchLast(g, x, dy, dw)));
         }
         // NCHW, strided, read in place from stride phases; input gradient by phase
         ConvGeometry g = new ConvGeometry(1, 8, 20, 20, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1);
         Tensor x = Tensor.randn(rng, g.n(), g.c(), g.h(), g.w()), w = Tensor.randn(rng, g.k(), g.c(), g.r(), g.s());
         Tensor dy = Tensor.randn(rng, g.n(), g.k(), g.p(), g.q());
-        kernels.add(new Kernel("forward " + g, () -> {
-            Tensor y = Tensor.zeros(dy.shape());
-            CpuBackend.INSTANCE.conv2dForward(g, x, w, y);
-            return y.toArray();
-        }));
-        kernels.add(new Kernel("input gradient " + g, () -> {
-            Tensor dx = Tensor.zeros(x.shape());
-            CpuBackend.INSTANCE.conv2dBackwardData(g, dy, w, dx);
-            return dx.toArray();
-        }));
-        kernels.add(new Kernel("filter gradient " + g, () -> {
-            Tensor dw = Tensor.zeros(w.shape());
-            CpuBackend.INSTANCE.conv2dBackwardFilter(g, x, dy, dw);
-            return dw.toArray();
-        }));
+        kernels.add(kernel("forward " + g, dy.shape(), y -> CPU.conv2dForward(g, x, w, y)));
+        kernels.add(kernel("input gradient " + g, x.shape(), dx -> CPU.conv2dBackwardData(g, dy, w, dx)));
+        kernels.add(kernel("filter gradient " + g, w.shape(), dw -> CPU.conv2dBackwardFilter(g, x, dy, dw)));
 
         List<float[]> interpreted = new ArrayList<>();
         for (Kernel k : kernels) interpreted.add(k.run().get());
