@@ -22,7 +22,7 @@ class BatchLastConvTest {
         {32, 24, 48, 9, 9, 1, 2, 0},   // 1x1 stride-2 downsample
         {32, 48, 24, 5, 5, 1, 1, 0},   // 1x1
         {32, 1, 24, 10, 10, 3, 1, 1},  // 1-channel stem: its input gradient takes the fallback
-        {32, 16, 24, 7, 7, 3, 1, 1},   // 16 channels: the filter gradient's narrow (256-bit) tile
+        {32, 16, 24, 7, 7, 3, 1, 1},   // 16 channels: the filter gradient's narrow (8 x 16) tile
         {32, 16, 48, 8, 8, 3, 2, 1},
         {32, 12, 24, 6, 6, 3, 1, 1},   // 12 channels: the narrow tile with 4 zero channels
         {64, 24, 24, 4, 4, 3, 1, 1},   // 4 x 4 (recipe R's last stage), two image blocks
