@@ -289,7 +289,7 @@ final class BatchLastConv {
                         for (int k0 = 0; k0 < k; k0 += MR) {
                             int at = t * k * taps + k0 * taps + tap * cp + c0;
                             if (width == NR) SgemmKernel.runRows(false, kc, ap, k0 * kc, xt, rowOff, dc, col + c0, partial, at, taps);
-                            else SgemmKernel.runRowsNarrow(false, kc, ap, k0 * kc, xt, rowOff, dc, col + c0, partial, at, taps);
+                            else SgemmKernel.runRowsNarrow(kc, ap, k0 * kc, xt, rowOff, dc, col + c0, partial, at, taps);
                         }
                     }
                 }

@@ -338,29 +338,24 @@ final class SgemmKernel {
     static final int NR_NARROW = 16;
 
     /**
-     * {@link #runRows} with an 8 x 16 tile, one vector per row, for products whose columns come 16 at a
-     * time (a 16-channel layer's filter gradient, {@link BatchLastConv}). Only where MR is 8, so the vector
-     * is 16 floats. It was two 256-bit vectors per row until a second species turned out to be fragile: the
+     * C tile += A panel * B like {@link #runRows}, with an 8 x 16 tile, one vector per row, for products whose
+     * columns come 16 at a time (a 16-channel layer's filter gradient, {@link BatchLastConv}, which always adds
+     * to its partial sums). Only where MR is 8, so the vector is 16 floats. It was two 256-bit vectors per row until a second species turned out to be fragile: the
      * JDK's FloatVector methods are shared by every caller, and once a run had profiled them with 512-bit
      * vectors alone (the demo's probes run before pre-training), C2 sometimes left this tile's 256-bit
      * operations in their generic Java fallback, and the demo's pre-training ran at half speed (JFR: half
      * the samples in FloatVector.lanewiseTemplate under this method).
      */
-    static void runRowsNarrow(boolean overwrite, int kc, float[] ap, int aOff, float[] b, int[] rowOff, int pOff, int col,
+    static void runRowsNarrow(int kc, float[] ap, int aOff, float[] b, int[] rowOff, int pOff, int col,
                               float[] c, int cOff, int ldc) {
-        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
-        if (overwrite) {
-            c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = FloatVector.zero(S);
-        } else {
-            c0 = FloatVector.fromArray(S, c, cOff);
-            c1 = FloatVector.fromArray(S, c, cOff + ldc);
-            c2 = FloatVector.fromArray(S, c, cOff + 2 * ldc);
-            c3 = FloatVector.fromArray(S, c, cOff + 3 * ldc);
-            c4 = FloatVector.fromArray(S, c, cOff + 4 * ldc);
-            c5 = FloatVector.fromArray(S, c, cOff + 5 * ldc);
-            c6 = FloatVector.fromArray(S, c, cOff + 6 * ldc);
-            c7 = FloatVector.fromArray(S, c, cOff + 7 * ldc);
-        }
+        FloatVector c0 = FloatVector.fromArray(S, c, cOff);
+        FloatVector c1 = FloatVector.fromArray(S, c, cOff + ldc);
+        FloatVector c2 = FloatVector.fromArray(S, c, cOff + 2 * ldc);
+        FloatVector c3 = FloatVector.fromArray(S, c, cOff + 3 * ldc);
+        FloatVector c4 = FloatVector.fromArray(S, c, cOff + 4 * ldc);
+        FloatVector c5 = FloatVector.fromArray(S, c, cOff + 5 * ldc);
+        FloatVector c6 = FloatVector.fromArray(S, c, cOff + 6 * ldc);
+        FloatVector c7 = FloatVector.fromArray(S, c, cOff + 7 * ldc);
         for (int p = 0; p < kc; p++) {
             int ai = aOff + p * 8;
             FloatVector b0 = FloatVector.fromArray(S, b, rowOff[pOff + p] + col);
