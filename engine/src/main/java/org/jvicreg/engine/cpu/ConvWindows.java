@@ -24,25 +24,9 @@ record ConvWindows(float[] x, int base, int imageStride, int h, int w, int r, in
      */
     ConvWindows padded(int images, int channels) {
         if (ph == 0 && pw == 0) return this;
-        int hp = h + 2 * ph, wp = w + 2 * pw, plane = hp * wp;
-        float[] dst = Scratch.get(Scratch.Slot.PADDED_IMAGE, images * channels * plane);
-        Parallel.forRange(images * channels, Math.max(1, 16384 / plane), (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                int img = t / channels, c = t % channels, out = t * plane;
-                int in = base + img * imageStride + c * h * w;
-                java.util.Arrays.fill(dst, out, out + ph * wp, 0f);
-                for (int i = 0; i < h; i++) {
-                    int row = out + (ph + i) * wp;
-                    for (int j = 0; j < pw; j++) {
-                        dst[row + j] = 0f;
-                        dst[row + pw + w + j] = 0f;
-                    }
-                    System.arraycopy(x, in + i * w, dst, row + pw, w);
-                }
-                java.util.Arrays.fill(dst, out + (ph + h) * wp, out + plane, 0f);
-            }
-        });
-        return new ConvWindows(dst, 0, channels * plane, hp, wp, r, s, p, q, sh, sw, 0, 0, dh, dw);
+        int hp = h + 2 * ph, wp = w + 2 * pw;
+        float[] dst = StridePhases.zeroPadded(channels, h, w, ph, pw, hp, wp).copyBatch(x, base, imageStride, images);
+        return new ConvWindows(dst, 0, channels * hp * wp, hp, wp, r, s, p, q, sh, sw, 0, 0, dh, dw);
     }
 
     /** Images of h x w read as by a 1x1 convolution: each image a (channels x h*w) matrix. */

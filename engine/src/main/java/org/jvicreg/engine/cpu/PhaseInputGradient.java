@@ -40,7 +40,7 @@ final class PhaseInputGradient {
             padCols = Math.max(padCols, j1[b] + left);
         }
         // dy zero-padded by (top, left) into padRows x padCols planes: the input of a stride-1 "full" convolution
-        var in = new StridePhases(kg, p, q, padRows - p + 1, padCols - q + 1, 1, 1, top, left, 1, 1, p, q);
+        var in = StridePhases.zeroPadded(kg, p, q, top, left, padRows, padCols);
         int wide = padCols;
         Phase[] phases = new Phase[sh * sw];
         for (int a = 0; a < sh; a++) {

@@ -18,6 +18,14 @@ package org.jvicreg.engine.cpu;
  */
 record StridePhases(int c, int h, int w, int r, int s, int sh, int sw, int padH, int padW, int dh, int dw, int p, int q) {
 
+    /**
+     * Images of c channels h x w zero-padded by (top, left) into height x width planes, with no stride: the
+     * input of a stride-1 convolution whose filter spans the padding ((height - h + 1) x (width - w + 1)).
+     */
+    static StridePhases zeroPadded(int c, int h, int w, int top, int left, int height, int width) {
+        return new StridePhases(c, h, w, height - h + 1, width - w + 1, 1, 1, top, left, 1, 1, h, w);
+    }
+
     /** Rows of a phase plane: the output rows plus the furthest tap's shift. */
     int height() {
         return p + (r - 1) * dh / sh;
