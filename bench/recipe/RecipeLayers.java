@@ -32,31 +32,45 @@ public class RecipeLayers {
         return (System.nanoTime() - s) / 1e6 / n;
     }
 
+    /**
+     * Forward, input gradient (0 when not {@code inputGradient}) and filter gradient of g in ms, on tensors in
+     * NCHW or, with {@code batchLast}, (C, H, W, N) layout.
+     */
+    static double[] passes(ConvGeometry g, boolean batchLast, boolean inputGradient, Rng rng) {
+        int n = g.n(), c = g.c(), k = g.k(), h = g.h(), f = g.r();
+        Tensor w = Tensor.randn(rng, k, c, f, f), dw = Tensor.zeros(k, c, f, f);
+        Tensor x = batchLast ? Tensor.randn(rng, c, h, h, n) : Tensor.randn(rng, n, c, h, h);
+        Tensor y = batchLast ? Tensor.zeros(k, g.p(), g.q(), n) : Tensor.zeros(n, k, g.p(), g.q());
+        Tensor dy = Tensor.randn(rng, y.shape()), dx = Tensor.zeros(x.shape());
+        double fwd = time(() -> { if (batchLast) B.conv2dForwardBatchLast(g, x, w, y); else B.conv2dForward(g, x, w, y); });
+        double dgrad = !inputGradient ? 0 : time(() -> { if (batchLast) B.conv2dBackwardDataBatchLast(g, dy, w, dx); else B.conv2dBackwardData(g, dy, w, dx); });
+        double wgrad = time(() -> { if (batchLast) B.conv2dBackwardFilterBatchLast(g, x, dy, dw); else B.conv2dBackwardFilter(g, x, dy, dw); });
+        return new double[] {fwd, dgrad, wgrad};
+    }
+
+    /** The square convolution of layer l at this batch. */
+    static ConvGeometry geometry(ResNet50Convs.Layer l, int batch) {
+        int h = l.size(), f = l.filter();
+        return new ConvGeometry(batch, l.in(), h, h, l.out(), f, f, l.stride(), l.stride(), l.pad(), l.pad(), 1, 1, 1);
+    }
+
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("resnet50")) {
             resnet50(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
-        int batch = 256;
         Rng rng = new Rng(1);
         double[] totals = new double[2];
         System.out.printf("%-28s %-10s %8s %8s %8s %10s%n", "layer", "layout", "fwd", "dgrad", "wgrad", "per step");
         for (ResNet50Convs.Layer l : RecipeConvs.ALL) {
-            int c = l.in(), k = l.out(), h = l.size(), f = l.filter(), st = l.stride(), count = l.count();
-            ConvGeometry g = new ConvGeometry(batch, c, h, h, k, f, f, st, st, l.pad(), l.pad(), 1, 1, 1);
-            Tensor w = Tensor.randn(rng, k, c, f, f), dw = Tensor.zeros(k, c, f, f);
+            ConvGeometry g = geometry(l, 256);
             for (int layout = 0; layout < 2; layout++) {
-                boolean last = layout == 1;
-                Tensor x = last ? Tensor.randn(rng, c, h, h, batch) : Tensor.randn(rng, batch, c, h, h);
-                Tensor y = last ? Tensor.zeros(k, g.p(), g.q(), batch) : Tensor.zeros(batch, k, g.p(), g.q());
-                Tensor dy = Tensor.randn(rng, y.shape()), dx = Tensor.zeros(x.shape());
-                double fwd = time(() -> { if (last) B.conv2dForwardBatchLast(g, x, w, y); else B.conv2dForward(g, x, w, y); });
                 // the stem's input needs no gradient
-                double dgrad = c == 1 ? 0 : time(() -> { if (last) B.conv2dBackwardDataBatchLast(g, dy, w, dx); else B.conv2dBackwardData(g, dy, w, dx); });
-                double wgrad = time(() -> { if (last) B.conv2dBackwardFilterBatchLast(g, x, dy, dw); else B.conv2dBackwardFilter(g, x, dy, dw); });
-                double step = (fwd + dgrad + wgrad) * count * 2;
+                double[] t = passes(g, layout == 1, l.in() > 1, rng);
+                double step = (t[0] + t[1] + t[2]) * l.count() * 2;
                 totals[layout] += step;
-                System.out.printf("%-28s %-10s %8.2f %8.2f %8.2f %10.1f%n", l.name(), last ? "batch-last" : "NCHW", fwd, dgrad, wgrad, step);
+                System.out.printf("%-28s %-10s %8.2f %8.2f %8.2f %10.1f%n", l.name(), layout == 1 ? "batch-last" : "NCHW",
+                        t[0], t[1], t[2], step);
             }
         }
         System.out.printf("convolutions per step (two views): NCHW %.0f ms, batch-last %.0f ms%n", totals[0], totals[1]);
@@ -64,23 +78,16 @@ public class RecipeLayers {
 
     /** The three passes of the named ResNet-50 convolutions, NCHW at batch 16, in ms and GFLOP/s. */
     static void resnet50(String[] layers) {
-        int batch = 16;
         Rng rng = new Rng(1);
         System.out.printf("%-22s %16s %16s %16s %8s%n", "layer", "fwd ms (GF/s)", "dgrad", "wgrad", "total");
         for (String name : layers) {
             ResNet50Convs.Layer l = ResNet50Convs.byName(name);
             if (l == null) throw new IllegalArgumentException("no ResNet-50 convolution named " + name);
-            int c = l.in(), k = l.out(), h = l.size(), f = l.filter();
-            ConvGeometry g = new ConvGeometry(batch, c, h, h, k, f, f, l.stride(), l.stride(), l.pad(), l.pad(), 1, 1, 1);
-            Tensor w = Tensor.randn(rng, k, c, f, f), dw = Tensor.zeros(k, c, f, f);
-            Tensor x = Tensor.randn(rng, batch, c, h, h), y = Tensor.zeros(batch, k, g.p(), g.q());
-            Tensor dy = Tensor.randn(rng, y.shape()), dx = Tensor.zeros(x.shape());
-            double fwd = time(() -> B.conv2dForward(g, x, w, y));
-            double dgrad = time(() -> B.conv2dBackwardData(g, dy, w, dx));
-            double wgrad = time(() -> B.conv2dBackwardFilter(g, x, dy, dw));
-            double mflop = 2.0 * batch * k * g.p() * g.q() * c * f * f / 1e6;
-            System.out.printf("%-22s %7.2f (%5.1f) %7.2f (%5.1f) %7.2f (%5.1f) %8.2f%n", name, fwd, mflop / fwd,
-                    dgrad, mflop / dgrad, wgrad, mflop / wgrad, fwd + dgrad + wgrad);
+            ConvGeometry g = geometry(l, 16);
+            double[] t = passes(g, false, true, rng);
+            double mflop = l.flops(16) / 1e6;
+            System.out.printf("%-22s %7.2f (%5.1f) %7.2f (%5.1f) %7.2f (%5.1f) %8.2f%n", name, t[0], mflop / t[0],
+                    t[1], mflop / t[1], t[2], mflop / t[2], t[0] + t[1] + t[2]);
         }
     }
 }
