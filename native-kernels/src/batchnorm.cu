@@ -3,6 +3,12 @@
 // inverse std, running statistics, the affine scale/shift), then the elementwise apply. The
 // backward pass has the same shape. Splitting each channel's values over several blocks keeps the
 // GPU busy when there are few channels and many values per channel.
+//
+// The elementwise passes also do what follows batch norm in a ResNet block, so that no
+// intermediate is stored: the apply kernels add a residual (when the pointer is non-null) and take
+// the ReLU (when relu != 0), y = relu(bn(x) + residual); the backward kernels mask the upstream
+// gradient with y > 0 (when relu != 0) and write the masked gradient, the residual's, to dResidual
+// (when non-null). The ReLU is Java's Math.max(v, 0) (NaN stays NaN), as on the CPU backend.
 #include "common.cuh"
 
 #define THREADS 256
@@ -68,31 +74,44 @@ extern "C" __global__ void bn_finish_stats(const double* partial, int c, int spl
     }
 }
 
-// y = x * scale[ch] + shift[ch].
-extern "C" __global__ void bn_apply(const float* x, float* y, const float* scale, const float* shift, int n, int c,
-                                    int hw) {
+// relu?(v + residual?), the tail of the apply kernels.
+__device__ __forceinline__ float residual_relu(float v, const float* residual, long long t, int relu) {
+    if (residual != nullptr) v += residual[t];
+    return relu ? java_max(v, 0.0f) : v;
+}
+
+// The upstream gradient after the ReLU's mask (y > 0), when relu != 0.
+__device__ __forceinline__ float relu_masked(const float* dy, const float* y, long long t, int relu) {
+    return relu && y[t] <= 0.0f ? 0.0f : dy[t];
+}
+
+// y = relu?(x * scale[ch] + shift[ch] + residual?).
+extern "C" __global__ void bn_apply(const float* x, const float* residual, float* y, const float* scale,
+                                    const float* shift, int relu, int n, int c, int hw) {
     FOR_EACH_INDEX(t, (long long)n * c * hw) {
         int ch = channel_of(t, c, hw);
-        y[t] = x[t] * scale[ch] + shift[ch];
+        y[t] = residual_relu(x[t] * scale[ch] + shift[ch], residual, t, relu);
     }
 }
 
-// Eval mode: y = (x - runMean) / sqrt(runVar + eps) * gamma + beta.
-extern "C" __global__ void bn_eval(const float* x, float* y, const float* gamma, const float* beta,
-                                   const float* runMean, const float* runVar, float eps, int n, int c, int hw) {
+// Eval mode: y = relu?((x - runMean) / sqrt(runVar + eps) * gamma + beta + residual?).
+extern "C" __global__ void bn_eval(const float* x, const float* residual, float* y, const float* gamma,
+                                   const float* beta, const float* runMean, const float* runVar, float eps, int relu,
+                                   int n, int c, int hw) {
     FOR_EACH_INDEX(t, (long long)n * c * hw) {
         int ch = channel_of(t, c, hw);
         double inv = 1.0 / sqrt(runVar[ch] + (double)eps);
         float scale = (float)(gamma[ch] * inv);
         float shift = (float)(beta[ch] - runMean[ch] * gamma[ch] * inv);
-        y[t] = x[t] * scale + shift;
+        y[t] = residual_relu(x[t] * scale + shift, residual, t, relu);
     }
 }
 
-// partial[(ch*splits + s)*2 + {0,1}] = sum of dy and of dy * xhat over split s of channel ch.
-extern "C" __global__ void bn_backward_partial(const float* x, const float* dy, const float* mean,
-                                               const float* invStd, double* partial, int n, int c, int hw,
-                                               int splits) {
+// partial[(ch*splits + s)*2 + {0,1}] = sum of g and of g * xhat over split s of channel ch, g the
+// upstream gradient dy after the ReLU's mask.
+extern "C" __global__ void bn_backward_partial(const float* x, const float* dy, const float* y, int relu,
+                                               const float* mean, const float* invStd, double* partial, int n, int c,
+                                               int hw, int splits) {
     __shared__ double scratch[THREADS];
     int ch = blockIdx.y, s = blockIdx.x;
     long long count = (long long)n * hw;
@@ -102,7 +121,7 @@ extern "C" __global__ void bn_backward_partial(const float* x, const float* dy, 
     double sumDy = 0.0, sumDyXhat = 0.0;
     for (long long t = t0 + threadIdx.x; t < t1; t += blockDim.x) {
         long long k = channel_index(t, ch, c, hw);
-        double g = dy[k];
+        double g = relu_masked(dy, y, k, relu);
         sumDy += g;
         sumDyXhat += g * (x[k] - mu) * inv;
     }
@@ -135,10 +154,14 @@ extern "C" __global__ void bn_backward_finish(const double* partial, int c, int 
     coef[3 * ch + 2] = (float)(-k * sumDyXhat * inv);
 }
 
-extern "C" __global__ void bn_backward_apply(const float* x, const float* dy, const float* mean,
-                                             const float* coef, float* dx, int n, int c, int hw) {
+// dx = a*g + b + cx*(x - mean) with g the masked upstream gradient, and dResidual = g.
+extern "C" __global__ void bn_backward_apply(const float* x, const float* dy, const float* y, int relu,
+                                             const float* mean, const float* coef, float* dx, float* dResidual, int n,
+                                             int c, int hw) {
     FOR_EACH_INDEX(t, (long long)n * c * hw) {
         int ch = channel_of(t, c, hw);
-        dx[t] = coef[3 * ch] * dy[t] + coef[3 * ch + 1] + coef[3 * ch + 2] * (x[t] - mean[ch]);
+        float g = relu_masked(dy, y, t, relu);
+        if (dResidual != nullptr) dResidual[t] = g;
+        dx[t] = coef[3 * ch] * g + coef[3 * ch + 1] + coef[3 * ch + 2] * (x[t] - mean[ch]);
     }
 }

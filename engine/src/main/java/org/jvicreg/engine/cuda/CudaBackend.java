@@ -275,19 +275,39 @@ public final class CudaBackend implements Backend {
     @Override
     public void batchNormTrain(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
                                Tensor runMean, Tensor runVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        CudaBatchNorm.train(this, n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, y, saveMean, saveInvStd);
+        CudaBatchNorm.train(this, n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, null, false, y, saveMean, saveInvStd);
+    }
+
+    @Override
+    public void batchNormTrainActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps,
+                                         float momentum, Tensor runMean, Tensor runVar, Tensor residual, boolean relu,
+                                         Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        CudaBatchNorm.train(this, n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, residual, relu, y, saveMean, saveInvStd);
     }
 
     @Override
     public void batchNormEval(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
                               float eps, Tensor y) {
-        CudaBatchNorm.eval(this, n, c, hw, x, gamma, beta, runMean, runVar, eps, y);
+        CudaBatchNorm.eval(this, n, c, hw, x, gamma, beta, runMean, runVar, eps, null, false, y);
+    }
+
+    @Override
+    public void batchNormEvalActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean,
+                                        Tensor runVar, float eps, Tensor residual, boolean relu, Tensor y) {
+        CudaBatchNorm.eval(this, n, c, hw, x, gamma, beta, runMean, runVar, eps, residual, relu, y);
     }
 
     @Override
     public void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
                                   Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
-        CudaBatchNorm.backward(this, n, c, hw, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        CudaBatchNorm.backward(this, n, c, hw, x, null, false, dy, gamma, saveMean, saveInvStd, dx, null, dgamma, dbeta);
+    }
+
+    @Override
+    public void batchNormBackwardActivation(int n, int c, int hw, Tensor x, Tensor y, boolean relu, Tensor dy,
+                                            Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor dx,
+                                            Tensor dResidual, Tensor dgamma, Tensor dbeta) {
+        CudaBatchNorm.backward(this, n, c, hw, x, y, relu, dy, gamma, saveMean, saveInvStd, dx, dResidual, dgamma, dbeta);
     }
 
     @Override

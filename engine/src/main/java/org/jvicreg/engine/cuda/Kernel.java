@@ -40,11 +40,11 @@ enum Kernel {
 
     BN_PARTIAL_STATS("batchnorm", "bn_partial_stats", PTR, PTR, I32, I32, I32, I32),
     BN_FINISH_STATS("batchnorm", "bn_finish_stats", PTR, I32, I32, I64, F32, F32, PTR, PTR, I32, PTR, PTR, PTR, PTR, PTR, PTR),
-    BN_APPLY("batchnorm", "bn_apply", PTR, PTR, PTR, PTR, I32, I32, I32),
-    BN_EVAL("batchnorm", "bn_eval", PTR, PTR, PTR, PTR, PTR, PTR, F32, I32, I32, I32),
-    BN_BACKWARD_PARTIAL("batchnorm", "bn_backward_partial", PTR, PTR, PTR, PTR, PTR, I32, I32, I32, I32),
+    BN_APPLY("batchnorm", "bn_apply", PTR, PTR, PTR, PTR, PTR, I32, I32, I32, I32),
+    BN_EVAL("batchnorm", "bn_eval", PTR, PTR, PTR, PTR, PTR, PTR, PTR, F32, I32, I32, I32, I32),
+    BN_BACKWARD_PARTIAL("batchnorm", "bn_backward_partial", PTR, PTR, PTR, I32, PTR, PTR, PTR, I32, I32, I32, I32),
     BN_BACKWARD_FINISH("batchnorm", "bn_backward_finish", PTR, I32, I32, I64, PTR, PTR, PTR, PTR, PTR),
-    BN_BACKWARD_APPLY("batchnorm", "bn_backward_apply", PTR, PTR, PTR, PTR, PTR, I32, I32, I32),
+    BN_BACKWARD_APPLY("batchnorm", "bn_backward_apply", PTR, PTR, PTR, I32, PTR, PTR, PTR, PTR, I32, I32, I32),
 
     VICREG_COLUMN_STATS("vicreg", "vicreg_column_stats_f32", PTR, PTR, PTR, PTR, I32, I32, F32);
 

@@ -412,32 +412,41 @@ class CudaBackendTest {
         assertClose("bn without running stats", yc, yg);
     }
 
-    /** relu(bn(x) + residual) and its backward, as a ResNet block's last batch norm runs them, at the sizes of a small-image ResNet-50 step. */
+    /**
+     * relu(bn(x) + residual) and its backward, as a ResNet block's batch norms run them, at the sizes of
+     * a small-image ResNet-50 step; with and without each of the residual and the ReLU, train and eval.
+     */
     @Test
     void batchNormWithResidualAndReluAtResNetSizes() {
         int[][] shapes = emulated ? new int[][] {{4, 8, 9}} : new int[][] {{16, 256, 256}, {16, 64, 256}, {16, 2048, 4}, {16, 8192, 1}};
         for (int[] sh : shapes) {
             int n = sh[0], c = sh[1], hw = sh[2], len = n * c * hw;
             for (boolean withResidual : new boolean[] {false, true}) {
-                String at = " (" + n + ", " + c + ", " + hw + ")" + (withResidual ? " + residual" : "");
-                Tensor x = randn(len).mul(2f).add(0.5f), gamma = randn(c), beta = randn(c), dy = randn(len);
-                Tensor res = withResidual ? randn(len) : null, resg = withResidual ? onGpu(res) : null;
-                Tensor rm = randn(c), rv = uniform(0.5f, 2f, c), rmg = onGpu(rm), rvg = onGpu(rv);
-                Tensor yc = cpuOut(len), yg = gpuOut(len), mc = cpuOut(c), mg = gpuOut(c), ic = cpuOut(c), ig = gpuOut(c);
-                Tensor xg = onGpu(x), gammag = onGpu(gamma);
-                CPU.batchNormTrainActivation(n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, res, true, yc, mc, ic);
-                gpu.batchNormTrainActivation(n, c, hw, xg, gammag, onGpu(beta), 1e-5f, 0.1f, rmg, rvg, resg, true, yg, mg, ig);
-                assertClose("bn-relu y" + at, yc, yg);
-                assertClose("bn-relu running var" + at, rv, rvg);
-                Tensor dxc = cpuOut(len), dxg = gpuOut(len), drc = withResidual ? cpuOut(len) : null;
-                Tensor drg = withResidual ? gpuOut(len) : null;
-                Tensor dgc = cpuOut(c), dgg = gpuOut(c), dbc = cpuOut(c), dbg = gpuOut(c);
-                CPU.batchNormBackwardActivation(n, c, hw, x, yc, true, dy, gamma, mc, ic, dxc, drc, dgc, dbc);
-                gpu.batchNormBackwardActivation(n, c, hw, xg, yg, true, onGpu(dy), gammag, mg, ig, dxg, drg, dgg, dbg);
-                assertClose("bn-relu dx" + at, dxc, dxg, 1e-3);
-                if (withResidual) assertClose("bn-relu dresidual" + at, drc, drg);
-                assertClose("bn-relu dgamma" + at, dgc, dgg, 1e-3);
-                assertClose("bn-relu dbeta" + at, dbc, dbg, 1e-3);
+                for (boolean relu : new boolean[] {false, true}) {
+                    String at = " (" + n + ", " + c + ", " + hw + ")" + (withResidual ? " + residual" : "") + (relu ? ", relu" : "");
+                    Tensor x = randn(len).mul(2f).add(0.5f), gamma = randn(c), beta = randn(c), dy = randn(len);
+                    Tensor res = withResidual ? randn(len) : null, resg = withResidual ? onGpu(res) : null;
+                    Tensor rm = randn(c), rv = uniform(0.5f, 2f, c), rmg = onGpu(rm), rvg = onGpu(rv);
+                    Tensor yc = cpuOut(len), yg = gpuOut(len), mc = cpuOut(c), mg = gpuOut(c), ic = cpuOut(c), ig = gpuOut(c);
+                    Tensor xg = onGpu(x), gammag = onGpu(gamma), betag = onGpu(beta);
+                    CPU.batchNormTrainActivation(n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, res, relu, yc, mc, ic);
+                    gpu.batchNormTrainActivation(n, c, hw, xg, gammag, betag, 1e-5f, 0.1f, rmg, rvg, resg, relu, yg, mg, ig);
+                    assertClose("bn-act y" + at, yc, yg);
+                    assertClose("bn-act running var" + at, rv, rvg);
+                    Tensor dxc = cpuOut(len), dxg = gpuOut(len), drc = withResidual ? cpuOut(len) : null;
+                    Tensor drg = withResidual ? gpuOut(len) : null;
+                    Tensor dgc = cpuOut(c), dgg = gpuOut(c), dbc = cpuOut(c), dbg = gpuOut(c);
+                    CPU.batchNormBackwardActivation(n, c, hw, x, yc, relu, dy, gamma, mc, ic, dxc, drc, dgc, dbc);
+                    gpu.batchNormBackwardActivation(n, c, hw, xg, yg, relu, onGpu(dy), gammag, mg, ig, dxg, drg, dgg, dbg);
+                    assertClose("bn-act dx" + at, dxc, dxg, 1e-3);
+                    if (withResidual) assertClose("bn-act dresidual" + at, drc, drg);
+                    assertClose("bn-act dgamma" + at, dgc, dgg, 1e-3);
+                    assertClose("bn-act dbeta" + at, dbc, dbg, 1e-3);
+                    Tensor ec = cpuOut(len), eg = gpuOut(len);
+                    CPU.batchNormEvalActivation(n, c, hw, x, gamma, beta, rm, rv, 1e-5f, res, relu, ec);
+                    gpu.batchNormEvalActivation(n, c, hw, xg, gammag, betag, rmg, rvg, 1e-5f, resg, relu, eg);
+                    assertClose("bn-act eval" + at, ec, eg);
+                }
             }
         }
     }
