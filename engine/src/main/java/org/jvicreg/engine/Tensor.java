@@ -53,6 +53,18 @@ public final class Tensor {
         return new Tensor(s, 0, shape);
     }
 
+    /**
+     * A tensor whose contents are undefined until written ({@link Backend#allocateUninitialized}): the
+     * output of a kernel that overwrites every element. Use {@link #allocate} where anything reads
+     * before all of it is written.
+     */
+    public static Tensor uninitialized(Backend backend, int... shape) {
+        Shape.checkValid("uninitialized", shape);
+        Storage s = backend.allocateUninitialized(Shape.numel(shape));
+        Memory.track(s);
+        return new Tensor(s, 0, shape);
+    }
+
     /** A tensor over a whole new storage (tracked by the current {@link Memory} scope). */
     public static Tensor fromStorage(Storage storage, int... shape) {
         Memory.track(storage);

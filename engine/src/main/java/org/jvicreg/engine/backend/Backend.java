@@ -21,6 +21,15 @@ public interface Backend {
     /** A zero-filled buffer of {@code numel} floats. */
     Storage allocate(long numel);
 
+    /**
+     * A buffer of {@code numel} floats whose contents are undefined until written: for the output of a
+     * kernel that overwrites every element. The default zero-fills ({@link #allocate}); a backend whose
+     * fill costs a pass over memory (CUDA) skips it.
+     */
+    default Storage allocateUninitialized(long numel) {
+        return allocate(numel);
+    }
+
     /** A new buffer holding {@code host[off, off+n)}. */
     Storage upload(float[] host, int off, int n);
 

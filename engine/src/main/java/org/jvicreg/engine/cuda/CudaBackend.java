@@ -180,6 +180,12 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public Storage allocateUninitialized(long numel) {
+        device.bind();
+        return new CudaStorage(this, allocator, numel);
+    }
+
+    @Override
     public Storage upload(float[] host, int off, int n) {
         device.bind();
         CudaStorage s = new CudaStorage(this, allocator, n);
@@ -251,23 +257,37 @@ public final class CudaBackend implements Backend {
         return g.n() == 0 || g.k() == 0 || g.c() == 0 || g.p() <= 0 || g.q() <= 0;
     }
 
+    /** The result of a convolution with nothing to sum: zeros (the output may be uninitialized). */
+    private void zeros(Tensor out) {
+        if (out.numel() > 0) fill(out, 0f);
+    }
+
     @Override
     public void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
-        if (empty(g)) return;
+        if (empty(g)) {
+            zeros(y);
+            return;
+        }
         device.bind();
         dnn.convForward(g, address(x), address(w), address(y), tf32);
     }
 
     @Override
     public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
-        if (empty(g)) return;
+        if (empty(g)) {
+            zeros(dx);
+            return;
+        }
         device.bind();
         dnn.convBackwardData(g, address(dy), address(w), address(dx), tf32);
     }
 
     @Override
     public void conv2dBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
-        if (empty(g)) return;
+        if (empty(g)) {
+            zeros(dw);
+            return;
+        }
         device.bind();
         dnn.convBackwardFilter(g, address(x), address(dy), address(dw), tf32);
     }

@@ -30,7 +30,7 @@ public final class Arithmetic {
         String name = op.name().toLowerCase();
         sameBackend(name, a, b);
         int[] shape = Shape.broadcast(name, a.shape(), b.shape());
-        Tensor y = Tensor.allocate(a.backend(), shape);
+        Tensor y = Tensor.uninitialized(a.backend(), shape);
         a.backend().binary(op, a, Shape.broadcastStrides(a.shape(), shape), b, Shape.broadcastStrides(b.shape(), shape), y);
         return y;
     }
@@ -38,7 +38,7 @@ public final class Arithmetic {
     private static Tensor binary(String name, BinaryOp op, Tensor a, Tensor b, Rule rule) {
         sameBackend(name, a, b);
         int[] shape = Shape.broadcast(name, a.shape(), b.shape());
-        Tensor y = Tensor.allocate(a.backend(), shape);
+        Tensor y = Tensor.uninitialized(a.backend(), shape);
         a.backend().binary(op, a, Shape.broadcastStrides(a.shape(), shape), b, Shape.broadcastStrides(b.shape(), shape), y);
         return Autograd.record(name, y, g -> {
             Tensor[] d = rule.apply(g, a, b, y);
@@ -98,7 +98,7 @@ public final class Arithmetic {
         sameBackend("where", cond, a);
         sameBackend("where", a, b);
         int[] shape = Shape.broadcast("where", cond.shape(), Shape.broadcast("where", a.shape(), b.shape()));
-        Tensor y = Tensor.allocate(a.backend(), shape);
+        Tensor y = Tensor.uninitialized(a.backend(), shape);
         a.backend().where(cond, Shape.broadcastStrides(cond.shape(), shape), a, Shape.broadcastStrides(a.shape(), shape),
                 b, Shape.broadcastStrides(b.shape(), shape), y);
         return Autograd.record("where", y, g -> {

@@ -22,7 +22,7 @@ public final class BatchNorm {
         check("running_var", runVar, c, x);
         Tensor gamma = weight != null ? weight : Tensor.full(x.device(), 1f, c);
         Tensor beta = bias != null ? bias : Tensor.zeros(x.device(), c);
-        Tensor y = Tensor.allocate(x.backend(), s);
+        Tensor y = Tensor.uninitialized(x.backend(), s);
         if (training) {
             if ((long) n * hw < 2) {
                 throw new IllegalArgumentException("batch_norm: training needs more than one value per channel, got input "
@@ -31,7 +31,7 @@ public final class BatchNorm {
             Tensor mean = Tensor.allocate(x.backend(), c), invStd = Tensor.allocate(x.backend(), c);
             x.backend().batchNormTrain(n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, y, mean, invStd);
             return Autograd.record("batch_norm", y, g -> {
-                Tensor dx = Tensor.allocate(g.backend(), s);
+                Tensor dx = Tensor.uninitialized(g.backend(), s);
                 Tensor dgamma = Tensor.allocate(g.backend(), c), dbeta = Tensor.allocate(g.backend(), c);
                 g.backend().batchNormBackward(n, c, hw, x, g, gamma, mean, invStd, dx, dgamma, dbeta);
                 return new Tensor[] {dx, dgamma, dbeta};

@@ -38,7 +38,7 @@ public final class BatchNormActivation {
         }
         Tensor gamma = weight != null ? weight : Tensor.full(x.device(), 1f, c);
         Tensor beta = bias != null ? bias : Tensor.zeros(x.device(), c);
-        Tensor y = Tensor.allocate(x.backend(), s);
+        Tensor y = Tensor.uninitialized(x.backend(), s);
         if (training) {
             if ((long) n * hw < 2) {
                 throw new IllegalArgumentException(op + ": training needs more than one value per channel, got input "
@@ -49,8 +49,8 @@ public final class BatchNormActivation {
                     y, mean, invStd);
             boolean residualGrad = residual != null && residual.requiresGrad();
             return Autograd.record(op, y, g -> {
-                Tensor dx = Tensor.allocate(g.backend(), s);
-                Tensor dRes = residualGrad ? Tensor.allocate(g.backend(), s) : null;
+                Tensor dx = Tensor.uninitialized(g.backend(), s);
+                Tensor dRes = residualGrad ? Tensor.uninitialized(g.backend(), s) : null;
                 Tensor dgamma = Tensor.allocate(g.backend(), c), dbeta = Tensor.allocate(g.backend(), c);
                 g.backend().batchNormBackwardActivation(n, c, hw, x, y, true, g, gamma, mean, invStd, dx, dRes, dgamma, dbeta);
                 return new Tensor[] {dx, dRes, dgamma, dbeta};

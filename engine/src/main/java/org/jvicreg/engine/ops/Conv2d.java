@@ -37,16 +37,16 @@ public final class Conv2d {
         if (bias != null && (bias.dim() != 1 || bias.size(0) != geo.k())) {
             throw new IllegalArgumentException("conv2d: bias must have shape [" + geo.k() + "], got " + Shape.str(bias.shape()));
         }
-        Tensor y = Tensor.allocate(x.backend(), geo.n(), geo.k(), geo.p(), geo.q());
+        Tensor y = Tensor.uninitialized(x.backend(), geo.n(), geo.k(), geo.p(), geo.q());
         x.backend().conv2dForward(geo, x, w, y);
         y = Autograd.record("conv2d", y, g -> {
             Tensor dx = null, dw = null;
             if (x.requiresGrad()) {
-                dx = Tensor.allocate(g.backend(), x.shape());
+                dx = Tensor.uninitialized(g.backend(), x.shape());
                 g.backend().conv2dBackwardData(geo, g, w, dx);
             }
             if (w.requiresGrad()) {
-                dw = Tensor.allocate(g.backend(), w.shape());
+                dw = Tensor.uninitialized(g.backend(), w.shape());
                 g.backend().conv2dBackwardFilter(geo, x, g, dw);
             }
             return new Tensor[] {dx, dw};
@@ -72,16 +72,16 @@ public final class Conv2d {
             throw new IllegalArgumentException("conv2dBatchLast: input " + Shape.str(xs) + " is too small for kernel "
                     + ws[2] + "x" + ws[3] + " with padding " + padding[0] + "x" + padding[1]);
         }
-        Tensor y = Tensor.allocate(x.backend(), geo.k(), geo.p(), geo.q(), geo.n());
+        Tensor y = Tensor.uninitialized(x.backend(), geo.k(), geo.p(), geo.q(), geo.n());
         x.backend().conv2dForwardBatchLast(geo, x, w, y);
         return Autograd.record("conv2dBatchLast", y, g -> {
             Tensor dx = null, dw = null;
             if (x.requiresGrad()) {
-                dx = Tensor.allocate(g.backend(), x.shape());
+                dx = Tensor.uninitialized(g.backend(), x.shape());
                 g.backend().conv2dBackwardDataBatchLast(geo, g, w, dx);
             }
             if (w.requiresGrad()) {
-                dw = Tensor.allocate(g.backend(), w.shape());
+                dw = Tensor.uninitialized(g.backend(), w.shape());
                 g.backend().conv2dBackwardFilterBatchLast(geo, x, g, dw);
             }
             return new Tensor[] {dx, dw};

@@ -41,7 +41,8 @@ public final class MatMul {
         int[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
-        Tensor c = Tensor.allocate(a.backend(), outShape);
+        // an empty inner dimension leaves the product all zeros, which no GEMM call writes
+        Tensor c = ka == 0 ? Tensor.allocate(a.backend(), outShape) : Tensor.uninitialized(a.backend(), outShape);
         int lda = as[ra - 1], ldb = bs[rb - 1];
         if (m > 0 && n > 0) {
             if (!ta && bBroadcast && nb > 1) {

@@ -17,14 +17,14 @@ public final class Pointwise {
 
     /** Runs a unary kernel and records its gradient rule. */
     public static Tensor unary(String name, UnaryOp op, Tensor x, float a, float b, Rule rule) {
-        Tensor y = Tensor.allocate(x.backend(), x.shape());
+        Tensor y = Tensor.uninitialized(x.backend(), x.shape());
         x.backend().unary(op, x, y, a, b);
         return Autograd.record(name, y, g -> new Tensor[] {rule.apply(g, x, y)}, x);
     }
 
     /** Unrecorded kernel call, for use inside backward rules and masks. */
     static Tensor apply(UnaryOp op, Tensor x, float a, float b) {
-        Tensor y = Tensor.allocate(x.backend(), x.shape());
+        Tensor y = Tensor.uninitialized(x.backend(), x.shape());
         x.backend().unary(op, x, y, a, b);
         return y;
     }

@@ -21,10 +21,10 @@ public final class Pooling {
 
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
         PoolGeometry geo = geometry("max_pool2d", x, kernel, stride, padding);
-        Tensor y = Tensor.allocate(x.backend(), geo.n(), geo.c(), geo.oh(), geo.ow());
+        Tensor y = Tensor.uninitialized(x.backend(), geo.n(), geo.c(), geo.oh(), geo.ow());
         x.backend().maxPool2dForward(geo, x, y);
         return Autograd.record("max_pool2d", y, g -> {
-            Tensor dx = Tensor.allocate(g.backend(), x.shape());
+            Tensor dx = Tensor.uninitialized(g.backend(), x.shape());
             g.backend().maxPool2dBackward(geo, x, g, dx);
             return new Tensor[] {dx};
         }, x);
@@ -32,10 +32,10 @@ public final class Pooling {
 
     public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
         PoolGeometry geo = geometry("avg_pool2d", x, kernel, stride, padding);
-        Tensor y = Tensor.allocate(x.backend(), geo.n(), geo.c(), geo.oh(), geo.ow());
+        Tensor y = Tensor.uninitialized(x.backend(), geo.n(), geo.c(), geo.oh(), geo.ow());
         x.backend().avgPool2dForward(geo, x, y);
         return Autograd.record("avg_pool2d", y, g -> {
-            Tensor dx = Tensor.allocate(g.backend(), x.shape());
+            Tensor dx = Tensor.uninitialized(g.backend(), x.shape());
             g.backend().avgPool2dBackward(geo, g, dx);
             return new Tensor[] {dx};
         }, x);
@@ -49,10 +49,10 @@ public final class Pooling {
         int[] s = x.shape();
         int nc = s[0] * s[1], h = s[2], w = s[3];
         if (h == 0 || w == 0) throw new IllegalArgumentException("adaptive_avg_pool2d: empty input " + Shape.str(s));
-        Tensor y = Tensor.allocate(x.backend(), s[0], s[1], oh, ow);
+        Tensor y = Tensor.uninitialized(x.backend(), s[0], s[1], oh, ow);
         x.backend().adaptiveAvgPool2dForward(nc, h, w, oh, ow, x, y);
         return Autograd.record("adaptive_avg_pool2d", y, g -> {
-            Tensor dx = Tensor.allocate(g.backend(), s);
+            Tensor dx = Tensor.uninitialized(g.backend(), s);
             g.backend().adaptiveAvgPool2dBackward(nc, h, w, oh, ow, g, dx);
             return new Tensor[] {dx};
         }, x);

@@ -65,7 +65,7 @@ public final class ShapeOps {
             srcStrides[i] = inStrides[perm[i]];
             inverse[perm[i]] = i;
         }
-        Tensor y = Tensor.allocate(x.backend(), out);
+        Tensor y = Tensor.uninitialized(x.backend(), out);
         x.backend().copyStrided(x, 0, srcStrides, out, y, 0, Shape.strides(out));
         return Autograd.record("permute", y, g -> new Tensor[] {permute(g, inverse)}, x);
     }
@@ -94,7 +94,7 @@ public final class ShapeOps {
         if (Shape.prod(in, 0, a) == 1 || length == 0) {
             y = new Tensor(x.storage(), x.offset() + off, out);
         } else {
-            y = Tensor.allocate(x.backend(), out);
+            y = Tensor.uninitialized(x.backend(), out);
             x.backend().copyStrided(x, off, strides, out, y, 0, Shape.strides(out));
         }
         return Autograd.record("narrow", y, g -> {
@@ -125,7 +125,7 @@ public final class ShapeOps {
             }
         }
         if (Arrays.equals(in, s)) return x;
-        Tensor y = Tensor.allocate(x.backend(), s);
+        Tensor y = Tensor.uninitialized(x.backend(), s);
         x.backend().copyStrided(x, 0, Shape.broadcastStrides(in, s), s, y, 0, Shape.strides(s));
         return Autograd.record("expand", y, g -> new Tensor[] {Reductions.sumTo(g, in)}, x);
     }
@@ -147,7 +147,7 @@ public final class ShapeOps {
             }
             out[a] += s[a];
         }
-        Tensor y = Tensor.allocate(first.backend(), out);
+        Tensor y = Tensor.uninitialized(first.backend(), out);
         long[] outStrides = Shape.strides(out);
         int[] starts = new int[xs.size()];
         int pos = 0;

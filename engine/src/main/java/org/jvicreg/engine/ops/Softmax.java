@@ -13,10 +13,10 @@ public final class Softmax {
         int[] s = x.shape();
         int a = Shape.axis(name, axis, s.length);
         int outer = Shape.prod(s, 0, a), n = s[a], inner = Shape.prod(s, a + 1, s.length);
-        Tensor y = Tensor.allocate(x.backend(), s);
+        Tensor y = Tensor.uninitialized(x.backend(), s);
         x.backend().softmax(outer, n, inner, x, y, log);
         return Autograd.record(name, y, g -> {
-            Tensor dx = Tensor.allocate(g.backend(), s);
+            Tensor dx = Tensor.uninitialized(g.backend(), s);
             g.backend().softmaxBackward(outer, n, inner, y, g, dx, log);
             return new Tensor[] {dx};
         }, x);

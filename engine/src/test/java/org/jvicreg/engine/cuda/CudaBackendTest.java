@@ -79,8 +79,12 @@ class CudaBackendTest {
         return Tensor.allocate(CPU, shape);
     }
 
+    /**
+     * An output buffer as the ops allocate it: uninitialized (all NaN on the emulator, whatever the
+     * caching allocator held on a GPU), so a kernel that does not write every output element fails.
+     */
     private static Tensor gpuOut(int... shape) {
-        return Tensor.allocate(gpu, shape);
+        return Tensor.uninitialized(gpu, shape);
     }
 
     /** |gpu - cpu| <= tol * max(1, |cpu|) elementwise, NaN matching NaN. */
@@ -124,7 +128,7 @@ class CudaBackendTest {
     void uploadDownloadFillAndZeroedAllocation() {
         Tensor x = randn(3, 1000);
         assertClose("round trip", x, onGpu(x), 0);
-        Tensor z = gpuOut(5000);
+        Tensor z = Tensor.allocate(gpu, 5000);
         assertClose("zeros", cpuOut(5000), z, 0);
         gpu.fill(z, 2.5f);
         assertClose("fill", Tensor.full(2.5f, 5000), z, 0);
@@ -206,7 +210,7 @@ class CudaBackendTest {
         assertClose("where", ec, eg);
 
         // permute (3, 4, 5) -> (5, 3, 4) written into the middle of a larger buffer
-        Tensor src = randn(3, 4, 5), dc = cpuOut(70), dg = gpuOut(70);
+        Tensor src = randn(3, 4, 5), dc = cpuOut(70), dg = Tensor.allocate(gpu, 70); // partly written: zeros around
         int[] outShape = {5, 3, 4};
         long[] srcSt = {1, 20, 5}, dstSt = Shape.strides(outShape);
         CPU.copyStrided(src, 0, srcSt, outShape, dc, 7, dstSt);
@@ -408,7 +412,7 @@ class CudaBackendTest {
         Tensor x = randn(4 * 3 * 5);
         Tensor yg = gpuOut(60), yc = cpuOut(60);
         CPU.batchNormTrain(4, 3, 5, x, Tensor.ones(3), Tensor.zeros(3), 1e-5f, 0.1f, null, null, yc, cpuOut(3), cpuOut(3));
-        gpu.batchNormTrain(4, 3, 5, onGpu(x), onGpu(Tensor.ones(3)), gpuOut(3), 1e-5f, 0.1f, null, null, yg, gpuOut(3), gpuOut(3));
+        gpu.batchNormTrain(4, 3, 5, onGpu(x), onGpu(Tensor.ones(3)), onGpu(Tensor.zeros(3)), 1e-5f, 0.1f, null, null, yg, gpuOut(3), gpuOut(3));
         assertClose("bn without running stats", yc, yg);
     }
 
@@ -512,6 +516,49 @@ class CudaBackendTest {
             assertClose("vicreg std " + n + "x" + d, std, stdg);
             assertClose("vicreg hinge grad " + n + "x" + d, hg, hgg);
         }
+    }
+
+    // ---- ops end to end ---------------------------------------------------------------------------------------
+
+    /**
+     * A small residual network through the ops that allocate their outputs uninitialized (convolution,
+     * the fused batch norms, pooling, cat, narrow, permute, expand, matmul, softmax, pointwise): a
+     * scalar loss of x and parameters p, on whichever backend they live.
+     */
+    private static Tensor residualNetwork(Tensor[] p, Tensor x, Tensor target) {
+        Tensor h = F.conv2d(x, p[0], p[1], 2, 1, 1, 1);                                  // (2, 4, 4, 4)
+        Tensor a = F.batchNormRelu(h, null, null, p[2], p[3], true, 0.1f, 1e-5f);
+        Tensor b = F.conv2d(a, p[4], 1, 1);
+        Tensor r = F.batchNormAddRelu(b, h, null, null, p[2], p[3], true, 0.1f, 1e-5f);
+        Tensor avg = F.avgPool2d(r, 3, 1, 1).narrow(2, 1, 2).narrow(3, 0, 2);            // (2, 4, 2, 2)
+        Tensor pooled = Tensor.cat(java.util.List.of(F.maxPool2d(r, 2, 2, 0), avg), 1);   // (2, 8, 2, 2)
+        Tensor v = F.adaptiveAvgPool2d(pooled.permute(0, 1, 3, 2), 1, 1).reshape(2, 8);
+        Tensor logits = v.matmul(p[5]).add(p[6].expand(2, 5)).tanh();
+        return F.logSoftmax(logits, 1).mul(target).sum().add(F.softmax(logits, 0).square().sum());
+    }
+
+    @Test
+    void opsOnUninitializedOutputsMatchTheCpuForwardAndBackward() {
+        Rng r = new Rng(7);
+        Tensor[] cpuParams = {Tensor.randn(r, 4, 3, 3, 3).mul(0.4f), Tensor.randn(r, 4), Tensor.rand(r, 4).add(0.5f),
+                Tensor.randn(r, 4), Tensor.randn(r, 4, 4, 3, 3).mul(0.3f), Tensor.randn(r, 8, 5), Tensor.randn(r, 5)};
+        Tensor x = Tensor.randn(r, 2, 3, 8, 8), target = Tensor.rand(r, 2, 5);
+        Tensor[] gpuParams = new Tensor[cpuParams.length];
+        for (int i = 0; i < cpuParams.length; i++) {
+            gpuParams[i] = onGpu(cpuParams[i]).requiresGrad(true);
+            cpuParams[i].requiresGrad(true);
+        }
+        Tensor xg = onGpu(x).requiresGrad(true);
+        x.requiresGrad(true);
+        Tensor lc = residualNetwork(cpuParams, x, target), lg = residualNetwork(gpuParams, xg, onGpu(target));
+        assertClose("loss", lc, lg);
+        lc.backward(Tensor.scalar(1f));
+        lg.backward(onGpu(Tensor.scalar(1f)));
+        assertClose("input gradient", x.grad(), xg.grad(), 1e-3);
+        for (int i = 0; i < cpuParams.length; i++) assertClose("gradient of parameter " + i, cpuParams[i].grad(), gpuParams[i].grad(), 1e-3);
+        // a product over an empty inner dimension is all zeros
+        Tensor empty = onGpu(Tensor.zeros(3, 0)).matmul(onGpu(Tensor.zeros(0, 4)));
+        assertClose("matmul over k = 0", Tensor.zeros(3, 4), empty, 0);
     }
 
     // ---- a training loop: results and memory ----------------------------------------------------------------

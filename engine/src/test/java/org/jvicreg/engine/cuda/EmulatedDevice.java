@@ -116,13 +116,20 @@ final class EmulatedDevice implements DeviceRuntime {
     @Override
     public void bind() {}
 
+    /**
+     * Fresh device memory holds all-ones bytes (each float a NaN), so a kernel or op that reads memory
+     * nobody wrote (an uninitialized output it does not overwrite in full) shows up in the comparisons.
+     */
     @Override
     public long malloc(long bytes) {
+        long rounded = (bytes + 255) / 256 * 256, address;
         try {
-            return (long) MALLOC.invokeExact(256L, (bytes + 255) / 256 * 256);
+            address = (long) MALLOC.invokeExact(256L, rounded);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+        if (address != 0) MEMORY.asSlice(address, rounded).fill((byte) 0xFF);
+        return address;
     }
 
     @Override

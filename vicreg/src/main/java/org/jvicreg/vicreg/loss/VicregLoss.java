@@ -123,9 +123,10 @@ public final class VicregLoss implements SslLoss {
             this.n = n;
             this.d = d;
             this.gram = gram;
-            centred = Tensor.zeros(z.device(), n, d);
-            std = Tensor.zeros(z.device(), d);
-            hingeGrad = Tensor.zeros(z.device(), n, d);
+            // vicregColumnStats writes every element of all three
+            centred = Tensor.uninitialized(z.backend(), n, d);
+            std = Tensor.uninitialized(z.backend(), d);
+            hingeGrad = Tensor.uninitialized(z.backend(), n, d);
             z.backend().vicregColumnStats(n, d, z, EPS, centred, std, hingeGrad);
             hingeSum = std.neg().add(1f).relu().sum().item();
             double nm1 = n - 1;
