@@ -3,7 +3,9 @@
 // shapes consistent with input, filter and convolution, enough workspace), so the binding
 // (FfmCudnnApi) and the plan/algorithm logic (CudnnConvolutions) run end to end in the emulator.
 // The heuristics report three algorithms: one needing an impossible workspace, one needing 4 KiB
-// (tensor cores unless FMA math was set), one needing none.
+// (tensor cores unless FMA math was set), one needing none. The measured ranking (cudnnFind*) puts
+// them the other way round, fastest first, and counts its calls (emu_cudnn_find_calls) so tests see
+// which ranking a plan used.
 //
 // build: g++ -std=c++20 -O2 -shared -fPIC host_cudnn.cpp -o libcudnn.so.99
 #include <cstddef>
@@ -42,12 +44,19 @@ bool consistent(const Tensor* x, const Filter* f, const Conv* c, const Tensor* y
     return x->c == f->c * c->groups && f->k % c->groups == 0 && y->n == x->n && y->c == f->k && y->h == p && y->w == q;
 }
 
-int perfs(const Conv* c, int requested, int* returned, Perf* out) {
+int findCalls = 0;
+
+// The three algorithms, as the heuristics rank them or (measured) fastest first.
+int perfs(const Conv* c, int requested, int* returned, Perf* out, bool measured = false) {
     Perf all[3] = {{2, SUCCESS, 0.1f, workspaceFor(2), 1, 0, {}},
                    {1, SUCCESS, 0.2f, workspaceFor(1), 1, c->math == FMA_MATH ? FMA_MATH : TENSOR_OP_MATH, {}},
                    {0, SUCCESS, 0.3f, workspaceFor(0), 1, 0, {}}};
     *returned = requested < 3 ? requested : 3;
-    for (int i = 0; i < *returned; i++) out[i] = all[i];
+    for (int i = 0; i < *returned; i++) {
+        out[i] = all[measured ? 2 - i : i];
+        if (measured) out[i].time = 0.1f * (i + 1);
+    }
+    if (measured) findCalls++;
     return SUCCESS;
 }
 
@@ -183,6 +192,22 @@ int cudnnGetConvolutionBackwardDataAlgorithm_v7(void*, const Filter* w, const Te
 int cudnnGetConvolutionBackwardFilterAlgorithm_v7(void*, const Tensor* x, const Tensor* dy, const Conv* c,
                                                   const Filter* dw, int requested, int* returned, Perf* out) {
     return consistent(x, dw, c, dy) ? perfs(c, requested, returned, out) : BAD_PARAM;
+}
+
+int cudnnFindConvolutionForwardAlgorithm(void*, const Tensor* x, const Filter* w, const Conv* c, const Tensor* y,
+                                         int requested, int* returned, Perf* out) {
+    return consistent(x, w, c, y) ? perfs(c, requested, returned, out, true) : BAD_PARAM;
+}
+int cudnnFindConvolutionBackwardDataAlgorithm(void*, const Filter* w, const Tensor* dy, const Conv* c,
+                                              const Tensor* dx, int requested, int* returned, Perf* out) {
+    return consistent(dx, w, c, dy) ? perfs(c, requested, returned, out, true) : BAD_PARAM;
+}
+int cudnnFindConvolutionBackwardFilterAlgorithm(void*, const Tensor* x, const Tensor* dy, const Conv* c,
+                                                const Filter* dw, int requested, int* returned, Perf* out) {
+    return consistent(x, dw, c, dy) ? perfs(c, requested, returned, out, true) : BAD_PARAM;
+}
+int emu_cudnn_find_calls() {
+    return findCalls;
 }
 
 int cudnnGetConvolutionForwardWorkspaceSize(void*, const Tensor* x, const Filter* w, const Conv* c, const Tensor* y,

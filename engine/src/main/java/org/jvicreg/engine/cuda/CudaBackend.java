@@ -33,13 +33,14 @@ public final class CudaBackend implements Backend {
     private final Dnn dnn;
     private final String description;
     private volatile boolean tf32;
+    private volatile boolean convBenchmark;
 
     /**
      * A backend on {@code device} with the given cuBLAS provider and, from the backend's convolution
      * workspace, its cuDNN provider.
      */
     CudaBackend(DeviceRuntime device, ProviderChoice.Choice<Blas> b, Function<Workspace, ProviderChoice.Choice<Dnn>> dnnFor,
-                boolean tf32) {
+                boolean tf32, boolean convBenchmark) {
         this.device = device;
         device.bind();
         allocator = new DeviceAllocator(device);
@@ -48,10 +49,12 @@ public final class CudaBackend implements Backend {
         blas = b.provider();
         dnn = d.provider();
         this.tf32 = tf32;
+        this.convBenchmark = convBenchmark;
         description = "cuda: " + device.describe()
                 + "\n  BLAS: " + blas.describe() + rejected(b.rejected())
                 + "\n  DNN:  " + dnn.describe() + rejected(d.rejected())
-                + "\n  TF32 " + (tf32 ? "on" : "off") + " (" + CudaOptions.TF32_PROPERTY + ")";
+                + "\n  TF32 " + (tf32 ? "on" : "off") + " (" + CudaOptions.TF32_PROPERTY + "), convolution algorithms "
+                + (convBenchmark ? "timed per shape" : "from cuDNN's heuristics") + " (" + CudaOptions.BENCHMARK_PROPERTY + ")";
     }
 
     /** Opens the device named by the options; throws with the reason when CUDA cannot run here. */
@@ -59,7 +62,8 @@ public final class CudaBackend implements Backend {
         DeviceRuntime device = new JCudaDevice(options.device());
         LibraryLocator locator = LibraryLocator.forSystem(options);
         CudaBackend b = new CudaBackend(device, ProviderChoice.first("cuBLAS", blasCandidates(options, locator)),
-                ws -> ProviderChoice.first("cuDNN", dnnCandidates(options, locator, ws)), options.tf32());
+                ws -> ProviderChoice.first("cuDNN", dnnCandidates(options, locator, ws)), options.tf32(),
+                options.benchmark());
         LOG.log(System.Logger.Level.INFO, b.describe());
         return b;
     }
@@ -115,6 +119,19 @@ public final class CudaBackend implements Backend {
     /** Lets (true) or forbids (false) TF32 tensor cores for float32 GEMM and convolutions from now on. */
     public void setTf32(boolean allow) {
         tf32 = allow;
+    }
+
+    public boolean convBenchmark() {
+        return convBenchmark;
+    }
+
+    /**
+     * From now on, choose each new convolution shape's cuDNN algorithm by timing them all once (true,
+     * PyTorch's {@code cudnn.benchmark}) or by cuDNN's heuristics (false, the default; see
+     * {@link CudaOptions#benchmark}). Shapes already planned under the other setting keep their choice.
+     */
+    public void setConvBenchmark(boolean measure) {
+        convBenchmark = measure;
     }
 
     /** The caching allocator's counters (bytes in use, cached, peak; see {@link DeviceAllocator.Stats}). */
@@ -269,7 +286,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         device.bind();
-        dnn.convForward(g, address(x), address(w), address(y), tf32);
+        dnn.convForward(g, address(x), address(w), address(y), tf32, convBenchmark);
     }
 
     @Override
@@ -279,7 +296,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         device.bind();
-        dnn.convBackwardData(g, address(dy), address(w), address(dx), tf32);
+        dnn.convBackwardData(g, address(dy), address(w), address(dx), tf32, convBenchmark);
     }
 
     @Override
@@ -289,7 +306,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         device.bind();
-        dnn.convBackwardFilter(g, address(x), address(dy), address(dw), tf32);
+        dnn.convBackwardFilter(g, address(x), address(dy), address(dw), tf32, convBenchmark);
     }
 
     @Override

@@ -17,10 +17,13 @@ import java.util.Properties;
  *       TF32 on tensor cores (default false: full float32);</li>
  *   <li>{@code jvicreg.cuda.provider} / {@code JVICREG_CUDA_PROVIDER}: {@code auto} (JCublas2/JCudnn where
  *       their natives bind, else FFM), {@code jcuda} or {@code ffm} only;</li>
- *   <li>{@code jvicreg.cuda.device} / {@code JVICREG_CUDA_DEVICE}: the device ordinal (default 0).</li>
+ *   <li>{@code jvicreg.cuda.device} / {@code JVICREG_CUDA_DEVICE}: the device ordinal (default 0);</li>
+ *   <li>{@code jvicreg.cuda.benchmark} / {@code JVICREG_CUDA_BENCHMARK}: time every cuDNN algorithm the
+ *       first time a convolution shape runs and keep the fastest, as PyTorch's
+ *       {@code cudnn.benchmark = True} (default false: cuDNN's heuristics choose, as PyTorch's default).</li>
  * </ul>
  */
-public record CudaOptions(List<Path> libraryDirs, boolean tf32, Provider provider, int device) {
+public record CudaOptions(List<Path> libraryDirs, boolean tf32, Provider provider, int device, boolean benchmark) {
 
     public static final String LIBS_PROPERTY = "jvicreg.cuda.libs";
     public static final String LIBS_ENV = "JVICREG_CUDA_LIBS";
@@ -30,6 +33,8 @@ public record CudaOptions(List<Path> libraryDirs, boolean tf32, Provider provide
     public static final String PROVIDER_ENV = "JVICREG_CUDA_PROVIDER";
     public static final String DEVICE_PROPERTY = "jvicreg.cuda.device";
     public static final String DEVICE_ENV = "JVICREG_CUDA_DEVICE";
+    public static final String BENCHMARK_PROPERTY = "jvicreg.cuda.benchmark";
+    public static final String BENCHMARK_ENV = "JVICREG_CUDA_BENCHMARK";
 
     /** Which binding of cuBLAS and cuDNN may be used. */
     public enum Provider {
@@ -60,7 +65,9 @@ public record CudaOptions(List<Path> libraryDirs, boolean tf32, Provider provide
         String tf32 = setting(props, env, TF32_PROPERTY, TF32_ENV, "false");
         String provider = setting(props, env, PROVIDER_PROPERTY, PROVIDER_ENV, "auto");
         String device = setting(props, env, DEVICE_PROPERTY, DEVICE_ENV, "0");
-        return new CudaOptions(dirs, parseBoolean(TF32_PROPERTY, tf32), parseProvider(provider), parseDevice(device));
+        String benchmark = setting(props, env, BENCHMARK_PROPERTY, BENCHMARK_ENV, "false");
+        return new CudaOptions(dirs, parseBoolean(TF32_PROPERTY, tf32), parseProvider(provider), parseDevice(device),
+                parseBoolean(BENCHMARK_PROPERTY, benchmark));
     }
 
     private static String setting(Properties props, Map<String, String> env, String property, String variable, String dflt) {

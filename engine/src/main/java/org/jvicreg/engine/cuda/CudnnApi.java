@@ -27,11 +27,17 @@ interface CudnnApi<D> extends AutoCloseable {
 
     void destroyConvolution(D d);
 
-    List<ConvAlgorithm> forwardAlgorithms(D x, D w, D conv, D y);
+    /*
+     * The algorithms for one direction, best first: with measure false as cuDNN's heuristics rank them
+     * (cudnnGet*Algorithm_v7, instant), with measure true by the time each took when cuDNN ran it on
+     * buffers it allocates itself (cudnnFind*Algorithm, PyTorch's cudnn.benchmark; synchronises).
+     */
 
-    List<ConvAlgorithm> backwardDataAlgorithms(D w, D dy, D conv, D dx);
+    List<ConvAlgorithm> forwardAlgorithms(D x, D w, D conv, D y, boolean measure);
 
-    List<ConvAlgorithm> backwardFilterAlgorithms(D x, D dy, D conv, D dw);
+    List<ConvAlgorithm> backwardDataAlgorithms(D w, D dy, D conv, D dx, boolean measure);
+
+    List<ConvAlgorithm> backwardFilterAlgorithms(D x, D dy, D conv, D dw, boolean measure);
 
     long forwardWorkspace(D x, D w, D conv, D y, int algo);
 

@@ -9,10 +9,11 @@ import java.util.function.IntToLongFunction;
 import java.util.function.Supplier;
 
 /**
- * Convolutions through cuDNN: one plan per (geometry, TF32) with its tensor, filter and convolution
- * descriptors, and per direction the algorithm the heuristics rank first among the usable ones
- * ({@link ConvAlgorithm#pick}) with its workspace size. Plans are kept in a small LRU cache.
- * alpha = 1, beta = 0: outputs are overwritten.
+ * Convolutions through cuDNN: one plan per (geometry, TF32, ranking) with its tensor, filter and
+ * convolution descriptors, and per direction the algorithm ranked first among the usable ones
+ * ({@link ConvAlgorithm#pick}) with its workspace size: ranked by cuDNN's heuristics, or, when
+ * {@code measure} is on, by timing each algorithm once per plan (PyTorch's cudnn.benchmark). Plans are
+ * kept in a small LRU cache. alpha = 1, beta = 0: outputs are overwritten.
  */
 final class CudnnConvolutions<D> implements Dnn {
     private static final int MAX_PLANS = 512;
@@ -28,7 +29,7 @@ final class CudnnConvolutions<D> implements Dnn {
         }
     };
 
-    private record Key(ConvGeometry g, boolean tf32) {}
+    private record Key(ConvGeometry g, boolean tf32, boolean measure) {}
 
     /** An algorithm the heuristics chose for one direction, with the workspace it needs. */
     private record Chosen(ConvAlgorithm algorithm, long workspace) {
@@ -61,8 +62,8 @@ final class CudnnConvolutions<D> implements Dnn {
         this.workspace = workspace;
     }
 
-    private Plan plan(ConvGeometry g, boolean tf32) {
-        return plans.computeIfAbsent(new Key(g, tf32), k -> new Plan(g));
+    private Plan plan(ConvGeometry g, boolean tf32, boolean measure) {
+        return plans.computeIfAbsent(new Key(g, tf32, measure), k -> new Plan(g));
     }
 
     /** Asks the heuristics under the query math type, picks, and sizes the workspace under the run math type. */
@@ -86,10 +87,10 @@ final class CudnnConvolutions<D> implements Dnn {
     }
 
     @Override
-    public synchronized void convForward(ConvGeometry g, long x, long w, long y, boolean tf32) {
-        Plan p = plan(g, tf32);
+    public synchronized void convForward(ConvGeometry g, long x, long w, long y, boolean tf32, boolean measure) {
+        Plan p = plan(g, tf32, measure);
         if (p.fwd == null) {
-            p.fwd = choose(p.conv, tf32, "forward", () -> api.forwardAlgorithms(p.x, p.w, p.conv, p.y),
+            p.fwd = choose(p.conv, tf32, "forward", () -> api.forwardAlgorithms(p.x, p.w, p.conv, p.y, measure),
                     algo -> api.forwardWorkspace(p.x, p.w, p.conv, p.y, algo));
         }
         long ws = prepare(p.conv, p.fwd, tf32);
@@ -97,10 +98,10 @@ final class CudnnConvolutions<D> implements Dnn {
     }
 
     @Override
-    public synchronized void convBackwardData(ConvGeometry g, long dy, long w, long dx, boolean tf32) {
-        Plan p = plan(g, tf32);
+    public synchronized void convBackwardData(ConvGeometry g, long dy, long w, long dx, boolean tf32, boolean measure) {
+        Plan p = plan(g, tf32, measure);
         if (p.bwdData == null) {
-            p.bwdData = choose(p.conv, tf32, "backward data", () -> api.backwardDataAlgorithms(p.w, p.y, p.conv, p.x),
+            p.bwdData = choose(p.conv, tf32, "backward data", () -> api.backwardDataAlgorithms(p.w, p.y, p.conv, p.x, measure),
                     algo -> api.backwardDataWorkspace(p.w, p.y, p.conv, p.x, algo));
         }
         long ws = prepare(p.conv, p.bwdData, tf32);
@@ -108,10 +109,10 @@ final class CudnnConvolutions<D> implements Dnn {
     }
 
     @Override
-    public synchronized void convBackwardFilter(ConvGeometry g, long x, long dy, long dw, boolean tf32) {
-        Plan p = plan(g, tf32);
+    public synchronized void convBackwardFilter(ConvGeometry g, long x, long dy, long dw, boolean tf32, boolean measure) {
+        Plan p = plan(g, tf32, measure);
         if (p.bwdFilter == null) {
-            p.bwdFilter = choose(p.conv, tf32, "backward filter", () -> api.backwardFilterAlgorithms(p.x, p.y, p.conv, p.w),
+            p.bwdFilter = choose(p.conv, tf32, "backward filter", () -> api.backwardFilterAlgorithms(p.x, p.y, p.conv, p.w, measure),
                     algo -> api.backwardFilterWorkspace(p.x, p.y, p.conv, p.w, algo));
         }
         long ws = prepare(p.conv, p.bwdFilter, tf32);

@@ -36,7 +36,7 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
     private final MethodHandle destroy, errorString, createTensor, setTensor, destroyTensor, createFilter, setFilter,
             destroyFilter, createConv, setConv, setGroups, setMath, destroyConv,
             fwdCount, bwdDataCount, bwdFilterCount, fwdAlgos, bwdDataAlgos, bwdFilterAlgos,
-            fwdWs, bwdDataWs, bwdFilterWs, fwd, bwdData, bwdFilter;
+            fwdFind, bwdDataFind, bwdFilterFind, fwdWs, bwdDataWs, bwdFilterWs, fwd, bwdData, bwdFilter;
 
     private FfmCudnnApi(NativeLibrary lib) throws Throwable {
         this.lib = lib;
@@ -67,6 +67,10 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
         fwdAlgos = lib.function("cudnnGetConvolutionForwardAlgorithm_v7", algos);
         bwdDataAlgos = lib.function("cudnnGetConvolutionBackwardDataAlgorithm_v7", algos);
         bwdFilterAlgos = lib.function("cudnnGetConvolutionBackwardFilterAlgorithm_v7", algos);
+        // the measured ranking takes the same arguments; optional, as only jvicreg.cuda.benchmark needs it
+        fwdFind = lib.optionalFunction("cudnnFindConvolutionForwardAlgorithm", algos);
+        bwdDataFind = lib.optionalFunction("cudnnFindConvolutionBackwardDataAlgorithm", algos);
+        bwdFilterFind = lib.optionalFunction("cudnnFindConvolutionBackwardFilterAlgorithm", algos);
         FunctionDescriptor ws = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS);
         fwdWs = lib.function("cudnnGetConvolutionForwardWorkspaceSize", ws);
         bwdDataWs = lib.function("cudnnGetConvolutionBackwardDataWorkspaceSize", ws);
@@ -204,6 +208,9 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
 
     private List<ConvAlgorithm> algorithms(String call, MethodHandle countFn, MethodHandle fn, MemorySegment a, MemorySegment b,
                                            MemorySegment conv, MemorySegment c) {
+        if (fn == null) {
+            throw new CudaError(lib.path.getFileName() + " has no " + call + " (needed by " + CudaOptions.BENCHMARK_PROPERTY + ")");
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment max = arena.allocate(JAVA_INT);
             check(call + "MaxCount", (int) countFn.invokeExact(handle, max));
@@ -238,18 +245,24 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
     }
 
     @Override
-    public List<ConvAlgorithm> forwardAlgorithms(MemorySegment x, MemorySegment w, MemorySegment conv, MemorySegment y) {
-        return algorithms("cudnnGetConvolutionForwardAlgorithm_v7", fwdCount, fwdAlgos, x, w, conv, y);
+    public List<ConvAlgorithm> forwardAlgorithms(MemorySegment x, MemorySegment w, MemorySegment conv, MemorySegment y,
+                                                 boolean measure) {
+        return measure ? algorithms("cudnnFindConvolutionForwardAlgorithm", fwdCount, fwdFind, x, w, conv, y)
+                : algorithms("cudnnGetConvolutionForwardAlgorithm_v7", fwdCount, fwdAlgos, x, w, conv, y);
     }
 
     @Override
-    public List<ConvAlgorithm> backwardDataAlgorithms(MemorySegment w, MemorySegment dy, MemorySegment conv, MemorySegment dx) {
-        return algorithms("cudnnGetConvolutionBackwardDataAlgorithm_v7", bwdDataCount, bwdDataAlgos, w, dy, conv, dx);
+    public List<ConvAlgorithm> backwardDataAlgorithms(MemorySegment w, MemorySegment dy, MemorySegment conv, MemorySegment dx,
+                                                      boolean measure) {
+        return measure ? algorithms("cudnnFindConvolutionBackwardDataAlgorithm", bwdDataCount, bwdDataFind, w, dy, conv, dx)
+                : algorithms("cudnnGetConvolutionBackwardDataAlgorithm_v7", bwdDataCount, bwdDataAlgos, w, dy, conv, dx);
     }
 
     @Override
-    public List<ConvAlgorithm> backwardFilterAlgorithms(MemorySegment x, MemorySegment dy, MemorySegment conv, MemorySegment dw) {
-        return algorithms("cudnnGetConvolutionBackwardFilterAlgorithm_v7", bwdFilterCount, bwdFilterAlgos, x, dy, conv, dw);
+    public List<ConvAlgorithm> backwardFilterAlgorithms(MemorySegment x, MemorySegment dy, MemorySegment conv, MemorySegment dw,
+                                                        boolean measure) {
+        return measure ? algorithms("cudnnFindConvolutionBackwardFilterAlgorithm", bwdFilterCount, bwdFilterFind, x, dy, conv, dw)
+                : algorithms("cudnnGetConvolutionBackwardFilterAlgorithm_v7", bwdFilterCount, bwdFilterAlgos, x, dy, conv, dw);
     }
 
     @Override

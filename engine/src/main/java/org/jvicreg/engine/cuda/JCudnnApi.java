@@ -106,47 +106,59 @@ final class JCudnnApi implements CudnnApi<NativePointerObject> {
 
     @Override
     public List<ConvAlgorithm> forwardAlgorithms(NativePointerObject x, NativePointerObject w, NativePointerObject conv,
-                                                 NativePointerObject y) {
+                                                 NativePointerObject y, boolean measure) {
         int[] max = new int[1];
         check("cudnnGetConvolutionForwardAlgorithmMaxCount", JCudnn.cudnnGetConvolutionForwardAlgorithmMaxCount(handle, max));
         cudnnConvolutionFwdAlgoPerf[] perfs = new cudnnConvolutionFwdAlgoPerf[Math.max(1, max[0])];
         for (int i = 0; i < perfs.length; i++) perfs[i] = new cudnnConvolutionFwdAlgoPerf();
         int[] returned = new int[1];
-        check("cudnnGetConvolutionForwardAlgorithm_v7", JCudnn.cudnnGetConvolutionForwardAlgorithm_v7(handle,
-                (cudnnTensorDescriptor) x, (cudnnFilterDescriptor) w, (cudnnConvolutionDescriptor) conv,
-                (cudnnTensorDescriptor) y, perfs.length, returned, perfs));
+        cudnnTensorDescriptor ad = (cudnnTensorDescriptor) x;
+        cudnnFilterDescriptor bd = (cudnnFilterDescriptor) w;
+        cudnnConvolutionDescriptor convd = (cudnnConvolutionDescriptor) conv;
+        cudnnTensorDescriptor cd = (cudnnTensorDescriptor) y;
+        int status = measure ? JCudnn.cudnnFindConvolutionForwardAlgorithm(handle, ad, bd, convd, cd, perfs.length, returned, perfs)
+                : JCudnn.cudnnGetConvolutionForwardAlgorithm_v7(handle, ad, bd, convd, cd, perfs.length, returned, perfs);
+        check(measure ? "cudnnFindConvolutionForwardAlgorithm" : "cudnnGetConvolutionForwardAlgorithm_v7", status);
         return first(returned[0], i -> new ConvAlgorithm(perfs[i].algo, perfs[i].status, perfs[i].time, perfs[i].memory,
                 perfs[i].determinism, perfs[i].mathType));
     }
 
     @Override
     public List<ConvAlgorithm> backwardDataAlgorithms(NativePointerObject w, NativePointerObject dy, NativePointerObject conv,
-                                                      NativePointerObject dx) {
+                                                      NativePointerObject dx, boolean measure) {
         int[] max = new int[1];
         check("cudnnGetConvolutionBackwardDataAlgorithmMaxCount",
                 JCudnn.cudnnGetConvolutionBackwardDataAlgorithmMaxCount(handle, max));
         cudnnConvolutionBwdDataAlgoPerf[] perfs = new cudnnConvolutionBwdDataAlgoPerf[Math.max(1, max[0])];
         for (int i = 0; i < perfs.length; i++) perfs[i] = new cudnnConvolutionBwdDataAlgoPerf();
         int[] returned = new int[1];
-        check("cudnnGetConvolutionBackwardDataAlgorithm_v7", JCudnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(handle,
-                (cudnnFilterDescriptor) w, (cudnnTensorDescriptor) dy, (cudnnConvolutionDescriptor) conv,
-                (cudnnTensorDescriptor) dx, perfs.length, returned, perfs));
+        cudnnFilterDescriptor ad = (cudnnFilterDescriptor) w;
+        cudnnTensorDescriptor bd = (cudnnTensorDescriptor) dy;
+        cudnnConvolutionDescriptor convd = (cudnnConvolutionDescriptor) conv;
+        cudnnTensorDescriptor cd = (cudnnTensorDescriptor) dx;
+        int status = measure ? JCudnn.cudnnFindConvolutionBackwardDataAlgorithm(handle, ad, bd, convd, cd, perfs.length, returned, perfs)
+                : JCudnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, ad, bd, convd, cd, perfs.length, returned, perfs);
+        check(measure ? "cudnnFindConvolutionBackwardDataAlgorithm" : "cudnnGetConvolutionBackwardDataAlgorithm_v7", status);
         return first(returned[0], i -> new ConvAlgorithm(perfs[i].algo, perfs[i].status, perfs[i].time, perfs[i].memory,
                 perfs[i].determinism, perfs[i].mathType));
     }
 
     @Override
     public List<ConvAlgorithm> backwardFilterAlgorithms(NativePointerObject x, NativePointerObject dy, NativePointerObject conv,
-                                                        NativePointerObject dw) {
+                                                        NativePointerObject dw, boolean measure) {
         int[] max = new int[1];
         check("cudnnGetConvolutionBackwardFilterAlgorithmMaxCount",
                 JCudnn.cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(handle, max));
         cudnnConvolutionBwdFilterAlgoPerf[] perfs = new cudnnConvolutionBwdFilterAlgoPerf[Math.max(1, max[0])];
         for (int i = 0; i < perfs.length; i++) perfs[i] = new cudnnConvolutionBwdFilterAlgoPerf();
         int[] returned = new int[1];
-        check("cudnnGetConvolutionBackwardFilterAlgorithm_v7", JCudnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle,
-                (cudnnTensorDescriptor) x, (cudnnTensorDescriptor) dy, (cudnnConvolutionDescriptor) conv,
-                (cudnnFilterDescriptor) dw, perfs.length, returned, perfs));
+        cudnnTensorDescriptor ad = (cudnnTensorDescriptor) x;
+        cudnnTensorDescriptor bd = (cudnnTensorDescriptor) dy;
+        cudnnConvolutionDescriptor convd = (cudnnConvolutionDescriptor) conv;
+        cudnnFilterDescriptor cd = (cudnnFilterDescriptor) dw;
+        int status = measure ? JCudnn.cudnnFindConvolutionBackwardFilterAlgorithm(handle, ad, bd, convd, cd, perfs.length, returned, perfs)
+                : JCudnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, ad, bd, convd, cd, perfs.length, returned, perfs);
+        check(measure ? "cudnnFindConvolutionBackwardFilterAlgorithm" : "cudnnGetConvolutionBackwardFilterAlgorithm_v7", status);
         return first(returned[0], i -> new ConvAlgorithm(perfs[i].algo, perfs[i].status, perfs[i].time, perfs[i].memory,
                 perfs[i].determinism, perfs[i].mathType));
     }

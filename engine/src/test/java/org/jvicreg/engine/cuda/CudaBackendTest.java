@@ -38,6 +38,7 @@ class CudaBackendTest {
     private static final Backend CPU = CpuBackend.INSTANCE;
     private static CudaBackend gpu;
     private static boolean emulated;
+    private static EmulatedDevice emulator;
     private final Rng rng = new Rng(42);
 
     @BeforeAll
@@ -48,7 +49,7 @@ class CudaBackendTest {
             if (Boolean.getBoolean(REQUIRED)) {
                 fail("CUDA is required here (-D" + REQUIRED + ") but unavailable: " + Device.cudaUnavailableReason());
             }
-            EmulatedDevice emulator = EmulatedDevice.load();
+            emulator = EmulatedDevice.load();
             assumeTrue(emulator != null, () -> "no CUDA here (" + Device.cudaUnavailableReason() + ") and no g++ to emulate it");
             gpu = emulator.backend();
             emulated = true;
@@ -357,24 +358,41 @@ class CudaBackendTest {
             cases[cases.length - 2] = new ConvGeometry(16, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
             cases[cases.length - 1] = new ConvGeometry(16, 3, 64, 64, 64, 7, 7, 2, 2, 3, 3, 1, 1, 1);
         }
-        for (ConvGeometry g : cases) {
-            Tensor x = randn(g.n(), g.c(), g.h(), g.w()), w = randn(g.k(), g.cg(), g.r(), g.s()).mul(0.3f);
-            Tensor dy = randn(g.n(), g.k(), g.p(), g.q());
-            Tensor yc = cpuOut(g.n(), g.k(), g.p(), g.q()), yg = gpuOut(g.n(), g.k(), g.p(), g.q());
-            CPU.conv2dForward(g, x, w, yc);
-            gpu.conv2dForward(g, onGpu(x), onGpu(w), yg);
-            // largest error over largest value (cuDNN may pick Winograd or FFT algorithms, whose rounding is
-            // spread over the whole output rather than per element)
-            assertNormClose("conv forward " + g, yc, yg, 1e-4);
-            Tensor dxc = cpuOut(g.n(), g.c(), g.h(), g.w()), dxg = gpuOut(g.n(), g.c(), g.h(), g.w());
-            CPU.conv2dBackwardData(g, dy, w, dxc);
-            gpu.conv2dBackwardData(g, onGpu(dy), onGpu(w), dxg);
-            assertNormClose("conv backward data " + g, dxc, dxg, 1e-4);
-            Tensor dwc = cpuOut(g.k(), g.cg(), g.r(), g.s()), dwg = gpuOut(g.k(), g.cg(), g.r(), g.s());
-            CPU.conv2dBackwardFilter(g, x, dy, dwc);
-            gpu.conv2dBackwardFilter(g, onGpu(x), onGpu(dy), dwg);
-            assertNormClose("conv backward filter " + g, dwc, dwg, 1e-4);
+        for (ConvGeometry g : cases) convolutionCase(g);
+    }
+
+    /** With algorithms timed per shape (cudnn.benchmark), results as with the heuristics' choice. */
+    @Test
+    void convolutionsWithMeasuredAlgorithms() {
+        int findsBefore = emulated ? emulator.cudnnFindCalls() : 0;
+        gpu.setConvBenchmark(true);
+        try {
+            convolutionCase(new ConvGeometry(2, 8, 16, 16, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1));
+            convolutionCase(new ConvGeometry(1, 8, 12, 12, 8, 3, 3, 1, 1, 2, 2, 2, 2, 4));
+        } finally {
+            gpu.setConvBenchmark(false);
         }
+        // one measured ranking per direction and shape
+        if (emulated) assertEquals(findsBefore + 6, emulator.cudnnFindCalls(), "cudnnFind* calls");
+    }
+
+    private void convolutionCase(ConvGeometry g) {
+        Tensor x = randn(g.n(), g.c(), g.h(), g.w()), w = randn(g.k(), g.cg(), g.r(), g.s()).mul(0.3f);
+        Tensor dy = randn(g.n(), g.k(), g.p(), g.q());
+        Tensor yc = cpuOut(g.n(), g.k(), g.p(), g.q()), yg = gpuOut(g.n(), g.k(), g.p(), g.q());
+        CPU.conv2dForward(g, x, w, yc);
+        gpu.conv2dForward(g, onGpu(x), onGpu(w), yg);
+        // largest error over largest value (cuDNN may pick Winograd or FFT algorithms, whose rounding is
+        // spread over the whole output rather than per element)
+        assertNormClose("conv forward " + g, yc, yg, 1e-4);
+        Tensor dxc = cpuOut(g.n(), g.c(), g.h(), g.w()), dxg = gpuOut(g.n(), g.c(), g.h(), g.w());
+        CPU.conv2dBackwardData(g, dy, w, dxc);
+        gpu.conv2dBackwardData(g, onGpu(dy), onGpu(w), dxg);
+        assertNormClose("conv backward data " + g, dxc, dxg, 1e-4);
+        Tensor dwc = cpuOut(g.k(), g.cg(), g.r(), g.s()), dwg = gpuOut(g.k(), g.cg(), g.r(), g.s());
+        CPU.conv2dBackwardFilter(g, x, dy, dwc);
+        gpu.conv2dBackwardFilter(g, onGpu(x), onGpu(dy), dwg);
+        assertNormClose("conv backward filter " + g, dwc, dwg, 1e-4);
     }
 
     // ---- batch norm, pooling ------------------------------------------------------------------------------

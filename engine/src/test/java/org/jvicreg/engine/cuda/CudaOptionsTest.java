@@ -16,10 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CudaOptionsTest {
 
     @Test
-    void defaultsAreFullFloat32AutoProviderDeviceZero() {
+    void defaultsAreFullFloat32AutoProviderDeviceZeroHeuristicAlgorithms() {
         CudaOptions o = CudaOptions.from(new Properties(), Map.of());
         assertEquals(List.of(), o.libraryDirs());
         assertFalse(o.tf32());
+        assertFalse(o.benchmark());
         assertEquals(CudaOptions.Provider.AUTO, o.provider());
         assertEquals(0, o.device());
     }
@@ -31,12 +32,13 @@ class CudaOptionsTest {
         p.setProperty(CudaOptions.TF32_PROPERTY, "true");
         p.setProperty(CudaOptions.PROVIDER_PROPERTY, "FFM");
         CudaOptions o = CudaOptions.from(p, Map.of(CudaOptions.LIBS_ENV, "/c", CudaOptions.TF32_ENV, "0",
-                CudaOptions.PROVIDER_ENV, "jcuda", CudaOptions.DEVICE_ENV, "1"));
+                CudaOptions.PROVIDER_ENV, "jcuda", CudaOptions.DEVICE_ENV, "1", CudaOptions.BENCHMARK_ENV, "yes"));
         assertEquals(List.of(Path.of("/a"), Path.of("/b"), Path.of("/c")), o.libraryDirs());
         assertTrue(o.tf32());
         assertEquals(CudaOptions.Provider.FFM, o.provider());
         assertFalse(o.provider().allowsJCuda());
         assertEquals(1, o.device());
+        assertTrue(o.benchmark());
     }
 
     @Test
@@ -49,5 +51,8 @@ class CudaOptionsTest {
                 () -> CudaOptions.from(new Properties(), Map.of(CudaOptions.PROVIDER_ENV, "opencl")));
         assertTrue(e2.getMessage().contains("auto, jcuda or ffm"), e2.getMessage());
         assertThrows(IllegalArgumentException.class, () -> CudaOptions.from(new Properties(), Map.of(CudaOptions.DEVICE_ENV, "-1")));
+        var e3 = assertThrows(IllegalArgumentException.class,
+                () -> CudaOptions.from(new Properties(), Map.of(CudaOptions.BENCHMARK_ENV, "fast")));
+        assertTrue(e3.getMessage().contains(CudaOptions.BENCHMARK_PROPERTY), e3.getMessage());
     }
 }

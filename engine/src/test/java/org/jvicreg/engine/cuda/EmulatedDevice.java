@@ -102,10 +102,22 @@ final class EmulatedDevice implements DeviceRuntime {
      * FFM providers found by the real library search (forced to FFM).
      */
     CudaBackend backend() {
-        CudaOptions options = new CudaOptions(List.of(dir), false, CudaOptions.Provider.FFM, 0);
+        CudaOptions options = new CudaOptions(List.of(dir), false, CudaOptions.Provider.FFM, 0, false);
         LibraryLocator locator = new LibraryLocator(List.of(dir));
         return new CudaBackend(this, ProviderChoice.first("cuBLAS", CudaBackend.blasCandidates(options, locator)),
-                ws -> ProviderChoice.first("cuDNN", CudaBackend.dnnCandidates(options, locator, ws)), false);
+                ws -> ProviderChoice.first("cuDNN", CudaBackend.dnnCandidates(options, locator, ws)), options.tf32(),
+                options.benchmark());
+    }
+
+    /** How many times the host cuDNN has ranked algorithms by measuring them (its cudnnFind* functions). */
+    int cudnnFindCalls() {
+        try {
+            SymbolLookup cudnn = SymbolLookup.libraryLookup(dir.resolve("libcudnn.so.99"), Arena.global());
+            return (int) LINKER.downcallHandle(cudnn.find("emu_cudnn_find_calls").orElseThrow(),
+                    FunctionDescriptor.of(JAVA_INT)).invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.jvicreg.vicreg.cli;
 
 import org.jvicreg.engine.Device;
+import org.jvicreg.engine.cuda.CudaBackend;
 import org.jvicreg.vicreg.bench.BenchRunner;
 import org.jvicreg.vicreg.bench.ConvWorkload;
 import org.jvicreg.vicreg.bench.GemmWorkload;
@@ -11,6 +12,7 @@ import org.jvicreg.vicreg.bench.VicregLossWorkload;
 import org.jvicreg.vicreg.bench.Workload;
 
 import java.util.Locale;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -30,6 +32,11 @@ public final class BenchCommand implements Command {
     }
 
     @Override
+    public Set<String> flags() {
+        return Set.of("cudnn-benchmark");
+    }
+
+    @Override
     public String help() {
         String layers = ResNet50Convs.ALL.stream().map(ResNet50Convs.Layer::name).collect(Collectors.joining(", "));
         return """
@@ -41,6 +48,7 @@ public final class BenchCommand implements Command {
                    "threads":...,"runs":...,"items_per_s":...,"peak_rss_mib":...}
                 gflops counts a multiply-add as 2 flops; items_per_s is images (or samples) per
                 second where that means something, else 0; peak_rss_mib is the process's VmHWM.
+                On cuda it also has "conv_algorithms": "heuristics" or "timed" (--cudnn-benchmark).
 
                 workloads:
                   gemm            C = A B, all n x n                         (--n)
@@ -61,6 +69,9 @@ public final class BenchCommand implements Command {
                   --size HW       input height = width for resnet50-step (default 224)
                   --pass P        conv: fwd or fwdbwd (forward then both gradients) (default fwdbwd)
                   --device D      cpu or cuda (default cpu)
+                  --cudnn-benchmark  cuda: time every cuDNN algorithm the first time a convolution
+                                  shape runs and keep the fastest, as PyTorch's cudnn.benchmark
+                                  (default: cuDNN's heuristics choose; also -Djvicreg.cuda.benchmark)
                   --threads T     CPU threads (default: all cores, or -Djvicreg.threads)
                   --warmup N      at least N warm-up runs (default 3), and at least 2 s of them
                   --runs N        at least N timed runs (default 5), and at least --seconds of them
@@ -80,6 +91,8 @@ public final class BenchCommand implements Command {
             System.setProperty("jvicreg.threads", Integer.toString(args.positiveInteger("threads", 1)));
         }
         String deviceName = args.device();
+        boolean cudnnBenchmark = args.flag("cudnn-benchmark");
+        if (cudnnBenchmark && !deviceName.equals("cuda")) throw new UsageException("--cudnn-benchmark needs --device cuda");
         int warmup = args.integer("warmup", 3);
         int runs = args.positiveInteger("runs", 5);
         double seconds = args.number("seconds", 5);
@@ -126,15 +139,20 @@ public final class BenchCommand implements Command {
             default -> throw new UsageException("unknown workload '" + name
                     + "' (expected gemm, ztz, conv, resnet50-step, recipe-step or vicreg-loss)");
         };
+        String algorithms = "";
+        if (deviceName.equals("cuda") && Device.cuda().backend() instanceof CudaBackend cuda) {
+            if (cudnnBenchmark) cuda.setConvBenchmark(true);
+            algorithms = ",\"conv_algorithms\":\"" + (cuda.convBenchmark() ? "timed" : "heuristics") + "\"";
+        }
         int threads = org.jvicreg.engine.cpu.Parallel.threads();
         System.err.printf("bench %s %s on %s, %d CPU threads%n", w.name(), w.describe(), deviceName, threads);
         BenchRunner.Result r = BenchRunner.measure(w, new BenchRunner.Plan(warmup, 2.0, runs, seconds), System.err);
         double itemsPerS = w.items() == 0 ? 0 : w.items() / (r.median() / 1e3);
         System.out.println(String.format(Locale.ROOT,
                 "{\"name\":\"%s\",\"params\":\"%s\",\"device\":\"%s\",\"median_ms\":%.3f,\"min_ms\":%.3f,\"gflops\":%.2f,"
-                        + "\"threads\":%d,\"runs\":%d,\"items_per_s\":%.2f,\"peak_rss_mib\":%.0f}",
+                        + "\"threads\":%d,\"runs\":%d,\"items_per_s\":%.2f,\"peak_rss_mib\":%.0f%s}",
                 w.name(), w.describe(), deviceName, r.median(), r.min(), r.gflops(), threads, r.millis().length,
-                itemsPerS, BenchRunner.peakResidentMiB()));
+                itemsPerS, BenchRunner.peakResidentMiB(), algorithms));
         return 0;
     }
 }
