@@ -67,6 +67,10 @@ stage "jvicreg resnet50-step b16" 50 bench.log "${cli[@]}" resnet50-step --batch
 stage "torch resnet50-step b16" 45 bench.log "${torchw[@]}" resnet50-step --batch 16 --size 224
 stage "jvicreg resnet50-step b64" 60 bench.log "${cli[@]}" resnet50-step --batch 64 --size 224
 stage "torch resnet50-step b64" 45 bench.log "${torchw[@]}" resnet50-step --batch 64 --size 224
+stage "jvicreg vicreg-step b16 (ResNet-50, 8192 expander, LARS)" 60 bench.log "${cli[@]}" vicreg-step --batch 16 --size 224
+stage "torch vicreg-step b16" 45 bench.log "${torchw[@]}" vicreg-step --batch 16 --size 224
+stage "jvicreg vicreg-step b64" 80 bench.log "${cli[@]}" vicreg-step --batch 64 --size 224
+stage "torch vicreg-step b64" 45 bench.log "${torchw[@]}" vicreg-step --batch 64 --size 224
 stage "jvicreg resnet50-step b16 cudnn benchmark" 60 bench.log "${cli[@]}" resnet50-step --batch 16 --size 224 --cudnn-benchmark
 stage "torch resnet50-step b16 cudnn.benchmark" 45 bench.log "${torchw[@]}" resnet50-step --batch 16 --size 224 --cudnn-benchmark
 stage "jvicreg resnet50-step b64 cudnn benchmark" 70 bench.log "${cli[@]}" resnet50-step --batch 64 --size 224 --cudnn-benchmark

@@ -44,7 +44,7 @@ def workloads(which):
     if which in ("all", "conv"):
         out += [("conv", ["--layer", l[0], "--batch", "16", "--pass", "fwdbwd"]) for l in RESNET50_CONVS]
     if which in ("all", "step"):
-        out += [("resnet50-step", ["--batch", "16", "--size", "224"])]
+        out += [("resnet50-step", ["--batch", "16", "--size", "224"]), ("vicreg-step", ["--batch", "16", "--size", "224"])]
     if which in ("all", "recipe"):
         out += [("recipe-step", ["--batch", "256", "--size", "28"])]
     if which in ("all", "loss"):
@@ -144,6 +144,8 @@ def main():
     ap.add_argument("--java-heap", default="4g", help="-Xmx for jvicreg's kernel workloads")
     ap.add_argument("--step-heap", default="2560m",
                     help="-Xmx (= -Xms, pre-touched) for jvicreg's resnet50-step: its live peak is about 2.3 GB (2g runs out); the heap is the RSS")
+    ap.add_argument("--vicreg-step-heap", default="8g",
+                    help="-Xmx (= -Xms, pre-touched) for jvicreg's vicreg-step: two views through ResNet-50 and the 8192-wide expander")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--no-channels-last", dest="channels_last", action="store_false",
                     help="do not also time PyTorch's convolutions in channels_last (by default the faster is kept)")
@@ -158,7 +160,7 @@ def main():
         label = name + " " + " ".join(args)
         if a.only and a.only not in label:
             continue
-        heap = a.step_heap if name == "resnet50-step" else a.java_heap
+        heap = {"resnet50-step": a.step_heap, "vicreg-step": a.vicreg_step_heap}.get(name, a.java_heap)
         ours, busy_j = run([java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                             "-XX:+UseG1GC", "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
                             "-jar", jar, "bench", name] + args + common, a)
@@ -183,7 +185,7 @@ def print_row(row, a, header):
             f"{t['gflops']:.1f}", f"{ratio:.2f}", f"{100 * o['gflops'] / a.peak_gflops:.0f}%",
             f"{100 * t['gflops'] / a.peak_gflops:.0f}%"]
     extra = ""
-    if o.get("items_per_s") and name == "resnet50-step":
+    if o.get("items_per_s") and name in ("resnet50-step", "vicreg-step"):
         extra = f"  img/s {o['items_per_s']:.2f} vs {t['items_per_s']:.2f}, peak RSS {o['peak_rss_mib']:.0f} vs {t['peak_rss_mib']:.0f} MiB" \
                 f" ({o['peak_rss_mib'] / t['peak_rss_mib']:.2f}x)"
     names = ["workload", "params", "jvicreg ms", "torch ms", "jvicreg GF/s", "torch GF/s", "speed ratio",

@@ -2,7 +2,7 @@
 """The `vicreg bench` workloads in PyTorch, for a side-by-side comparison on the same machine.
 
 Usage: /usr/bin/python3 bench/pytorch/workloads.py NAME [options]   (NAME: gemm, ztz, conv, resnet50-step,
-vicreg-loss; options as `bin/vicreg bench --help`, plus --threads T for torch.set_num_threads)
+recipe-step, vicreg-step, vicreg-loss; options as `bin/vicreg bench --help`, plus --threads T for torch.set_num_threads)
 
 Warm-up and timing follow vicreg's BenchRunner: at least --warmup runs and 2 s of warm-up, then at least
 --runs runs and --seconds of timing; the median is reported. Prints each run on stderr and, last, one
@@ -141,19 +141,19 @@ class ResNet50Step:
 
 
 class RecipeStep:
-    """One recipe R step without data loading (vicreg's RecipeStepWorkload): recipe_r.py's ResNet-18 width 16
-    with the small stem and 512-512-512 expander, two views of random 1-channel images, the official loss,
-    backward, the official LARS at lr 0.3."""
+    """One recipe R step without data loading (vicreg's VicregStepWorkload.recipe): recipe_r.py's ResNet-18
+    width 16 with the small stem and 512-512-512 expander, two views of random 1-channel images, the official
+    loss, backward, the official LARS at lr 0.3."""
 
     def __init__(self, a):
         from recipe_r import LARS, ResNet18Small, projector
         torch.manual_seed(5)
-        self.backbone, self.proj = ResNet18Small(16), projector("512-512-512", 128)
+        self.backbone, self.proj = ResNet18Small(16).to(a.device), projector("512-512-512", 128).to(a.device)
         self.backbone.train()
         self.proj.train()
         self.opt = LARS(list(self.backbone.parameters()) + list(self.proj.parameters()), lr=0.3)
-        self.v1 = torch.randn(a.batch, 1, a.size, a.size)
-        self.v2 = torch.randn(a.batch, 1, a.size, a.size)
+        self.v1 = torch.randn(a.batch, 1, a.size, a.size).to(a.device)
+        self.v2 = torch.randn(a.batch, 1, a.size, a.size).to(a.device)
         self.params = f"batch={a.batch} size={a.size}"
         total, hw, c_in = 2.0 * a.size * a.size * 16 * 9 * 2, a.size, 16
         for stage in range(4):
@@ -171,6 +171,30 @@ class RecipeStep:
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()
+
+
+class VicregStep(RecipeStep):
+    """One official-recipe VICReg step (vicreg's VicregStepWorkload.resnet50): torchvision's ResNet-50 with
+    zero-initialised residual branches and fc = Identity, the 8192-8192-8192 expander, two views of random
+    3-channel images, the official loss, backward, the official LARS at base lr 0.2 x batch / 256."""
+
+    def __init__(self, a):
+        import torchvision
+        from recipe_r import LARS, projector
+        torch.manual_seed(5)
+        self.backbone = torchvision.models.resnet50(zero_init_residual=True)
+        self.backbone.fc = torch.nn.Identity()
+        self.backbone.to(a.device).train()
+        self.proj = projector("8192-8192-8192", 2048).to(a.device).train()
+        self.opt = LARS(list(self.backbone.parameters()) + list(self.proj.parameters()), lr=0.2 * a.batch / 256)
+        self.v1 = torch.randn(a.batch, 3, a.size, a.size).to(a.device)
+        self.v2 = torch.randn(a.batch, 3, a.size, a.size).to(a.device)
+        self.params = f"batch={a.batch} size={a.size}"
+        scale = a.size * a.size / (224.0 * 224.0)
+        convs = scale * sum(l[7] * conv_flops(l, a.batch) * (2 if l[0] == "conv1" else 3) for l in RESNET50_CONVS)
+        expander = 3 * 2.0 * a.batch * (2048.0 * 8192 + 2 * 8192.0 * 8192)
+        self.flops = 2 * (convs + expander)
+        self.items = a.batch
 
 
 class VicregLoss:
@@ -206,7 +230,8 @@ class VicregLoss:
         self.y.grad = None
 
 
-WORKLOADS = {"gemm": Gemm, "ztz": Ztz, "conv": Conv, "resnet50-step": ResNet50Step, "recipe-step": RecipeStep, "vicreg-loss": VicregLoss}
+WORKLOADS = {"gemm": Gemm, "ztz": Ztz, "conv": Conv, "resnet50-step": ResNet50Step, "recipe-step": RecipeStep,
+             "vicreg-step": VicregStep, "vicreg-loss": VicregLoss}
 
 
 def peak_rss_mib():

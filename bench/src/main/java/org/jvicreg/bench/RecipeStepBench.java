@@ -1,7 +1,7 @@
 package org.jvicreg.bench;
 
 import org.jvicreg.engine.Device;
-import org.jvicreg.vicreg.bench.RecipeStepWorkload;
+import org.jvicreg.vicreg.bench.VicregStepWorkload;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -38,11 +38,11 @@ public class RecipeStepBench {
     @Param({"28"})
     int size;
 
-    private RecipeStepWorkload work;
+    private VicregStepWorkload work;
 
     @Setup
     public void setup() {
-        work = new RecipeStepWorkload(batch, size, Device.cpu());
+        work = VicregStepWorkload.recipe(batch, size, Device.cpu());
     }
 
     @Benchmark

@@ -5,10 +5,10 @@ import org.jvicreg.engine.cuda.CudaBackend;
 import org.jvicreg.vicreg.bench.BenchRunner;
 import org.jvicreg.vicreg.bench.ConvWorkload;
 import org.jvicreg.vicreg.bench.GemmWorkload;
-import org.jvicreg.vicreg.bench.RecipeStepWorkload;
 import org.jvicreg.vicreg.bench.ResNet50Convs;
 import org.jvicreg.vicreg.bench.ResNet50StepWorkload;
 import org.jvicreg.vicreg.bench.VicregLossWorkload;
+import org.jvicreg.vicreg.bench.VicregStepWorkload;
 import org.jvicreg.vicreg.bench.Workload;
 
 import java.util.Locale;
@@ -28,7 +28,7 @@ public final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "time one kernel or training workload (gemm, ztz, conv, resnet50-step, recipe-step, vicreg-loss)";
+        return "time one kernel or training workload (gemm, ztz, conv, resnet50-step, recipe-step, vicreg-step, vicreg-loss)";
     }
 
     @Override
@@ -58,6 +58,9 @@ public final class BenchCommand implements Command {
                   recipe-step     one recipe R step without data loading: two views of --batch 1-channel
                                   images at --size, ResNet-18 width 16 (small stem), expander
                                   512-512-512, VICReg loss, LARS (defaults --batch 256 --size 28)
+                  vicreg-step     one official-recipe VICReg step: two views of --batch 3-channel
+                                  images at --size, ResNet-50, expander 8192-8192-8192, VICReg
+                                  loss, LARS (defaults --batch 16 --size 224)
                   vicreg-loss     VICReg loss forward + backward of two (n, d) batches (--n, --d)
 
                 options:
@@ -65,8 +68,9 @@ public final class BenchCommand implements Command {
                                   gemm, 256 otherwise)
                   --d D           embedding dimension for ztz and vicreg-loss (default 8192)
                   --layer NAME    the convolution, one of: %s (default layer3.1.conv2)
-                  --batch B       images per batch for conv and resnet50-step (default 16)
-                  --size HW       input height = width for resnet50-step (default 224)
+                  --batch B       images per batch (per view for the VICReg steps) (default 16, 256 for
+                                  recipe-step)
+                  --size HW       input height = width for the steps (default 224, 28 for recipe-step)
                   --pass P        conv: fwd or fwdbwd (forward then both gradients) (default fwdbwd)
                   --device D      cpu or cuda (default cpu)
                   --cudnn-benchmark  cuda: time every cuDNN algorithm the first time a convolution
@@ -82,7 +86,7 @@ public final class BenchCommand implements Command {
     @Override
     public int run(Args args) {
         if (args.positional().size() != 1) {
-            throw new UsageException("expected exactly one workload name (gemm, ztz, conv, resnet50-step, recipe-step, vicreg-loss)");
+            throw new UsageException("expected exactly one workload name (gemm, ztz, conv, resnet50-step, recipe-step, vicreg-step, vicreg-loss)");
         }
         String name = args.positional().get(0);
         args.positional().clear(); // consumed: finish() rejects positional words left over
@@ -128,7 +132,14 @@ public final class BenchCommand implements Command {
                 args.finish();
                 if (batch < 2) throw new UsageException("--batch must be at least 2 (the loss uses unbiased variances)");
                 if (size < 4) throw new UsageException("--size must be at least 4 for the small-stem ResNet-18, got " + size);
-                yield new RecipeStepWorkload(batch, size, Device.of(deviceName));
+                yield VicregStepWorkload.recipe(batch, size, Device.of(deviceName));
+            }
+            case "vicreg-step" -> {
+                int batch = args.positiveInteger("batch", 16), size = args.positiveInteger("size", 224);
+                args.finish();
+                if (batch < 2) throw new UsageException("--batch must be at least 2 (the loss uses unbiased variances)");
+                if (size < 32) throw new UsageException("--size must be at least 32 for ResNet-50, got " + size);
+                yield VicregStepWorkload.resnet50(batch, size, Device.of(deviceName));
             }
             case "vicreg-loss" -> {
                 int n = args.positiveInteger("n", 256), d = args.positiveInteger("d", 8192);
@@ -137,7 +148,7 @@ public final class BenchCommand implements Command {
                 yield new VicregLossWorkload(n, d, Device.of(deviceName));
             }
             default -> throw new UsageException("unknown workload '" + name
-                    + "' (expected gemm, ztz, conv, resnet50-step, recipe-step or vicreg-loss)");
+                    + "' (expected gemm, ztz, conv, resnet50-step, recipe-step, vicreg-step or vicreg-loss)");
         };
         String algorithms = "";
         if (deviceName.equals("cuda") && Device.cuda().backend() instanceof CudaBackend cuda) {

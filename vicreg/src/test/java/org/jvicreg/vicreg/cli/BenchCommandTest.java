@@ -1,0 +1,28 @@
+package org.jvicreg.vicreg.cli;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `vicreg bench`: its JSON line, and the command-line mistakes it names. */
+class BenchCommandTest {
+
+    @Test
+    void aTinyRecipeStepPrintsOneJsonLine() {
+        CliRun r = CliRun.of("bench", "recipe-step", "--batch", "4", "--size", "8", "--warmup", "0", "--runs", "1",
+                "--seconds", "0");
+        assertEquals(0, r.code(), r.toString());
+        String json = r.out().strip();
+        assertTrue(json.startsWith("{\"name\":\"recipe-step\",\"params\":\"batch=4 size=8\",\"device\":\"cpu\""), json);
+        assertTrue(!json.contains("conv_algorithms"), "the CPU has no cuDNN algorithms: " + json);
+    }
+
+    @Test
+    void mistakesAreUsageErrors() {
+        assertEquals(2, CliRun.of("bench", "gemm", "--cudnn-benchmark").assertFails("--cudnn-benchmark needs --device cuda").code());
+        assertEquals(2, CliRun.of("bench", "vicreg-step", "--batch", "1").assertFails("--batch must be at least 2").code());
+        assertEquals(2, CliRun.of("bench", "vicreg-step", "--size", "16").assertFails("--size must be at least 32").code());
+        assertEquals(2, CliRun.of("bench", "vicreg-steps").assertFails("unknown workload 'vicreg-steps'", "vicreg-step").code());
+    }
+}
