@@ -31,7 +31,7 @@ final class CudnnConvolutions<D> implements Dnn {
 
     private record Key(ConvGeometry g, boolean tf32, boolean measure) {}
 
-    /** An algorithm the heuristics chose for one direction, with the workspace it needs. */
+    /** The algorithm chosen for one direction, with the workspace it needs. */
     private record Chosen(ConvAlgorithm algorithm, long workspace) {
         int algo() {
             return algorithm.algo();
@@ -66,7 +66,10 @@ final class CudnnConvolutions<D> implements Dnn {
         return plans.computeIfAbsent(new Key(g, tf32, measure), k -> new Plan(g));
     }
 
-    /** Asks the heuristics under the query math type, picks, and sizes the workspace under the run math type. */
+    /**
+     * Ranks the algorithms (heuristics or measured) under the query math type, picks, and sizes the
+     * workspace under the run math type.
+     */
     private Chosen choose(D conv, boolean tf32, String direction, Supplier<List<ConvAlgorithm>> heuristics,
                           IntToLongFunction workspaceFor) {
         api.setMathType(conv, ConvAlgorithm.queryMathType(tf32));
