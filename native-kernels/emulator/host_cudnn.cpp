@@ -1,5 +1,5 @@
-// The legacy cuDNN convolution functions the backend's FFM binding calls, on host memory, with the
-// documented signatures and parameter checks (NCHW float descriptors, cross-correlation, output
+// The legacy cuDNN convolution and batch-norm functions the backend's FFM binding calls, on host
+// memory, with the documented signatures and parameter checks (NCHW float descriptors, cross-correlation, output
 // shapes consistent with input, filter and convolution, enough workspace), so the binding
 // (FfmCudnnApi) and the plan/algorithm logic (CudnnConvolutions) run end to end in the emulator.
 // The heuristics report three algorithms: one needing an impossible workspace, one needing 4 KiB
@@ -8,12 +8,15 @@
 // which ranking a plan used.
 //
 // build: g++ -std=c++20 -O2 -shared -fPIC host_cudnn.cpp -o libcudnn.so.99
+#include <cmath>
 #include <cstddef>
 #include <cstring>
 
 namespace {
 constexpr int SUCCESS = 0, BAD_PARAM = 3;
 constexpr int DATA_FLOAT = 0, NCHW = 0, CROSS_CORRELATION = 1, FMA_MATH = 3, TENSOR_OP_MATH = 1;
+constexpr int BATCHNORM_SPATIAL = 1;
+constexpr double BN_MIN_EPSILON = 1e-5;
 
 struct Tensor {
     int n, c, h, w;
@@ -94,6 +97,24 @@ int check_run(const Conv* c, int algo, void* ws, size_t wsBytes) {
 
 void scale(float* out, long long n, float beta) {
     for (long long i = 0; i < n; i++) out[i] = beta == 0.0f ? 0.0f : out[i] * beta;
+}
+// Spatial batch norm: y has x's shape, the per-channel tensor is (1, c, 1, 1).
+bool bn_shapes(int mode, const Tensor* x, const Tensor* y, const Tensor* p) {
+    return mode == BATCHNORM_SPATIAL && x->n == y->n && x->c == y->c && x->h == y->h && x->w == y->w && p->n == 1
+        && p->c == x->c && p->h == 1 && p->w == 1;
+}
+
+// f(k) for the index k of every value of channel ch of an NCHW tensor.
+template <class F>
+void each_of_channel(const Tensor* x, int ch, F f) {
+    long long hw = (long long)x->h * x->w;
+    for (int img = 0; img < x->n; img++)
+        for (long long i = 0; i < hw; i++) f(((long long)img * x->c + ch) * hw + i);
+}
+
+// out = alpha * v + beta * out, with beta = 0 ignoring out's old contents.
+void blend(float* out, long long k, double v, float alpha, float beta) {
+    out[k] = (float)(alpha * v + (beta == 0.0f ? 0.0 : beta * out[k]));
 }
 }  // namespace
 
@@ -256,6 +277,70 @@ int cudnnConvolutionBackwardFilter(void*, const float* alpha, const Tensor* xd, 
     if (int st = check_run(c, algo, ws, wsBytes); st != SUCCESS) return st;
     scale(dw, (long long)dwd->k * dwd->c * dwd->h * dwd->w, *beta);
     each_tap(xd, dwd, c, dyd, [&](long long yi, long long xi, long long wi) { dw[wi] += *alpha * dy[yi] * x[xi]; });
+    return SUCCESS;
+}
+
+// Training batch norm: mean and biased variance per channel in double, y = gamma (x - mean) / sqrt(var + eps)
+// + beta; saves the mean and 1 / sqrt(var + eps); running statistics move by factor, the variance unbiased.
+int cudnnBatchNormalizationForwardTraining(void*, int mode, const float* alpha, const float* beta, const Tensor* xd,
+                                           const float* x, const Tensor* yd, float* y, const Tensor* pd, const float* gamma,
+                                           const float* bias, double factor, float* runMean, float* runVar, double eps,
+                                           float* saveMean, float* saveInvStd) {
+    if (!bn_shapes(mode, xd, yd, pd) || eps < BN_MIN_EPSILON || (runMean == nullptr) != (runVar == nullptr)) return BAD_PARAM;
+    double count = (double)xd->n * xd->h * xd->w;
+    for (int ch = 0; ch < xd->c; ch++) {
+        double sum = 0, sq = 0;
+        each_of_channel(xd, ch, [&](long long k) { sum += x[k]; });
+        double mean = sum / count;
+        each_of_channel(xd, ch, [&](long long k) { sq += (x[k] - mean) * (x[k] - mean); });
+        double var = sq / count, inv = 1.0 / std::sqrt(var + eps);
+        each_of_channel(xd, ch, [&](long long k) { blend(y, k, gamma[ch] * (x[k] - mean) * inv + bias[ch], *alpha, *beta); });
+        if (saveMean != nullptr) saveMean[ch] = (float)mean;
+        if (saveInvStd != nullptr) saveInvStd[ch] = (float)inv;
+        if (runMean != nullptr) {
+            runMean[ch] = (float)((1 - factor) * runMean[ch] + factor * mean);
+            runVar[ch] = (float)((1 - factor) * runVar[ch] + factor * sq / (count - 1));
+        }
+    }
+    return SUCCESS;
+}
+
+int cudnnBatchNormalizationForwardInference(void*, int mode, const float* alpha, const float* beta, const Tensor* xd,
+                                            const float* x, const Tensor* yd, float* y, const Tensor* pd,
+                                            const float* gamma, const float* bias, const float* mean, const float* var,
+                                            double eps) {
+    if (!bn_shapes(mode, xd, yd, pd) || eps < BN_MIN_EPSILON) return BAD_PARAM;
+    for (int ch = 0; ch < xd->c; ch++) {
+        double inv = 1.0 / std::sqrt(var[ch] + eps);
+        each_of_channel(xd, ch, [&](long long k) { blend(y, k, gamma[ch] * (x[k] - mean[ch]) * inv + bias[ch], *alpha, *beta); });
+    }
+    return SUCCESS;
+}
+
+// Backward from the saved statistics (both must be given here): dbeta = sum dy, dgamma = sum dy xhat,
+// dx = gamma inv / count (count dy - dbeta - xhat dgamma).
+int cudnnBatchNormalizationBackward(void*, int mode, const float* alphaData, const float* betaData, const float* alphaParam,
+                                    const float* betaParam, const Tensor* xd, const float* x, const Tensor* dyd,
+                                    const float* dy, const Tensor* dxd, float* dx, const Tensor* pd, const float* gamma,
+                                    float* dgamma, float* dbeta, double eps, const float* saveMean, const float* saveInvStd) {
+    if (!bn_shapes(mode, xd, dyd, pd) || !bn_shapes(mode, xd, dxd, pd) || eps < BN_MIN_EPSILON || saveMean == nullptr
+        || saveInvStd == nullptr) {
+        return BAD_PARAM;
+    }
+    double count = (double)xd->n * xd->h * xd->w;
+    for (int ch = 0; ch < xd->c; ch++) {
+        double mean = saveMean[ch], inv = saveInvStd[ch], sumDy = 0, sumDyXhat = 0;
+        each_of_channel(xd, ch, [&](long long k) {
+            sumDy += dy[k];
+            sumDyXhat += dy[k] * (x[k] - mean) * inv;
+        });
+        each_of_channel(xd, ch, [&](long long k) {
+            double xhat = (x[k] - mean) * inv;
+            blend(dx, k, gamma[ch] * inv / count * (count * dy[k] - sumDy - xhat * sumDyXhat), *alphaData, *betaData);
+        });
+        blend(dgamma, ch, sumDyXhat, *alphaParam, *betaParam);
+        blend(dbeta, ch, sumDy, *alphaParam, *betaParam);
+    }
     return SUCCESS;
 }
 }

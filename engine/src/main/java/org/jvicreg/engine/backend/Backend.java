@@ -156,9 +156,12 @@ public interface Backend {
     void batchNormEval(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
                        float eps, Tensor y);
 
-    /** Backward of {@link #batchNormTrain}: writes dx, dgamma, dbeta. */
+    /**
+     * Backward of {@link #batchNormTrain} from its saved statistics: writes dx, dgamma, dbeta. eps is
+     * the forward pass's (saveInvStd already holds it; cuDNN asks for it again).
+     */
     void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
-                           Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta);
+                           Tensor saveInvStd, float eps, Tensor dx, Tensor dgamma, Tensor dbeta);
 
     /**
      * {@link #batchNormTrain} fused with what follows batch norm in a ResNet block:
@@ -186,7 +189,7 @@ public interface Backend {
      * primitives through one temporary.
      */
     default void batchNormBackwardActivation(int n, int c, int hw, Tensor x, Tensor y, boolean relu, Tensor dy,
-                                             Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor dx,
+                                             Tensor gamma, Tensor saveMean, Tensor saveInvStd, float eps, Tensor dx,
                                              Tensor dResidual, Tensor dgamma, Tensor dbeta) {
         Tensor g = dy;
         if (relu) {
@@ -196,7 +199,7 @@ public interface Backend {
         } else if (dResidual != null) {
             unary(UnaryOp.IDENTITY, dy, dResidual, 0, 0);
         }
-        batchNormBackward(n, c, hw, x, g, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        batchNormBackward(n, c, hw, x, g, gamma, saveMean, saveInvStd, eps, dx, dgamma, dbeta);
     }
 
     /** y = relu?(y + residual?) in place, from the elementwise primitives (for the fused defaults above). */

@@ -209,13 +209,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
-                                  Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
-        batchNormBackwardActivation(n, c, hw, x, null, false, dy, gamma, saveMean, saveInvStd, dx, null, dgamma, dbeta);
+                                  Tensor saveInvStd, float eps, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        batchNormBackwardActivation(n, c, hw, x, null, false, dy, gamma, saveMean, saveInvStd, eps, dx, null, dgamma, dbeta);
     }
 
     @Override
     public void batchNormBackwardActivation(int n, int c, int hw, Tensor x, Tensor y, boolean relu, Tensor dy,
-                                            Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor dx,
+                                            Tensor gamma, Tensor saveMean, Tensor saveInvStd, float eps, Tensor dx,
                                             Tensor dResidual, Tensor dgamma, Tensor dbeta) {
         CpuBatchNorm.backward(n, c, hw, data(x), off(x), y == null ? null : data(y), y == null ? 0 : off(y), relu,
                 data(dy), off(dy), data(gamma), off(gamma), data(saveMean), off(saveMean), data(saveInvStd), off(saveInvStd),

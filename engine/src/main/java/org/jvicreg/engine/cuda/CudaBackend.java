@@ -88,12 +88,12 @@ public final class CudaBackend implements Backend {
     static List<ProviderChoice.Candidate<Dnn>> dnnCandidates(CudaOptions o, LibraryLocator locator, Workspace ws) {
         List<ProviderChoice.Candidate<Dnn>> out = new ArrayList<>();
         if (o.provider().allowsJCuda()) {
-            out.add(new ProviderChoice.Candidate<>("JCudnn 11.7.0", () -> new CudnnConvolutions<>(JCudnnApi.open(), ws)));
+            out.add(new ProviderChoice.Candidate<>("JCudnn 11.7.0", () -> new Cudnn<>(JCudnnApi.open(), ws)));
         }
         if (o.provider().allowsFfm()) {
             List<LibraryLocator.Found> found = locator.find("cudnn");
             for (LibraryLocator.Found f : found) {
-                out.add(new ProviderChoice.Candidate<>("FFM " + f.path(), () -> new CudnnConvolutions<>(FfmCudnnApi.open(f), ws)));
+                out.add(new ProviderChoice.Candidate<>("FFM " + f.path(), () -> new Cudnn<>(FfmCudnnApi.open(f), ws)));
             }
             if (found.isEmpty()) out.add(notFound("libcudnn.so.*", locator));
         }
@@ -309,42 +309,76 @@ public final class CudaBackend implements Backend {
         dnn.convBackwardFilter(g, address(x), address(dy), address(dw), tf32, convBenchmark);
     }
 
+    /**
+     * The epsilon cuDNN gets for a batch norm that goes to it, else NaN: plain batch norm goes to cuDNN;
+     * batch norm fused with a residual add or ReLU (which cuDNN's float32 NCHW API does not fuse), an
+     * epsilon below cuDNN's bound, or an empty shape runs on the project's kernels (CudaBatchNorm). The
+     * float's shortest decimal (1e-5f as 1e-5) is what the user wrote.
+     */
+    private static double cudnnEpsilon(int n, int c, int hw, Tensor residual, boolean relu, float eps) {
+        double e = Double.parseDouble(Float.toString(eps));
+        boolean plain = residual == null && !relu && n > 0 && c > 0 && hw > 0;
+        return plain && e >= Dnn.BATCH_NORM_MIN_EPSILON ? e : Double.NaN;
+    }
+
     @Override
     public void batchNormTrain(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
                                Tensor runMean, Tensor runVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        CudaBatchNorm.train(this, n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, null, false, y, saveMean, saveInvStd);
+        batchNormTrainActivation(n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, null, false, y, saveMean, saveInvStd);
     }
 
     @Override
     public void batchNormTrainActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps,
                                          float momentum, Tensor runMean, Tensor runVar, Tensor residual, boolean relu,
                                          Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        CudaBatchNorm.train(this, n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, residual, relu, y, saveMean, saveInvStd);
+        double e = cudnnEpsilon(n, c, hw, residual, relu, eps);
+        if (Double.isNaN(e)) {
+            CudaBatchNorm.train(this, n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, residual, relu, y, saveMean,
+                    saveInvStd);
+            return;
+        }
+        boolean running = runMean != null && runVar != null;
+        device.bind();
+        dnn.batchNormTrain(n, c, hw, address(x), address(y), address(gamma), address(beta), momentum,
+                running ? address(runMean) : 0, running ? address(runVar) : 0, e, address(saveMean), address(saveInvStd));
     }
 
     @Override
     public void batchNormEval(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
                               float eps, Tensor y) {
-        CudaBatchNorm.eval(this, n, c, hw, x, gamma, beta, runMean, runVar, eps, null, false, y);
+        batchNormEvalActivation(n, c, hw, x, gamma, beta, runMean, runVar, eps, null, false, y);
     }
 
     @Override
     public void batchNormEvalActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean,
                                         Tensor runVar, float eps, Tensor residual, boolean relu, Tensor y) {
-        CudaBatchNorm.eval(this, n, c, hw, x, gamma, beta, runMean, runVar, eps, residual, relu, y);
+        double e = cudnnEpsilon(n, c, hw, residual, relu, eps);
+        if (Double.isNaN(e)) {
+            CudaBatchNorm.eval(this, n, c, hw, x, gamma, beta, runMean, runVar, eps, residual, relu, y);
+            return;
+        }
+        device.bind();
+        dnn.batchNormEval(n, c, hw, address(x), address(y), address(gamma), address(beta), address(runMean), address(runVar), e);
     }
 
     @Override
     public void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
-                                  Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
-        CudaBatchNorm.backward(this, n, c, hw, x, null, false, dy, gamma, saveMean, saveInvStd, dx, null, dgamma, dbeta);
+                                  Tensor saveInvStd, float eps, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        batchNormBackwardActivation(n, c, hw, x, null, false, dy, gamma, saveMean, saveInvStd, eps, dx, null, dgamma, dbeta);
     }
 
     @Override
     public void batchNormBackwardActivation(int n, int c, int hw, Tensor x, Tensor y, boolean relu, Tensor dy,
-                                            Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor dx,
+                                            Tensor gamma, Tensor saveMean, Tensor saveInvStd, float eps, Tensor dx,
                                             Tensor dResidual, Tensor dgamma, Tensor dbeta) {
-        CudaBatchNorm.backward(this, n, c, hw, x, y, relu, dy, gamma, saveMean, saveInvStd, dx, dResidual, dgamma, dbeta);
+        double e = cudnnEpsilon(n, c, hw, dResidual, relu, eps);
+        if (Double.isNaN(e)) {
+            CudaBatchNorm.backward(this, n, c, hw, x, y, relu, dy, gamma, saveMean, saveInvStd, dx, dResidual, dgamma, dbeta);
+            return;
+        }
+        device.bind();
+        dnn.batchNormBackward(n, c, hw, address(x), address(dy), address(dx), address(gamma), address(dgamma), address(dbeta),
+                e, address(saveMean), address(saveInvStd));
     }
 
     @Override

@@ -3,10 +3,12 @@ package org.jvicreg.engine.cuda;
 import org.jvicreg.engine.Tensor;
 
 /**
- * Launches of the batch-norm kernels (batchnorm.cu): partial per-channel sums over several blocks per
- * channel into a scratch buffer of doubles, a per-channel finish, then the elementwise pass. The
- * elementwise passes also add the residual and take the ReLU of a ResNet block (forward), or mask
- * the gradient by the ReLU and hand it to the residual (backward), so neither intermediate is stored.
+ * Launches of the project's batch-norm kernels (batchnorm.cu), for what cuDNN's float32 NCHW batch norm
+ * does not do: batch norm fused with a ResNet block's residual add and ReLU (plain batch norm goes to
+ * cuDNN, {@link CudnnBatchNorm}). Partial per-channel sums over several blocks per channel into a
+ * scratch buffer of doubles, a per-channel finish, then the elementwise pass, which also adds the
+ * residual and takes the ReLU (forward), or masks the gradient by the ReLU and hands it to the
+ * residual (backward), so neither intermediate is stored.
  */
 final class CudaBatchNorm {
     private CudaBatchNorm() {}

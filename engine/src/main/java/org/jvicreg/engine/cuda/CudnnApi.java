@@ -3,13 +3,17 @@ package org.jvicreg.engine.cuda;
 import java.util.List;
 
 /**
- * The raw cuDNN calls the convolutions need, one method per C function (descriptors of type D: JCudnn
- * objects or FFM addresses). {@link CudnnConvolutions} holds the logic over them; JCudnn and FFM each
- * implement this thin layer. Every method throws {@link CudaError} on a non-success status.
+ * The raw cuDNN calls the convolutions and batch norm need, one method per C function (descriptors of
+ * type D: JCudnn objects or FFM addresses). {@link CudnnConvolutions} and {@link CudnnBatchNorm} hold the
+ * logic over them; JCudnn and FFM each implement this thin layer. Device pointers are addresses (0 for
+ * NULL); alpha = 1 and beta = 0 throughout, so outputs are overwritten. Every method throws
+ * {@link CudaError} on a non-success status.
  */
 interface CudnnApi<D> extends AutoCloseable {
     /** cudnnDataType_t CUDNN_DATA_FLOAT, cudnnTensorFormat_t CUDNN_TENSOR_NCHW, CUDNN_CROSS_CORRELATION. */
     int DATA_FLOAT = 0, TENSOR_NCHW = 0, CROSS_CORRELATION = 1;
+    /** cudnnBatchNormMode_t CUDNN_BATCHNORM_SPATIAL: statistics per channel over (n, h, w). */
+    int BATCHNORM_SPATIAL = 1;
 
     String describe();
 
@@ -50,6 +54,17 @@ interface CudnnApi<D> extends AutoCloseable {
     void backwardData(D w, long wp, D dy, long dyp, D conv, int algo, long ws, long wsBytes, D dx, long dxp);
 
     void backwardFilter(D x, long xp, D dy, long dyp, D conv, int algo, long ws, long wsBytes, D dw, long dwp);
+
+    /** cudnnBatchNormalizationForwardTraining (spatial); runMean and runVar both 0 or both set. */
+    void batchNormForwardTraining(D x, long xp, D y, long yp, D param, long gamma, long beta, double factor, long runMean,
+                                  long runVar, double eps, long saveMean, long saveInvStd);
+
+    /** cudnnBatchNormalizationForwardInference (spatial). */
+    void batchNormForwardInference(D x, long xp, D y, long yp, D param, long gamma, long beta, long mean, long var, double eps);
+
+    /** cudnnBatchNormalizationBackward (spatial), from the statistics the forward pass saved. */
+    void batchNormBackward(D x, long xp, D dy, long dyp, D dx, long dxp, D param, long gamma, long dgamma, long dbeta,
+                           double eps, long saveMean, long saveInvStd);
 
     @Override
     void close();

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * {@code measure} is on, by timing each algorithm once per plan (PyTorch's cudnn.benchmark). Plans are
  * kept in a small LRU cache. alpha = 1, beta = 0: outputs are overwritten.
  */
-final class CudnnConvolutions<D> implements Dnn {
+final class CudnnConvolutions<D> {
     private static final int MAX_PLANS = 512;
 
     private final CudnnApi<D> api;
@@ -84,13 +84,7 @@ final class CudnnConvolutions<D> implements Dnn {
         return workspace.ensure(c.workspace());
     }
 
-    @Override
-    public String describe() {
-        return api.describe();
-    }
-
-    @Override
-    public synchronized void convForward(ConvGeometry g, long x, long w, long y, boolean tf32, boolean measure) {
+    synchronized void forward(ConvGeometry g, long x, long w, long y, boolean tf32, boolean measure) {
         Plan p = plan(g, tf32, measure);
         if (p.fwd == null) {
             p.fwd = choose(p.conv, tf32, "forward", () -> api.forwardAlgorithms(p.x, p.w, p.conv, p.y, measure),
@@ -100,8 +94,7 @@ final class CudnnConvolutions<D> implements Dnn {
         api.forward(p.x, x, p.w, w, p.conv, p.fwd.algo(), ws, p.fwd.workspace(), p.y, y);
     }
 
-    @Override
-    public synchronized void convBackwardData(ConvGeometry g, long dy, long w, long dx, boolean tf32, boolean measure) {
+    synchronized void backwardData(ConvGeometry g, long dy, long w, long dx, boolean tf32, boolean measure) {
         Plan p = plan(g, tf32, measure);
         if (p.bwdData == null) {
             p.bwdData = choose(p.conv, tf32, "backward data", () -> api.backwardDataAlgorithms(p.w, p.y, p.conv, p.x, measure),
@@ -111,8 +104,7 @@ final class CudnnConvolutions<D> implements Dnn {
         api.backwardData(p.w, w, p.y, dy, p.conv, p.bwdData.algo(), ws, p.bwdData.workspace(), p.x, dx);
     }
 
-    @Override
-    public synchronized void convBackwardFilter(ConvGeometry g, long x, long dy, long dw, boolean tf32, boolean measure) {
+    synchronized void backwardFilter(ConvGeometry g, long x, long dy, long dw, boolean tf32, boolean measure) {
         Plan p = plan(g, tf32, measure);
         if (p.bwdFilter == null) {
             p.bwdFilter = choose(p.conv, tf32, "backward filter", () -> api.backwardFilterAlgorithms(p.x, p.y, p.conv, p.w, measure),
@@ -122,10 +114,8 @@ final class CudnnConvolutions<D> implements Dnn {
         api.backwardFilter(p.x, x, p.y, dy, p.conv, p.bwdFilter.algo(), ws, p.bwdFilter.workspace(), p.w, dw);
     }
 
-    @Override
-    public synchronized void close() {
+    synchronized void close() {
         for (Plan p : plans.values()) p.destroy();
         plans.clear();
-        api.close();
     }
 }

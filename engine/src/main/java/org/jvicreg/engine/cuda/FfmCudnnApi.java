@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -36,7 +37,8 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
     private final MethodHandle destroy, errorString, createTensor, setTensor, destroyTensor, createFilter, setFilter,
             destroyFilter, createConv, setConv, setGroups, setMath, destroyConv,
             fwdCount, bwdDataCount, bwdFilterCount, fwdAlgos, bwdDataAlgos, bwdFilterAlgos,
-            fwdFind, bwdDataFind, bwdFilterFind, fwdWs, bwdDataWs, bwdFilterWs, fwd, bwdData, bwdFilter;
+            fwdFind, bwdDataFind, bwdFilterFind, fwdWs, bwdDataWs, bwdFilterWs, fwd, bwdData, bwdFilter,
+            bnTraining, bnInference, bnBackward;
 
     private FfmCudnnApi(NativeLibrary lib) throws Throwable {
         this.lib = lib;
@@ -81,6 +83,20 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
         fwd = lib.function("cudnnConvolutionForward", run);
         bwdData = lib.function("cudnnConvolutionBackwardData", run);
         bwdFilter = lib.function("cudnnConvolutionBackwardFilter", run);
+        // (handle, mode, alpha, beta, xDesc, x, yDesc, y, paramDesc, gamma, beta, factor, runMean, runVar, eps,
+        //  saveMean, saveInvStd)
+        bnTraining = lib.function("cudnnBatchNormalizationForwardTraining", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
+                ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_DOUBLE, JAVA_LONG,
+                JAVA_LONG, JAVA_DOUBLE, JAVA_LONG, JAVA_LONG));
+        // (handle, mode, alpha, beta, xDesc, x, yDesc, y, paramDesc, gamma, beta, mean, var, eps)
+        bnInference = lib.function("cudnnBatchNormalizationForwardInference", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
+                ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                JAVA_DOUBLE));
+        // (handle, mode, alphaData, betaData, alphaParam, betaParam, xDesc, x, dyDesc, dy, dxDesc, dx, paramDesc, gamma,
+        //  dgamma, dbeta, eps, saveMean, saveInvStd)
+        bnBackward = lib.function("cudnnBatchNormalizationBackward", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
+                ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_DOUBLE, JAVA_LONG, JAVA_LONG));
         version = (long) getVersion.invokeExact();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(ADDRESS);
@@ -123,6 +139,20 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
             name = "CUDNN_STATUS_" + status;
         }
         throw new CudaError(call, status, name);
+    }
+
+    /** One cuDNN function returning a status. */
+    private interface Status {
+        int call() throws Throwable;
+    }
+
+    /** Runs a call and throws {@link CudaError} naming it unless it returns success. */
+    private void call(String name, Status status) {
+        try {
+            check(name, status.call());
+        } catch (Throwable t) {
+            throw wrap(name, t);
+        }
     }
 
     private static CudaError wrap(String call, Throwable t) {
@@ -296,6 +326,30 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
     public void backwardFilter(MemorySegment x, long xp, MemorySegment dy, long dyp, MemorySegment conv, int algo, long ws,
                                long wsBytes, MemorySegment dw, long dwp) {
         run("cudnnConvolutionBackwardFilter", bwdFilter, x, xp, dy, dyp, conv, algo, ws, wsBytes, dw, dwp);
+    }
+
+    @Override
+    public void batchNormForwardTraining(MemorySegment x, long xp, MemorySegment y, long yp, MemorySegment param, long gamma,
+                                         long beta, double factor, long runMean, long runVar, double eps, long saveMean,
+                                         long saveInvStd) {
+        call("cudnnBatchNormalizationForwardTraining", () -> (int) bnTraining.invokeExact(handle, BATCHNORM_SPATIAL, scalars,
+                scalars.asSlice(4), x, xp, y, yp, param, gamma, beta, factor, runMean, runVar, eps, saveMean, saveInvStd));
+    }
+
+    @Override
+    public void batchNormForwardInference(MemorySegment x, long xp, MemorySegment y, long yp, MemorySegment param, long gamma,
+                                          long beta, long mean, long var, double eps) {
+        call("cudnnBatchNormalizationForwardInference", () -> (int) bnInference.invokeExact(handle, BATCHNORM_SPATIAL, scalars,
+                scalars.asSlice(4), x, xp, y, yp, param, gamma, beta, mean, var, eps));
+    }
+
+    @Override
+    public void batchNormBackward(MemorySegment x, long xp, MemorySegment dy, long dyp, MemorySegment dx, long dxp,
+                                  MemorySegment param, long gamma, long dgamma, long dbeta, double eps, long saveMean,
+                                  long saveInvStd) {
+        call("cudnnBatchNormalizationBackward", () -> (int) bnBackward.invokeExact(handle, BATCHNORM_SPATIAL, scalars,
+                scalars.asSlice(4), scalars, scalars.asSlice(4), x, xp, dy, dyp, dx, dxp, param, gamma, dgamma, dbeta, eps,
+                saveMean, saveInvStd));
     }
 
     @Override

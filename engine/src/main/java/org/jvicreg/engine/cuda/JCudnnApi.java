@@ -46,6 +46,10 @@ final class JCudnnApi implements CudnnApi<NativePointerObject> {
         return new CUdeviceptr().withByteOffset(address);
     }
 
+    private static Pointer deviceOrNull(long address) {
+        return address == 0 ? null : device(address);
+    }
+
     @Override
     public String describe() {
         return "cuDNN " + version + " through JCudnn 11.7.0";
@@ -215,6 +219,34 @@ final class JCudnnApi implements CudnnApi<NativePointerObject> {
         check("cudnnConvolutionBackwardFilter", JCudnn.cudnnConvolutionBackwardFilter(handle, one, (cudnnTensorDescriptor) x,
                 device(xp), (cudnnTensorDescriptor) dy, device(dyp), (cudnnConvolutionDescriptor) conv, algo, device(ws),
                 wsBytes, zero, (cudnnFilterDescriptor) dw, device(dwp)));
+    }
+
+    @Override
+    public void batchNormForwardTraining(NativePointerObject x, long xp, NativePointerObject y, long yp, NativePointerObject param,
+                                         long gamma, long beta, double factor, long runMean, long runVar, double eps,
+                                         long saveMean, long saveInvStd) {
+        check("cudnnBatchNormalizationForwardTraining", JCudnn.cudnnBatchNormalizationForwardTraining(handle, BATCHNORM_SPATIAL,
+                one, zero, (cudnnTensorDescriptor) x, device(xp), (cudnnTensorDescriptor) y, device(yp),
+                (cudnnTensorDescriptor) param, device(gamma), device(beta), factor, deviceOrNull(runMean),
+                deviceOrNull(runVar), eps, device(saveMean), device(saveInvStd)));
+    }
+
+    @Override
+    public void batchNormForwardInference(NativePointerObject x, long xp, NativePointerObject y, long yp,
+                                          NativePointerObject param, long gamma, long beta, long mean, long var, double eps) {
+        check("cudnnBatchNormalizationForwardInference", JCudnn.cudnnBatchNormalizationForwardInference(handle,
+                BATCHNORM_SPATIAL, one, zero, (cudnnTensorDescriptor) x, device(xp), (cudnnTensorDescriptor) y, device(yp),
+                (cudnnTensorDescriptor) param, device(gamma), device(beta), device(mean), device(var), eps));
+    }
+
+    @Override
+    public void batchNormBackward(NativePointerObject x, long xp, NativePointerObject dy, long dyp, NativePointerObject dx,
+                                  long dxp, NativePointerObject param, long gamma, long dgamma, long dbeta, double eps,
+                                  long saveMean, long saveInvStd) {
+        check("cudnnBatchNormalizationBackward", JCudnn.cudnnBatchNormalizationBackward(handle, BATCHNORM_SPATIAL, one, zero,
+                one, zero, (cudnnTensorDescriptor) x, device(xp), (cudnnTensorDescriptor) dy, device(dyp),
+                (cudnnTensorDescriptor) dx, device(dxp), (cudnnTensorDescriptor) param, device(gamma), device(dgamma),
+                device(dbeta), eps, device(saveMean), device(saveInvStd)));
     }
 
     @Override

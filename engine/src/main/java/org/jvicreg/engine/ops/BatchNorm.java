@@ -33,7 +33,7 @@ public final class BatchNorm {
             return Autograd.record("batch_norm", y, g -> {
                 Tensor dx = Tensor.uninitialized(g.backend(), s);
                 Tensor dgamma = Tensor.allocate(g.backend(), c), dbeta = Tensor.allocate(g.backend(), c);
-                g.backend().batchNormBackward(n, c, hw, x, g, gamma, mean, invStd, dx, dgamma, dbeta);
+                g.backend().batchNormBackward(n, c, hw, x, g, gamma, mean, invStd, eps, dx, dgamma, dbeta);
                 return new Tensor[] {dx, dgamma, dbeta};
             }, x, weight, bias);
         }

@@ -52,7 +52,7 @@ public final class BatchNormActivation {
                 Tensor dx = Tensor.uninitialized(g.backend(), s);
                 Tensor dRes = residualGrad ? Tensor.uninitialized(g.backend(), s) : null;
                 Tensor dgamma = Tensor.allocate(g.backend(), c), dbeta = Tensor.allocate(g.backend(), c);
-                g.backend().batchNormBackwardActivation(n, c, hw, x, y, true, g, gamma, mean, invStd, dx, dRes, dgamma, dbeta);
+                g.backend().batchNormBackwardActivation(n, c, hw, x, y, true, g, gamma, mean, invStd, eps, dx, dRes, dgamma, dbeta);
                 return new Tensor[] {dx, dRes, dgamma, dbeta};
             }, x, residual, weight, bias);
         }

@@ -110,7 +110,7 @@ class BatchNormActivationTest {
                     be.batchNormTrainActivation(n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, r, relu, y, mean, inv);
                     Tensor dx = Tensor.zeros(n, c, hw), dr = r == null ? null : Tensor.zeros(n, c, hw);
                     Tensor dg = Tensor.zeros(c), db = Tensor.zeros(c);
-                    be.batchNormBackwardActivation(n, c, hw, x, y, relu, dy, gamma, mean, inv, dx, dr, dg, db);
+                    be.batchNormBackwardActivation(n, c, hw, x, y, relu, dy, gamma, mean, inv, 1e-5f, dx, dr, dg, db);
                     Tensor ye = Tensor.zeros(n, c, hw);
                     be.batchNormEvalActivation(n, c, hw, x, gamma, beta, rm, rv, 1e-5f, r, relu, ye);
                     out[i] = y;

@@ -416,8 +416,8 @@ class CudaBackendTest {
             assertClose("bn running var" + at, rv, rvg);
             Tensor dxc = cpuOut(n * c * hw), dxg = gpuOut(n * c * hw);
             Tensor dgc = cpuOut(c), dgg = gpuOut(c), dbc = cpuOut(c), dbg = gpuOut(c);
-            CPU.batchNormBackward(n, c, hw, x, dy, gamma, mc, ic, dxc, dgc, dbc);
-            gpu.batchNormBackward(n, c, hw, onGpu(x), onGpu(dy), onGpu(gamma), mg, ig, dxg, dgg, dbg);
+            CPU.batchNormBackward(n, c, hw, x, dy, gamma, mc, ic, 1e-5f, dxc, dgc, dbc);
+            gpu.batchNormBackward(n, c, hw, onGpu(x), onGpu(dy), onGpu(gamma), mg, ig, 1e-5f, dxg, dgg, dbg);
             assertClose("bn dx" + at, dxc, dxg, 1e-3);
             assertClose("bn dgamma" + at, dgc, dgg);
             assertClose("bn dbeta" + at, dbc, dbg);
@@ -458,8 +458,8 @@ class CudaBackendTest {
                     Tensor dxc = cpuOut(len), dxg = gpuOut(len), drc = withResidual ? cpuOut(len) : null;
                     Tensor drg = withResidual ? gpuOut(len) : null;
                     Tensor dgc = cpuOut(c), dgg = gpuOut(c), dbc = cpuOut(c), dbg = gpuOut(c);
-                    CPU.batchNormBackwardActivation(n, c, hw, x, yc, relu, dy, gamma, mc, ic, dxc, drc, dgc, dbc);
-                    gpu.batchNormBackwardActivation(n, c, hw, xg, yg, relu, onGpu(dy), gammag, mg, ig, dxg, drg, dgg, dbg);
+                    CPU.batchNormBackwardActivation(n, c, hw, x, yc, relu, dy, gamma, mc, ic, 1e-5f, dxc, drc, dgc, dbc);
+                    gpu.batchNormBackwardActivation(n, c, hw, xg, yg, relu, onGpu(dy), gammag, mg, ig, 1e-5f, dxg, drg, dgg, dbg);
                     assertClose("bn-act dx" + at, dxc, dxg, 1e-3);
                     if (withResidual) assertClose("bn-act dresidual" + at, drc, drg);
                     assertClose("bn-act dgamma" + at, dgc, dgg, 1e-3);

@@ -91,7 +91,7 @@ public final class CudaBench {
             report("batch norm train 256x64x56x56 (read twice, write once)", millis(() -> gpu.batchNormTrain(bn, c, hw, x, gamma,
                     beta, 1e-5f, 0.1f, rm, rv, y, mean, inv)), 0, 3 * bytes);
             report("batch norm backward (read 4, write 1)", millis(() -> gpu.batchNormBackward(bn, c, hw, x, y, gamma, mean, inv,
-                    dx, dg, db)), 0, 5 * bytes);
+                    1e-5f, dx, dg, db)), 0, 5 * bytes);
             report("relu 51M floats", millis(() -> gpu.unary(UnaryOp.RELU, x, y, 0, 0)), 0, 2 * bytes);
             long[] st = org.jvicreg.engine.Shape.strides(x.shape());
             report("add 51M floats", millis(() -> gpu.binary(BinaryOp.ADD, x, st, y, st, dx)), 0, 3 * bytes);
