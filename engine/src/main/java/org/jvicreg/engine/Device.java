@@ -3,14 +3,18 @@ package org.jvicreg.engine;
 import org.jvicreg.engine.backend.Backend;
 import org.jvicreg.engine.cpu.CpuBackend;
 
+import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where tensors live. {@link #cpu()} always works; {@link #cuda()} finds the CUDA backend at run
- * time (it is optional) and says why when it cannot.
+ * time (it is optional) and says why when it cannot; {@link #of(String, Backend)} names a device over a
+ * backend built elsewhere.
  */
 public final class Device {
     private static final Device CPU = new Device("cpu", CpuBackend.INSTANCE);
+    private static final Map<Backend, Device> OTHERS = new ConcurrentHashMap<>();
     private static volatile Device cuda;
     private static volatile String cudaUnavailable;
 
@@ -60,6 +64,25 @@ public final class Device {
             case "cuda", "cuda:0", "gpu" -> cuda();
             default -> throw new IllegalArgumentException("unknown device '" + name + "' (expected cpu or cuda)");
         };
+    }
+
+    /**
+     * A device over a backend built elsewhere (an embedder's own {@link Backend}, a test's emulated GPU);
+     * one per backend, so asking again returns the same device.
+     */
+    public static Device of(String name, Backend backend) {
+        if (backend == CPU.backend) return CPU;
+        return OTHERS.computeIfAbsent(backend, b -> new Device(name, b));
+    }
+
+    /** The device whose backend this is: cpu, cuda, or one made by {@link #of(String, Backend)}. */
+    public static Device of(Backend backend) {
+        if (backend == CPU.backend) return CPU;
+        Device c = cuda;
+        if (c != null && c.backend == backend) return c;
+        Device d = OTHERS.get(backend);
+        if (d != null) return d;
+        throw new IllegalArgumentException("no device has the backend " + backend.name() + " (name one with Device.of(name, backend))");
     }
 
     private static void probeCuda() {

@@ -171,7 +171,7 @@ public final class Tensor {
     }
 
     public Device device() {
-        return backend() == CpuBackend.INSTANCE ? Device.cpu() : Device.cuda();
+        return Device.of(backend());
     }
 
     /** A copy of the values in row-major order (downloaded from the device when needed). */

@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Reads golden .npy fixtures from the test resources and compares tensors against them. */
@@ -47,6 +48,13 @@ public final class Fixtures {
         assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
         double err = relativeError(expected.toArray(), actual.toArray());
         assertTrue(err <= tol, what + ": relative error " + err + " > " + tol);
+    }
+
+    /** max |actual - expected| / max |expected| over two tensors of one size, wherever each lives. */
+    public static double relativeError(Tensor expected, Tensor actual) {
+        float[] e = expected.to(Device.cpu()).toArray(), a = actual.to(Device.cpu()).toArray();
+        assertEquals(e.length, a.length, "sizes");
+        return relativeError(e, a);
     }
 
     public static double relativeError(float[] expected, float[] actual) {

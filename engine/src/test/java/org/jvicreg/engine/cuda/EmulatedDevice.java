@@ -30,7 +30,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * the FFM providers bind (native-kernels/emulator/host_cu*.cpp). With it the backend's launch code,
  * the kernels and the FFM bindings run, and are compared with the CPU backend, without a GPU.
  */
-final class EmulatedDevice implements DeviceRuntime {
+public final class EmulatedDevice implements DeviceRuntime {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final MethodHandle MALLOC = LINKER.downcallHandle(LINKER.defaultLookup().find("aligned_alloc").orElseThrow(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
@@ -61,7 +61,7 @@ final class EmulatedDevice implements DeviceRuntime {
      * Builds (once per source version, in java.io.tmpdir) the kernel emulator and the host cuBLAS and
      * cuDNN, and loads the emulator; null when g++ is absent.
      */
-    static EmulatedDevice load() throws Throwable {
+    public static EmulatedDevice load() throws Throwable {
         Path src = KernelSourcesTest.NATIVE, emu = src.resolve("emulator");
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         md.update(KernelSourcesTest.manifest(src).getBytes());
@@ -101,7 +101,7 @@ final class EmulatedDevice implements DeviceRuntime {
      * A CudaBackend on this device whose cuBLAS and cuDNN are the host ones, bound through the real
      * FFM providers found by the real library search (forced to FFM).
      */
-    CudaBackend backend() {
+    public CudaBackend backend() {
         CudaOptions options = new CudaOptions(List.of(dir), false, CudaOptions.Provider.FFM, 0, false);
         LibraryLocator locator = new LibraryLocator(List.of(dir));
         return new CudaBackend(this, ProviderChoice.first("cuBLAS", CudaBackend.blasCandidates(options, locator)),

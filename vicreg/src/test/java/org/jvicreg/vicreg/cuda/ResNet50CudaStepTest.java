@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -80,13 +79,6 @@ class ResNet50CudaStepTest {
         return new Step(r, grads);
     }
 
-    /** max |actual - expected| / max |expected| over the tensor, wherever each lives. */
-    private static double relError(Tensor expected, Tensor actual) {
-        float[] e = expected.to(Device.cpu()).toArray(), a = actual.to(Device.cpu()).toArray();
-        assertEquals(e.length, a.length);
-        return Fixtures.relativeError(e, a);
-    }
-
     @Test
     void oneTrainingStepMatchesTheCpuAndAHundredStepsDoNotGrowDeviceMemory() {
         Rng r = new Rng(3);
@@ -118,7 +110,8 @@ class ResNet50CudaStepTest {
             List<String> failures = new ArrayList<>();
             for (var e : c.grads.entrySet()) {
                 String name = e.getKey();
-                double err = relError(e.getValue(), g.grads.get(name)), moved = relError(e.getValue(), m.grads.get(name));
+                double err = Fixtures.relativeError(e.getValue(), g.grads.get(name));
+                double moved = Fixtures.relativeError(e.getValue(), m.grads.get(name));
                 all.append(String.format(" %s=%.1e(%.1e)", name.replace("backbone.", ""), err, moved));
                 // a Linear followed by batch norm: its bias cannot change the output, so its gradient is 0 up to rounding
                 if (name.equals("projector.0.bias") || name.equals("projector.3.bias")) continue;
@@ -137,7 +130,7 @@ class ResNet50CudaStepTest {
         Map<String, Tensor> cp = cpuModel.namedParameters(), gp = gpuModel.namedParameters();
         double worst = 0;
         for (var e : cp.entrySet()) {
-            double rel = relError(e.getValue(), gp.get(e.getKey()));
+            double rel = Fixtures.relativeError(e.getValue(), gp.get(e.getKey()));
             worst = Math.max(worst, rel);
             // an update is lr times the (LARS-scaled) gradient: a parameter that starts at 0 (a BN bias) is
             // then off by as much as its gradient, so the gradient's bound applies (1e-3 for the ones skipped)
