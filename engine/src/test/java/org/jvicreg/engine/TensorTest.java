@@ -152,4 +152,24 @@ class TensorTest {
             assertEquals(3f, t.sum().item());
         }
     }
+
+    /** A backend object that is neither the CPU's nor CUDA's (every call goes to the CPU backend). */
+    private static org.jvicreg.engine.backend.Backend otherBackend() {
+        return (org.jvicreg.engine.backend.Backend) java.lang.reflect.Proxy.newProxyInstance(TensorTest.class.getClassLoader(),
+                new Class<?>[] {org.jvicreg.engine.backend.Backend.class},
+                (proxy, method, args) -> method.invoke(org.jvicreg.engine.cpu.CpuBackend.INSTANCE, args));
+    }
+
+    @Test
+    void devicesOverBackendsBuiltElsewhere() {
+        var backend = otherBackend();
+        var e = assertThrows(IllegalArgumentException.class, () -> Device.of(backend));
+        assertTrue(e.getMessage().contains("Device.of(name, backend)"), e.getMessage());
+        Device d = Device.of("mine", backend);
+        assertEquals("mine", d.name());
+        assertSame(d, Device.of("mine again", backend));
+        assertSame(d, Device.of(backend));
+        assertSame(Device.cpu(), Device.of("cpu too", Device.cpu().backend()));
+        assertSame(Device.cpu(), Tensor.zeros(2).device());
+    }
 }
