@@ -16,9 +16,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The legacy cuDNN convolution API (still present, deprecated, in cuDNN 9) through the JDK's FFM API,
- * for machines whose libcudnn.so.* is not the libcudnn.so.8 JCudnn binds. Descriptors are the C
- * pointers as MemorySegments; device pointers travel as 64-bit integers.
+ * The legacy cuDNN convolution and batch-norm API (still present, deprecated, in cuDNN 9) through the
+ * JDK's FFM API, for machines whose libcudnn.so.* is not the libcudnn.so.8 JCudnn binds. Descriptors
+ * are the C pointers as MemorySegments; device pointers travel as 64-bit integers.
  */
 final class FfmCudnnApi implements CudnnApi<MemorySegment> {
     /** cudnnConvolution{Fwd,BwdData,BwdFilter}AlgoPerf_t: all three share this 48-byte layout. */

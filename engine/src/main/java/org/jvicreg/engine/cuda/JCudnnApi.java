@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.function.IntFunction;
 
 /**
- * The legacy cuDNN convolution API through JCudnn (org.jcuda:jcudnn 11.7.0), whose native library
- * links libcudnn.so.8: it loads on cuDNN 8 machines only (the class initialiser throws
+ * The legacy cuDNN convolution and batch-norm API through JCudnn (org.jcuda:jcudnn 11.7.0), whose
+ * native library links libcudnn.so.8: it loads on cuDNN 8 machines only (the class initialiser throws
  * UnsatisfiedLinkError elsewhere, which {@link ProviderChoice} records). Descriptors are JCudnn's
  * objects, typed here as their common supertype.
  */
