@@ -126,9 +126,18 @@ public final class Args {
         throw new UsageException("option --" + key + " must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
     }
 
-    /** --device, the device every command that computes takes: "cpu" (the default) or "cuda", for Device.of. */
+    /**
+     * --device, the device every command that computes takes: "cpu" (the default) or "cuda", for Device.of;
+     * with it --cuda-libs, directories searched first for cuBLAS and cuDNN (the jvicreg.cuda.libs property).
+     */
     public String device() {
-        return choice("device", "cpu", "cpu", "cuda");
+        String device = choice("device", "cpu", "cpu", "cuda");
+        if (has("cuda-libs")) {
+            if (!device.equals("cuda")) throw new UsageException("--cuda-libs needs --device cuda");
+            // read when the CUDA backend first starts, which is after the command line is parsed
+            System.setProperty(org.jvicreg.engine.cuda.CudaOptions.LIBS_PROPERTY, string("cuda-libs", ""));
+        }
+        return device;
     }
 
     public List<String> positional() {

@@ -73,6 +73,9 @@ public final class BenchCommand implements Command {
                   --size HW       input height = width for the steps (default 224, 28 for recipe-step)
                   --pass P        conv: fwd or fwdbwd (forward then both gradients) (default fwdbwd)
                   --device D      cpu or cuda (default cpu)
+                  --cuda-libs DIRS
+                                  cuda: directories holding libcublas.so.* / libcudnn.so.*,
+                                  searched first (':'-separated; also JVICREG_CUDA_LIBS)
                   --cudnn-benchmark  cuda: time every cuDNN algorithm the first time a convolution
                                   shape runs and keep the fastest, as PyTorch's cudnn.benchmark
                                   (default: cuDNN's heuristics choose; also -Djvicreg.cuda.benchmark)

@@ -64,6 +64,8 @@ public final class DemoCommand implements Command {
                   --probe-epochs P     linear probe epochs (default 100)
                   --seed S             seed (default 0)
                   --device D           cpu | cuda (default cpu)
+                  --cuda-libs DIRS     cuda: directories holding libcublas.so.* / libcudnn.so.*,
+                                       searched first (':'-separated; also JVICREG_CUDA_LIBS)
                 """;
     }
 

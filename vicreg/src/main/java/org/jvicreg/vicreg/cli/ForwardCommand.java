@@ -65,6 +65,8 @@ public final class ForwardCommand implements Command {
                   --grads-out FILE     where to write the gradients (safetensors, float32); goes with
                                        --grad-seed
                   --device D           cpu | cuda: where the network runs (default cpu)
+                  --cuda-libs DIRS     cuda: directories holding libcublas.so.* / libcudnn.so.*,
+                                       searched first (':'-separated; also JVICREG_CUDA_LIBS)
                 """;
     }
 

@@ -54,6 +54,9 @@ public final class LossCommand implements Command {
                   --grad-dir DIR  also write DIR/grad_a.npy and DIR/grad_b.npy: d loss / d A and
                                   d loss / d B, float32 (DIR is created if needed)
                   --device D      cpu | cuda: where the loss is computed (default cpu)
+                  --cuda-libs DIRS
+                                  cuda: directories holding libcublas.so.* / libcudnn.so.*,
+                                  searched first (':'-separated; also JVICREG_CUDA_LIBS)
                 """;
     }
 

@@ -68,6 +68,8 @@ public final class PretrainCommand implements Command {
                   --log-every K        write metrics every K steps (default 10)
                   --workers N          data loader threads (default 1)
                   --device D           cpu | cuda (default cpu)
+                  --cuda-libs DIRS     cuda: directories holding libcublas.so.* / libcudnn.so.*,
+                                       searched first (':'-separated; also JVICREG_CUDA_LIBS)
                 """;
     }
 

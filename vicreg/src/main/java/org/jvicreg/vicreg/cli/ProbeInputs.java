@@ -31,6 +31,8 @@ final class ProbeInputs {
               --limit N            use only the first N training images for the probe (default: all)
               --seed S             seed for the random init and the probe (default 0)
               --device D           cpu | cuda (default cpu)
+              --cuda-libs DIRS     cuda: directories holding libcublas.so.* / libcudnn.so.*,
+                                   searched first (':'-separated; also JVICREG_CUDA_LIBS)
               --batch B            batch size of the feature pass (default 512)
             """;
 

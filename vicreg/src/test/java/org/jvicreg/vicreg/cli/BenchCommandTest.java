@@ -21,6 +21,7 @@ class BenchCommandTest {
     @Test
     void mistakesAreUsageErrors() {
         assertEquals(2, CliRun.of("bench", "gemm", "--cudnn-benchmark").assertFails("--cudnn-benchmark needs --device cuda").code());
+        assertEquals(2, CliRun.of("bench", "gemm", "--cuda-libs", "/opt/x").assertFails("--cuda-libs needs --device cuda").code());
         assertEquals(2, CliRun.of("bench", "vicreg-step", "--batch", "1").assertFails("--batch must be at least 2").code());
         assertEquals(2, CliRun.of("bench", "vicreg-step", "--size", "16").assertFails("--size must be at least 32").code());
         assertEquals(2, CliRun.of("bench", "vicreg-steps").assertFails("unknown workload 'vicreg-steps'", "vicreg-step").code());
