@@ -251,8 +251,8 @@ def main():
     p.add_argument("--n", type=int)
     p.add_argument("--d", type=int, default=8192)
     p.add_argument("--layer", default="layer3.1.conv2")
-    p.add_argument("--batch", type=int, default=16)
-    p.add_argument("--size", type=int, default=224)
+    p.add_argument("--batch", type=int, help="default 256 for recipe-step, 16 otherwise (as vicreg bench)")
+    p.add_argument("--size", type=int, help="default 28 for recipe-step, 224 otherwise (as vicreg bench)")
     p.add_argument("--pass", dest="pass_", choices=["fwd", "fwdbwd"], default="fwdbwd")
     p.add_argument("--cov", choices=["auto", "gram", "direct"], default="auto")
     p.add_argument("--channels-last", action="store_true",
@@ -269,6 +269,10 @@ def main():
     a = p.parse_args()
     if a.n is None:
         a.n = 2048 if a.name == "gemm" else 256
+    if a.batch is None:
+        a.batch = 256 if a.name == "recipe-step" else 16
+    if a.size is None:
+        a.size = 28 if a.name == "recipe-step" else 224
     torch.set_num_threads(a.threads)
     if a.device == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = a.tf32
