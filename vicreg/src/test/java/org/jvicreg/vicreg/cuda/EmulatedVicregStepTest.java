@@ -19,6 +19,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -27,7 +28,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (ResNet-18 width 4 with the small-image stem, both residual forms, downsampling; expander 32-32-32;
  * the official loss through its N x N Gram path; LARS) against the CPU from the same weights, then a
  * few steps without device memory growth. It runs everywhere g++ is, so the model-level CUDA path is
- * checked where no GPU is.
+ * checked where no GPU is (and is skipped by native-kernels/gpu-check.sh, which runs the real one).
  */
 class EmulatedVicregStepTest {
     private static final int BATCH = 8, SIZE = 12;
@@ -36,6 +37,8 @@ class EmulatedVicregStepTest {
 
     @BeforeAll
     static void open() throws Throwable {
+        // native-kernels/gpu-check.sh sets this on GPU machines, where ResNet50CudaStepTest runs the real step
+        assumeFalse(Boolean.getBoolean("jvicreg.cuda.required"), "a GPU is here: ResNet50CudaStepTest checks the real step");
         EmulatedDevice emulator = EmulatedDevice.load();
         assumeTrue(emulator != null, "no g++ to build the CUDA emulator");
         gpu = emulator.backend();
