@@ -32,6 +32,8 @@ public final class CudaBackend implements Backend {
     private final Blas blas;
     private final Dnn dnn;
     private final String description;
+    /** Why plain batch norm no longer goes to cuDNN (a missing function, or a call that failed), or null. */
+    private volatile String cudnnBatchNormOff;
     private volatile boolean tf32;
     private volatile boolean convBenchmark;
 
@@ -50,6 +52,7 @@ public final class CudaBackend implements Backend {
         dnn = d.provider();
         this.tf32 = tf32;
         this.convBenchmark = convBenchmark;
+        cudnnBatchNormOff = dnn.batchNormUnavailable();
         description = "cuda: " + device.describe()
                 + "\n  BLAS: " + blas.describe() + rejected(b.rejected())
                 + "\n  DNN:  " + dnn.describe() + rejected(d.rejected())
@@ -109,7 +112,9 @@ public final class CudaBackend implements Backend {
 
     /** The device, the providers in use (and why the others did not load), the kernels and the TF32 setting. */
     public String describe() {
-        return description;
+        String off = cudnnBatchNormOff;
+        return description + "\n  batch norm: " + (off == null ? "cuDNN, fused with add/ReLU on the project's kernels"
+                : "the project's kernels (not cuDNN: " + off + ")");
     }
 
     public boolean tf32() {
@@ -315,10 +320,27 @@ public final class CudaBackend implements Backend {
      * epsilon below cuDNN's bound, or an empty shape runs on the project's kernels (CudaBatchNorm). The
      * float's shortest decimal (1e-5f as 1e-5) is what the user wrote.
      */
-    private static double cudnnEpsilon(int n, int c, int hw, Tensor residual, boolean relu, float eps) {
+    private double cudnnEpsilon(int n, int c, int hw, Tensor residual, boolean relu, float eps) {
         double e = Double.parseDouble(Float.toString(eps));
         boolean plain = residual == null && !relu && n > 0 && c > 0 && hw > 0;
-        return plain && e >= Dnn.BATCH_NORM_MIN_EPSILON ? e : Double.NaN;
+        return plain && e >= Dnn.BATCH_NORM_MIN_EPSILON && cudnnBatchNormOff == null ? e : Double.NaN;
+    }
+
+    /**
+     * Runs one cuDNN batch-norm call; if cuDNN refuses it, says why (once, as a warning), sends batch norm
+     * to the project's kernels from then on and returns false, so the caller runs them instead. Their
+     * saved statistics (mean, 1 / sqrt(var + eps)) are cuDNN's, so either backward follows either forward.
+     */
+    private boolean ranOnCudnn(Runnable call) {
+        try {
+            device.bind();
+            call.run();
+            return true;
+        } catch (CudaError e) {
+            cudnnBatchNormOff = e.getMessage();
+            LOG.log(System.Logger.Level.WARNING, "cuda: batch norm falls back to the project's kernels: " + e.getMessage());
+            return false;
+        }
     }
 
     @Override
@@ -332,15 +354,13 @@ public final class CudaBackend implements Backend {
                                          float momentum, Tensor runMean, Tensor runVar, Tensor residual, boolean relu,
                                          Tensor y, Tensor saveMean, Tensor saveInvStd) {
         double e = cudnnEpsilon(n, c, hw, residual, relu, eps);
-        if (Double.isNaN(e)) {
+        boolean running = runMean != null && runVar != null;
+        if (Double.isNaN(e) || !ranOnCudnn(() -> dnn.batchNormTrain(n, c, hw, address(x), address(y), address(gamma),
+                address(beta), momentum, running ? address(runMean) : 0, running ? address(runVar) : 0, e, address(saveMean),
+                address(saveInvStd)))) {
             CudaBatchNorm.train(this, n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, residual, relu, y, saveMean,
                     saveInvStd);
-            return;
         }
-        boolean running = runMean != null && runVar != null;
-        device.bind();
-        dnn.batchNormTrain(n, c, hw, address(x), address(y), address(gamma), address(beta), momentum,
-                running ? address(runMean) : 0, running ? address(runVar) : 0, e, address(saveMean), address(saveInvStd));
     }
 
     @Override
@@ -353,12 +373,10 @@ public final class CudaBackend implements Backend {
     public void batchNormEvalActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean,
                                         Tensor runVar, float eps, Tensor residual, boolean relu, Tensor y) {
         double e = cudnnEpsilon(n, c, hw, residual, relu, eps);
-        if (Double.isNaN(e)) {
+        if (Double.isNaN(e) || !ranOnCudnn(() -> dnn.batchNormEval(n, c, hw, address(x), address(y), address(gamma),
+                address(beta), address(runMean), address(runVar), e))) {
             CudaBatchNorm.eval(this, n, c, hw, x, gamma, beta, runMean, runVar, eps, residual, relu, y);
-            return;
         }
-        device.bind();
-        dnn.batchNormEval(n, c, hw, address(x), address(y), address(gamma), address(beta), address(runMean), address(runVar), e);
     }
 
     @Override
@@ -372,13 +390,10 @@ public final class CudaBackend implements Backend {
                                             Tensor gamma, Tensor saveMean, Tensor saveInvStd, float eps, Tensor dx,
                                             Tensor dResidual, Tensor dgamma, Tensor dbeta) {
         double e = cudnnEpsilon(n, c, hw, dResidual, relu, eps);
-        if (Double.isNaN(e)) {
+        if (Double.isNaN(e) || !ranOnCudnn(() -> dnn.batchNormBackward(n, c, hw, address(x), address(dy), address(dx),
+                address(gamma), address(dgamma), address(dbeta), e, address(saveMean), address(saveInvStd)))) {
             CudaBatchNorm.backward(this, n, c, hw, x, y, relu, dy, gamma, saveMean, saveInvStd, dx, dResidual, dgamma, dbeta);
-            return;
         }
-        device.bind();
-        dnn.batchNormBackward(n, c, hw, address(x), address(dy), address(dx), address(gamma), address(dgamma), address(dbeta),
-                e, address(saveMean), address(saveInvStd));
     }
 
     @Override

@@ -35,6 +35,11 @@ final class Cudnn<D> implements Dnn {
     }
 
     @Override
+    public String batchNormUnavailable() {
+        return api.batchNormUnavailable();
+    }
+
+    @Override
     public void batchNormTrain(int n, int c, int hw, long x, long y, long gamma, long beta, double momentum, long runMean,
                                long runVar, double eps, long saveMean, long saveInvStd) {
         batchNorm.forwardTraining(n, c, hw, x, y, gamma, beta, momentum, runMean, runVar, eps, saveMean, saveInvStd);

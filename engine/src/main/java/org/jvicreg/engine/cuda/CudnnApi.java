@@ -55,6 +55,11 @@ interface CudnnApi<D> extends AutoCloseable {
 
     void backwardFilter(D x, long xp, D dy, long dyp, D conv, int algo, long ws, long wsBytes, D dw, long dwp);
 
+    /** Why this library cannot run batch norm (a missing function), or null when it can. */
+    default String batchNormUnavailable() {
+        return null;
+    }
+
     /** cudnnBatchNormalizationForwardTraining (spatial); runMean and runVar both 0 or both set. */
     void batchNormForwardTraining(D x, long xp, D y, long yp, D param, long gamma, long beta, double factor, long runMean,
                                   long runVar, double eps, long saveMean, long saveInvStd);

@@ -24,6 +24,9 @@ interface Dnn extends AutoCloseable {
 
     void convBackwardFilter(ConvGeometry g, long x, long dy, long dw, boolean tf32, boolean measure);
 
+    /** Why batch norm cannot go through this cuDNN (a missing function), or null when it can. */
+    String batchNormUnavailable();
+
     /**
      * Training batch norm of x viewed as (n, c, hw): writes y, saveMean and saveInvStd = 1 / sqrt(var + eps);
      * runMean and runVar (both 0, or both set) move by momentum, the variance unbiased.

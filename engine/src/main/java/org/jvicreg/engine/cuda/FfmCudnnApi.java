@@ -83,18 +83,19 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
         fwd = lib.function("cudnnConvolutionForward", run);
         bwdData = lib.function("cudnnConvolutionBackwardData", run);
         bwdFilter = lib.function("cudnnConvolutionBackwardFilter", run);
+        // batch norm is optional: without it the backend runs its own kernels (batchNormUnavailable)
         // (handle, mode, alpha, beta, xDesc, x, yDesc, y, paramDesc, gamma, beta, factor, runMean, runVar, eps,
         //  saveMean, saveInvStd)
-        bnTraining = lib.function("cudnnBatchNormalizationForwardTraining", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
+        bnTraining = lib.optionalFunction("cudnnBatchNormalizationForwardTraining", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
                 ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_DOUBLE, JAVA_LONG,
                 JAVA_LONG, JAVA_DOUBLE, JAVA_LONG, JAVA_LONG));
         // (handle, mode, alpha, beta, xDesc, x, yDesc, y, paramDesc, gamma, beta, mean, var, eps)
-        bnInference = lib.function("cudnnBatchNormalizationForwardInference", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
+        bnInference = lib.optionalFunction("cudnnBatchNormalizationForwardInference", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
                 ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
                 JAVA_DOUBLE));
         // (handle, mode, alphaData, betaData, alphaParam, betaParam, xDesc, x, dyDesc, dy, dxDesc, dx, paramDesc, gamma,
         //  dgamma, dbeta, eps, saveMean, saveInvStd)
-        bnBackward = lib.function("cudnnBatchNormalizationBackward", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
+        bnBackward = lib.optionalFunction("cudnnBatchNormalizationBackward", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
                 ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG,
                 JAVA_LONG, JAVA_LONG, JAVA_DOUBLE, JAVA_LONG, JAVA_LONG));
         version = (long) getVersion.invokeExact();
@@ -139,6 +140,12 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
             name = "CUDNN_STATUS_" + status;
         }
         throw new CudaError(call, status, name);
+    }
+
+    @Override
+    public String batchNormUnavailable() {
+        return bnTraining != null && bnInference != null && bnBackward != null ? null
+                : lib.path.getFileName() + " lacks the cudnnBatchNormalization* functions";
     }
 
     /** One cuDNN function returning a status. */

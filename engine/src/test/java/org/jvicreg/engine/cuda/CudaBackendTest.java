@@ -473,6 +473,87 @@ class CudaBackendTest {
         }
     }
 
+    /** cuDNN's convolutions, and batch-norm calls that fail as a cuDNN without them would. */
+    private record RefusingBatchNorm(Dnn cudnn) implements Dnn {
+        private static CudaError refused(String call) {
+            return new CudaError(call, 9, "CUDNN_STATUS_NOT_SUPPORTED");
+        }
+
+        @Override
+        public String describe() {
+            return cudnn.describe();
+        }
+
+        @Override
+        public void convForward(ConvGeometry g, long x, long w, long y, boolean tf32, boolean measure) {
+            cudnn.convForward(g, x, w, y, tf32, measure);
+        }
+
+        @Override
+        public void convBackwardData(ConvGeometry g, long dy, long w, long dx, boolean tf32, boolean measure) {
+            cudnn.convBackwardData(g, dy, w, dx, tf32, measure);
+        }
+
+        @Override
+        public void convBackwardFilter(ConvGeometry g, long x, long dy, long dw, boolean tf32, boolean measure) {
+            cudnn.convBackwardFilter(g, x, dy, dw, tf32, measure);
+        }
+
+        @Override
+        public String batchNormUnavailable() {
+            return null;
+        }
+
+        @Override
+        public void batchNormTrain(int n, int c, int hw, long x, long y, long gamma, long beta, double momentum,
+                                   long runMean, long runVar, double eps, long saveMean, long saveInvStd) {
+            throw refused("cudnnBatchNormalizationForwardTraining");
+        }
+
+        @Override
+        public void batchNormEval(int n, int c, int hw, long x, long y, long gamma, long beta, long runMean, long runVar,
+                                  double eps) {
+            throw refused("cudnnBatchNormalizationForwardInference");
+        }
+
+        @Override
+        public void batchNormBackward(int n, int c, int hw, long x, long dy, long dx, long gamma, long dgamma, long dbeta,
+                                      double eps, long saveMean, long saveInvStd) {
+            throw refused("cudnnBatchNormalizationBackward");
+        }
+
+        @Override
+        public void close() {
+            cudnn.close();
+        }
+    }
+
+    /** Where cuDNN refuses batch norm, the backend says so and runs the project's kernels, with the same results. */
+    @Test
+    void batchNormFallsBackToTheProjectsKernelsWhenCudnnRefusesIt() {
+        assumeTrue(emulated, "needs the emulator's device to build a second backend");
+        CudaBackend refusing = emulator.backend(RefusingBatchNorm::new);
+        java.util.function.Function<Tensor, Tensor> up = t -> Tensor.fromStorage(refusing.upload(t.toArray(), 0, t.numel()), t.shape());
+        int n = 6, c = 5, hw = 7, len = n * c * hw;
+        Tensor x = randn(len), gamma = randn(c), beta = randn(c), dy = randn(len), rm = randn(c), rv = uniform(0.5f, 2f, c);
+        Tensor rmg = up.apply(rm), rvg = up.apply(rv), xg = up.apply(x), gammag = up.apply(gamma);
+        Tensor yc = cpuOut(len), mc = cpuOut(c), ic = cpuOut(c);
+        Tensor yg = Tensor.allocate(refusing, len), mg = Tensor.allocate(refusing, c), ig = Tensor.allocate(refusing, c);
+        CPU.batchNormTrain(n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, yc, mc, ic);
+        refusing.batchNormTrain(n, c, hw, xg, gammag, up.apply(beta), 1e-5f, 0.1f, rmg, rvg, yg, mg, ig);
+        assertClose("bn after cuDNN refused it", yc, yg);
+        assertClose("running var after cuDNN refused it", rv, rvg);
+        assertTrue(refusing.describe().contains("not cuDNN: cudnnBatchNormalizationForwardTraining failed"), refusing.describe());
+        Tensor dxc = cpuOut(len), dgc = cpuOut(c), dbc = cpuOut(c);
+        Tensor dxg = Tensor.allocate(refusing, len), dgg = Tensor.allocate(refusing, c), dbg = Tensor.allocate(refusing, c);
+        CPU.batchNormBackward(n, c, hw, x, dy, gamma, mc, ic, 1e-5f, dxc, dgc, dbc);
+        refusing.batchNormBackward(n, c, hw, xg, up.apply(dy), gammag, mg, ig, 1e-5f, dxg, dgg, dbg);
+        assertClose("bn dx after cuDNN refused it", dxc, dxg, 1e-3);
+        assertClose("bn dgamma after cuDNN refused it", dgc, dgg, 1e-3);
+        // the healthy backend still says batch norm goes to cuDNN
+        assertTrue(gpu.describe().contains("batch norm: cuDNN"), gpu.describe());
+    }
+
     private void poolCase(PoolGeometry g) {
         Tensor x = randn(g.n(), g.c(), g.h(), g.w()), dy = randn(g.n(), g.c(), g.oh(), g.ow());
         int[] out = {g.n(), g.c(), g.oh(), g.ow()}, in = {g.n(), g.c(), g.h(), g.w()};

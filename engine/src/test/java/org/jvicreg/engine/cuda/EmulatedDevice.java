@@ -102,11 +102,17 @@ public final class EmulatedDevice implements DeviceRuntime {
      * FFM providers found by the real library search (forced to FFM).
      */
     public CudaBackend backend() {
+        return backend(dnn -> dnn);
+    }
+
+    /** The same with its cuDNN provider wrapped (a test's stand-in that fails some calls). */
+    CudaBackend backend(java.util.function.UnaryOperator<Dnn> wrap) {
         CudaOptions options = new CudaOptions(List.of(dir), false, CudaOptions.Provider.FFM, 0, false);
         LibraryLocator locator = new LibraryLocator(List.of(dir));
-        return new CudaBackend(this, ProviderChoice.first("cuBLAS", CudaBackend.blasCandidates(options, locator)),
-                ws -> ProviderChoice.first("cuDNN", CudaBackend.dnnCandidates(options, locator, ws)), options.tf32(),
-                options.benchmark());
+        return new CudaBackend(this, ProviderChoice.first("cuBLAS", CudaBackend.blasCandidates(options, locator)), ws -> {
+            ProviderChoice.Choice<Dnn> c = ProviderChoice.first("cuDNN", CudaBackend.dnnCandidates(options, locator, ws));
+            return new ProviderChoice.Choice<>(wrap.apply(c.provider()), c.name(), c.rejected());
+        }, options.tf32(), options.benchmark());
     }
 
     /** How many times the host cuDNN has ranked algorithms by measuring them (its cudnnFind* functions). */
