@@ -55,9 +55,7 @@ public final class CudaBackend implements Backend {
         cudnnBatchNormOff = dnn.batchNormUnavailable();
         description = "cuda: " + device.describe()
                 + "\n  BLAS: " + blas.describe() + rejected(b.rejected())
-                + "\n  DNN:  " + dnn.describe() + rejected(d.rejected())
-                + "\n  TF32 " + (tf32 ? "on" : "off") + " (" + CudaOptions.TF32_PROPERTY + "), convolution algorithms "
-                + (convBenchmark ? "timed per shape" : "from cuDNN's heuristics") + " (" + CudaOptions.BENCHMARK_PROPERTY + ")";
+                + "\n  DNN:  " + dnn.describe() + rejected(d.rejected());
     }
 
     /** Opens the device named by the options; throws with the reason when CUDA cannot run here. */
@@ -110,10 +108,16 @@ public final class CudaBackend implements Backend {
         });
     }
 
-    /** The device, the providers in use (and why the others did not load), the kernels and the TF32 setting. */
+    /**
+     * The device, the providers in use (and why the others did not load), and the settings as they are
+     * now: TF32, how convolution algorithms are chosen, where batch norm runs.
+     */
     public String describe() {
         String off = cudnnBatchNormOff;
-        return description + "\n  batch norm: " + (off == null ? "cuDNN, fused with add/ReLU on the project's kernels"
+        return description
+                + "\n  TF32 " + (tf32 ? "on" : "off") + " (" + CudaOptions.TF32_PROPERTY + "), convolution algorithms "
+                + (convBenchmark ? "timed per shape" : "from cuDNN's heuristics") + " (" + CudaOptions.BENCHMARK_PROPERTY + ")"
+                + "\n  batch norm: " + (off == null ? "cuDNN, fused with add/ReLU on the project's kernels"
                 : "the project's kernels (not cuDNN: " + off + ")");
     }
 
