@@ -144,73 +144,50 @@ public interface Backend {
     }
 
     /**
-     * Training-mode batch norm over x viewed as (n, c, hw), statistics per channel over n*hw values:
-     * y = (x - mean) * invStd * gamma + beta with invStd = 1/sqrt(biasedVar + eps). Writes saveMean and
-     * saveInvStd (c each) for the backward pass. When runMean/runVar are non-null they are updated in
+     * Training-mode batch norm over x viewed as (n, c, hw), statistics per channel over n*hw values,
+     * fused with what follows batch norm in a ResNet block: y = relu(bn(x) + residual), the residual add
+     * when {@code residual} is non-null, the ReLU when {@code relu}, where
+     * bn(x) = (x - mean) * invStd * gamma + beta with invStd = 1/sqrt(biasedVar + eps). Writes saveMean
+     * and saveInvStd (c each) for the backward pass. When runMean/runVar are non-null they are updated in
      * place: run = (1 - momentum) * run + momentum * stat, the variance unbiased (n*hw/(n*hw-1)).
      */
-    void batchNormTrain(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
-                        Tensor runMean, Tensor runVar, Tensor y, Tensor saveMean, Tensor saveInvStd);
-
-    /** Eval-mode batch norm with running statistics: y = (x - runMean) / sqrt(runVar + eps) * gamma + beta. */
-    void batchNormEval(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
-                       float eps, Tensor y);
+    void batchNormTrainActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
+                                  Tensor runMean, Tensor runVar, Tensor residual, boolean relu, Tensor y, Tensor saveMean,
+                                  Tensor saveInvStd);
 
     /**
-     * Backward of {@link #batchNormTrain} from its saved statistics: writes dx, dgamma, dbeta. eps is
-     * the forward pass's (saveInvStd already holds it; cuDNN asks for it again).
+     * Eval-mode batch norm with running statistics, fused likewise: y = relu(bnEval(x) + residual), where
+     * bnEval(x) = (x - runMean) / sqrt(runVar + eps) * gamma + beta.
      */
-    void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
-                           Tensor saveInvStd, float eps, Tensor dx, Tensor dgamma, Tensor dbeta);
+    void batchNormEvalActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
+                                 float eps, Tensor residual, boolean relu, Tensor y);
 
     /**
-     * {@link #batchNormTrain} fused with what follows batch norm in a ResNet block:
-     * y = relu(bn(x) + residual), the residual add when {@code residual} is non-null, the ReLU when
-     * {@code relu}. Saves the statistics as batchNormTrain does. The default runs the three primitives.
+     * Backward of {@link #batchNormTrainActivation} from its saved statistics and its output y: with
+     * {@code relu} the upstream gradient is masked by y > 0 first (y is read only then); {@code dResidual}
+     * (null when there is no residual) receives the (masked) gradient; writes dx, dgamma, dbeta. eps is the
+     * forward pass's (saveInvStd already holds it; cuDNN asks for it again).
      */
-    default void batchNormTrainActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps,
-                                          float momentum, Tensor runMean, Tensor runVar, Tensor residual, boolean relu,
-                                          Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        batchNormTrain(n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, y, saveMean, saveInvStd);
-        addAndRelu(y, residual, relu);
+    void batchNormBackwardActivation(int n, int c, int hw, Tensor x, Tensor y, boolean relu, Tensor dy, Tensor gamma,
+                                     Tensor saveMean, Tensor saveInvStd, float eps, Tensor dx, Tensor dResidual,
+                                     Tensor dgamma, Tensor dbeta);
+
+    /** Plain training-mode batch norm: {@link #batchNormTrainActivation} without residual or ReLU. */
+    default void batchNormTrain(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
+                                Tensor runMean, Tensor runVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        batchNormTrainActivation(n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, null, false, y, saveMean, saveInvStd);
     }
 
-    /** {@link #batchNormEval} fused likewise: y = relu(bnEval(x) + residual). */
-    default void batchNormEvalActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean,
-                                         Tensor runVar, float eps, Tensor residual, boolean relu, Tensor y) {
-        batchNormEval(n, c, hw, x, gamma, beta, runMean, runVar, eps, y);
-        addAndRelu(y, residual, relu);
+    /** Plain eval-mode batch norm: {@link #batchNormEvalActivation} without residual or ReLU. */
+    default void batchNormEval(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
+                               float eps, Tensor y) {
+        batchNormEvalActivation(n, c, hw, x, gamma, beta, runMean, runVar, eps, null, false, y);
     }
 
-    /**
-     * Backward of {@link #batchNormTrainActivation} given its output y: with {@code relu} the upstream
-     * gradient is masked by y > 0 first; {@code dResidual} (null when there is no residual) receives the
-     * (masked) gradient; dx, dgamma and dbeta as {@link #batchNormBackward}. The default composes the
-     * primitives through one temporary.
-     */
-    default void batchNormBackwardActivation(int n, int c, int hw, Tensor x, Tensor y, boolean relu, Tensor dy,
-                                             Tensor gamma, Tensor saveMean, Tensor saveInvStd, float eps, Tensor dx,
-                                             Tensor dResidual, Tensor dgamma, Tensor dbeta) {
-        Tensor g = dy;
-        if (relu) {
-            g = dResidual != null ? dResidual : Tensor.allocate(this, dy.shape());
-            long[] strides = org.jvicreg.engine.Shape.strides(dy.shape());
-            binary(BinaryOp.RELU_BACKWARD, dy, strides, y, strides, g);
-        } else if (dResidual != null) {
-            unary(UnaryOp.IDENTITY, dy, dResidual, 0, 0);
-        }
-        batchNormBackward(n, c, hw, x, g, gamma, saveMean, saveInvStd, eps, dx, dgamma, dbeta);
-    }
-
-    /** y = relu?(y + residual?) in place, from the elementwise primitives (for the fused defaults above). */
-    private void addAndRelu(Tensor y, Tensor residual, boolean relu) {
-        if (residual != null) {
-            long[] strides = org.jvicreg.engine.Shape.strides(y.shape());
-            Tensor sum = Tensor.allocate(this, y.shape());
-            binary(BinaryOp.ADD, y, strides, residual, strides, sum);
-            unary(UnaryOp.IDENTITY, sum, y, 0, 0);
-        }
-        if (relu) unary(UnaryOp.RELU, y, y, 0, 0);
+    /** Backward of {@link #batchNormTrain}: {@link #batchNormBackwardActivation} without residual or ReLU. */
+    default void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
+                                   Tensor saveInvStd, float eps, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        batchNormBackwardActivation(n, c, hw, x, null, false, dy, gamma, saveMean, saveInvStd, eps, dx, null, dgamma, dbeta);
     }
 
     /** Max pooling; padded positions never win. */

@@ -177,12 +177,6 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNormTrain(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
-                               Tensor runMean, Tensor runVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        batchNormTrainActivation(n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, null, false, y, saveMean, saveInvStd);
-    }
-
-    @Override
     public void batchNormTrainActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps,
                                          float momentum, Tensor runMean, Tensor runVar, Tensor residual, boolean relu,
                                          Tensor y, Tensor saveMean, Tensor saveInvStd) {
@@ -194,23 +188,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNormEval(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
-                              float eps, Tensor y) {
-        batchNormEvalActivation(n, c, hw, x, gamma, beta, runMean, runVar, eps, null, false, y);
-    }
-
-    @Override
     public void batchNormEvalActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean,
                                         Tensor runVar, float eps, Tensor residual, boolean relu, Tensor y) {
         CpuBatchNorm.eval(n, c, hw, data(x), off(x), data(gamma), off(gamma), data(beta), off(beta),
                 data(runMean), off(runMean), data(runVar), off(runVar), eps,
                 residual == null ? null : data(residual), residual == null ? 0 : off(residual), relu, data(y), off(y));
-    }
-
-    @Override
-    public void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
-                                  Tensor saveInvStd, float eps, Tensor dx, Tensor dgamma, Tensor dbeta) {
-        batchNormBackwardActivation(n, c, hw, x, null, false, dy, gamma, saveMean, saveInvStd, eps, dx, null, dgamma, dbeta);
     }
 
     @Override

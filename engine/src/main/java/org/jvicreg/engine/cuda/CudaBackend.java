@@ -348,12 +348,6 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void batchNormTrain(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
-                               Tensor runMean, Tensor runVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        batchNormTrainActivation(n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, null, false, y, saveMean, saveInvStd);
-    }
-
-    @Override
     public void batchNormTrainActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps,
                                          float momentum, Tensor runMean, Tensor runVar, Tensor residual, boolean relu,
                                          Tensor y, Tensor saveMean, Tensor saveInvStd) {
@@ -368,12 +362,6 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void batchNormEval(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
-                              float eps, Tensor y) {
-        batchNormEvalActivation(n, c, hw, x, gamma, beta, runMean, runVar, eps, null, false, y);
-    }
-
-    @Override
     public void batchNormEvalActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean,
                                         Tensor runVar, float eps, Tensor residual, boolean relu, Tensor y) {
         double e = cudnnEpsilon(n, c, hw, residual, relu, eps);
@@ -381,12 +369,6 @@ public final class CudaBackend implements Backend {
                 address(beta), address(runMean), address(runVar), e))) {
             CudaBatchNorm.eval(this, n, c, hw, x, gamma, beta, runMean, runVar, eps, residual, relu, y);
         }
-    }
-
-    @Override
-    public void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
-                                  Tensor saveInvStd, float eps, Tensor dx, Tensor dgamma, Tensor dbeta) {
-        batchNormBackwardActivation(n, c, hw, x, null, false, dy, gamma, saveMean, saveInvStd, eps, dx, null, dgamma, dbeta);
     }
 
     @Override
