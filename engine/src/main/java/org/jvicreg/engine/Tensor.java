@@ -48,9 +48,7 @@ public final class Tensor {
     /** A zero-filled tensor on the given backend (the output buffer of most kernels). */
     public static Tensor allocate(Backend backend, int... shape) {
         Shape.checkValid("allocate", shape);
-        Storage s = backend.allocate(Shape.numel(shape));
-        Memory.track(s);
-        return new Tensor(s, 0, shape);
+        return fromStorage(backend.allocate(Shape.numel(shape)), shape);
     }
 
     /**
@@ -60,9 +58,7 @@ public final class Tensor {
      */
     public static Tensor uninitialized(Backend backend, int... shape) {
         Shape.checkValid("uninitialized", shape);
-        Storage s = backend.allocateUninitialized(Shape.numel(shape));
-        Memory.track(s);
-        return new Tensor(s, 0, shape);
+        return fromStorage(backend.allocateUninitialized(Shape.numel(shape)), shape);
     }
 
     /** A tensor over a whole new storage (tracked by the current {@link Memory} scope). */

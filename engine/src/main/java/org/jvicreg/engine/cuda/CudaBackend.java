@@ -199,22 +199,25 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Storage allocate(long numel) {
-        device.bind();
-        CudaStorage s = new CudaStorage(this, allocator, numel);
+        CudaStorage s = storage(numel);
         device.memset32(s.address(), 0, numel);
         return s;
     }
 
     @Override
     public Storage allocateUninitialized(long numel) {
+        return storage(numel);
+    }
+
+    /** A new buffer of numel floats from the caching allocator, contents as the allocator left them. */
+    private CudaStorage storage(long numel) {
         device.bind();
         return new CudaStorage(this, allocator, numel);
     }
 
     @Override
     public Storage upload(float[] host, int off, int n) {
-        device.bind();
-        CudaStorage s = new CudaStorage(this, allocator, n);
+        CudaStorage s = storage(n);
         device.upload(host, off, n, s.address());
         return s;
     }
