@@ -176,56 +176,36 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
         }
     }
 
-    private void destroy(String call, MethodHandle h, MemorySegment d) {
-        try {
-            check(call, (int) h.invokeExact(d));
-        } catch (Throwable t) {
-            throw wrap(call, t);
-        }
+    private void destroy(String name, MethodHandle h, MemorySegment d) {
+        call(name, () -> (int) h.invokeExact(d));
     }
 
     @Override
     public MemorySegment tensor4d(int n, int c, int h, int w) {
         MemorySegment d = create("cudnnCreateTensorDescriptor", createTensor);
-        try {
-            check("cudnnSetTensor4dDescriptor", (int) setTensor.invokeExact(d, TENSOR_NCHW, DATA_FLOAT, n, c, h, w));
-        } catch (Throwable t) {
-            throw wrap("cudnnSetTensor4dDescriptor", t);
-        }
+        call("cudnnSetTensor4dDescriptor", () -> (int) setTensor.invokeExact(d, TENSOR_NCHW, DATA_FLOAT, n, c, h, w));
         return d;
     }
 
     @Override
     public MemorySegment filter4d(int k, int c, int h, int w) {
         MemorySegment d = create("cudnnCreateFilterDescriptor", createFilter);
-        try {
-            check("cudnnSetFilter4dDescriptor", (int) setFilter.invokeExact(d, DATA_FLOAT, TENSOR_NCHW, k, c, h, w));
-        } catch (Throwable t) {
-            throw wrap("cudnnSetFilter4dDescriptor", t);
-        }
+        call("cudnnSetFilter4dDescriptor", () -> (int) setFilter.invokeExact(d, DATA_FLOAT, TENSOR_NCHW, k, c, h, w));
         return d;
     }
 
     @Override
     public MemorySegment convolution(int padH, int padW, int strideH, int strideW, int dilH, int dilW, int groups) {
         MemorySegment d = create("cudnnCreateConvolutionDescriptor", createConv);
-        try {
-            check("cudnnSetConvolution2dDescriptor", (int) setConv.invokeExact(d, padH, padW, strideH, strideW, dilH, dilW,
-                    CROSS_CORRELATION, DATA_FLOAT));
-            check("cudnnSetConvolutionGroupCount", (int) setGroups.invokeExact(d, groups));
-        } catch (Throwable t) {
-            throw wrap("cudnnSetConvolution2dDescriptor", t);
-        }
+        call("cudnnSetConvolution2dDescriptor", () -> (int) setConv.invokeExact(d, padH, padW, strideH, strideW, dilH, dilW,
+                CROSS_CORRELATION, DATA_FLOAT));
+        call("cudnnSetConvolutionGroupCount", () -> (int) setGroups.invokeExact(d, groups));
         return d;
     }
 
     @Override
     public void setMathType(MemorySegment conv, int mathType) {
-        try {
-            check("cudnnSetConvolutionMathType", (int) setMath.invokeExact(conv, mathType));
-        } catch (Throwable t) {
-            throw wrap("cudnnSetConvolutionMathType", t);
-        }
+        call("cudnnSetConvolutionMathType", () -> (int) setMath.invokeExact(conv, mathType));
     }
 
     @Override
@@ -272,13 +252,9 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
         }
     }
 
-    private void run(String call, MethodHandle fn, MemorySegment a, long ap, MemorySegment b, long bp, MemorySegment conv,
+    private void run(String name, MethodHandle fn, MemorySegment a, long ap, MemorySegment b, long bp, MemorySegment conv,
                      int algo, long ws, long wsBytes, MemorySegment c, long cp) {
-        try {
-            check(call, (int) fn.invokeExact(handle, scalars, a, ap, b, bp, conv, algo, ws, wsBytes, scalars.asSlice(4), c, cp));
-        } catch (Throwable t) {
-            throw wrap(call, t);
-        }
+        call(name, () -> (int) fn.invokeExact(handle, scalars, a, ap, b, bp, conv, algo, ws, wsBytes, scalars.asSlice(4), c, cp));
     }
 
     @Override
