@@ -1,10 +1,12 @@
 package org.jvicreg.engine.cpu;
 
+import org.jvicreg.engine.backend.CoalescedAxes;
+
 /**
- * An iteration plan over a shape read by several operands through their own strides: size-1 axes are
- * dropped and neighbouring axes merged wherever every operand allows, so the innermost run is as long
- * as possible. Rows (all but the innermost axis) are split across threads, or, when there are few
- * rows, the innermost run itself is split.
+ * An iteration plan over a shape read by several operands through their own strides, its axes merged
+ * as far as every operand allows ({@link CoalescedAxes}) so the innermost run is as long as possible.
+ * Rows (all but the innermost axis) are split across threads, or, when there are few rows, the
+ * innermost run itself is split.
  */
 final class Strided {
     /** Work on one stretch of the innermost axis: element j of operand k is at base[k] + j * innerStride[k]. */
@@ -29,34 +31,8 @@ final class Strided {
     }
 
     static Strided of(int[] shape, long[]... operandStrides) {
-        int ops = operandStrides.length;
-        int[] s = new int[Math.max(1, shape.length)];
-        long[][] st = new long[ops][s.length];
-        int r = 0;
-        for (int i = 0; i < shape.length; i++) {
-            if (shape[i] == 1) continue;
-            if (r > 0) {
-                boolean merge = true;
-                for (int k = 0; k < ops && merge; k++) merge = st[k][r - 1] == operandStrides[k][i] * shape[i];
-                if (merge) {
-                    s[r - 1] *= shape[i];
-                    for (int k = 0; k < ops; k++) st[k][r - 1] = operandStrides[k][i];
-                    continue;
-                }
-            }
-            s[r] = shape[i];
-            for (int k = 0; k < ops; k++) st[k][r] = operandStrides[k][i];
-            r++;
-        }
-        if (r == 0) {
-            s[0] = 1;
-            r = 1;
-            for (int k = 0; k < ops; k++) st[k][0] = 0;
-        }
-        int[] fs = java.util.Arrays.copyOf(s, r);
-        long[][] fst = new long[ops][];
-        for (int k = 0; k < ops; k++) fst[k] = java.util.Arrays.copyOf(st[k], r);
-        return new Strided(fs, fst);
+        CoalescedAxes axes = CoalescedAxes.of(shape, operandStrides);
+        return new Strided(axes.shape(), axes.strides());
     }
 
     long innerStride(int operand) {

@@ -1,11 +1,12 @@
 package org.jvicreg.engine.cuda;
 
+import org.jvicreg.engine.backend.CoalescedAxes;
+
 import java.util.Arrays;
 
 /**
- * The shape and per-operand strides a strided kernel walks, with size-1 axes dropped and
- * neighbouring axes merged wherever every operand allows, so the kernels' per-element index math
- * runs over as few axes as possible (at most {@link #MAX_RANK}, the kernels' fixed struct size).
+ * The shape and per-operand strides a strided kernel walks, its axes merged as far as every operand
+ * allows ({@link CoalescedAxes}), so the kernels' per-element index math runs over as few axes as possible (at most {@link #MAX_RANK}, the kernels' fixed struct size).
  */
 final class StridedPlan {
     /** Must equal MAX_RANK in common.cuh. */
@@ -20,41 +21,12 @@ final class StridedPlan {
     }
 
     static StridedPlan of(int[] shape, long[]... operandStrides) {
-        int ops = operandStrides.length;
-        for (long[] s : operandStrides) {
-            if (s.length != shape.length) {
-                throw new IllegalArgumentException("strides of rank " + s.length + " for a shape of rank " + shape.length);
-            }
+        CoalescedAxes axes = CoalescedAxes.of(shape, operandStrides);
+        if (axes.rank() > MAX_RANK) {
+            throw new IllegalArgumentException("cuda: a strided operation over " + axes.rank()
+                    + " non-mergeable axes exceeds the kernels' " + MAX_RANK);
         }
-        int[] dims = new int[Math.max(1, shape.length)];
-        long[][] st = new long[ops][dims.length];
-        int r = 0;
-        for (int i = 0; i < shape.length; i++) {
-            if (shape[i] == 1) continue;
-            if (r > 0) {
-                boolean merge = true;
-                for (int k = 0; k < ops && merge; k++) merge = st[k][r - 1] == operandStrides[k][i] * shape[i];
-                if (merge) {
-                    dims[r - 1] *= shape[i];
-                    for (int k = 0; k < ops; k++) st[k][r - 1] = operandStrides[k][i];
-                    continue;
-                }
-            }
-            dims[r] = shape[i];
-            for (int k = 0; k < ops; k++) st[k][r] = operandStrides[k][i];
-            r++;
-        }
-        if (r == 0) {
-            dims[0] = 1;
-            r = 1;
-        }
-        if (r > MAX_RANK) {
-            throw new IllegalArgumentException("cuda: a strided operation over " + r + " non-mergeable axes exceeds the kernels' "
-                    + MAX_RANK);
-        }
-        long[][] fst = new long[ops][];
-        for (int k = 0; k < ops; k++) fst[k] = Arrays.copyOf(st[k], r);
-        return new StridedPlan(Arrays.copyOf(dims, r), fst);
+        return new StridedPlan(axes.shape(), axes.strides());
     }
 
     int rank() {
