@@ -7,6 +7,10 @@ final class CpuPool {
     private CpuPool() {}
 
     static void maxForward(PoolGeometry g, float[] x, int xo, float[] y, int yo) {
+        if (StemMaxPool.applies(g)) {
+            StemMaxPool.forward(g, x, xo, y, yo);
+            return;
+        }
         int hw = g.h() * g.w(), oh = g.oh(), ow = g.ow(), w = g.w();
         Window rows = Window.of(oh, g.h(), g.kh(), g.strideH(), g.padH()), cols = Window.of(ow, w, g.kw(), g.strideW(), g.padW());
         Parallel.forRange(g.n() * g.c(), 4, (lo, hi) -> {
@@ -76,6 +80,10 @@ final class CpuPool {
     }
 
     static void maxBackward(PoolGeometry g, float[] x, int xo, float[] dy, int dyo, float[] dx, int dxo) {
+        if (StemMaxPool.applies(g)) {
+            StemMaxPool.backward(g, x, xo, dy, dyo, dx, dxo);
+            return;
+        }
         int hw = g.h() * g.w(), oh = g.oh(), ow = g.ow(), w = g.w();
         Window rows = Window.of(oh, g.h(), g.kh(), g.strideH(), g.padH()), cols = Window.of(ow, w, g.kw(), g.strideW(), g.padW());
         Parallel.forRange(g.n() * g.c(), 4, (lo, hi) -> {
