@@ -2,11 +2,11 @@
 """Runs each benchmark workload in jvicreg (`vicreg bench`) and in PyTorch (workloads.py) one after the
 other on this machine and prints a side-by-side table: median milliseconds, GFLOP/s, the speed ratio
 (PyTorch time / jvicreg time: above 1 means jvicreg is faster), % of the machine's FMA peak and, for the
-training step, images/s and peak resident memory of each process. PyTorch's convolutions and training step
-run in both memory formats (NCHW and channels_last) and the faster is reported.
+training step, images/s and peak resident memory of each process. PyTorch's convolutions, memory-bound layers
+(layer-op) and training step run in both memory formats (NCHW and channels_last) and the faster is reported.
 
 Usage (from the repository root):
-    /usr/bin/python3 bench/pytorch/compare.py [--set all|gemm|conv|step|recipe|loss] [--only SUBSTRING]
+    /usr/bin/python3 bench/pytorch/compare.py [--set all|gemm|conv|ops|step|recipe|loss] [--only SUBSTRING]
         [--seconds 5] [--peak-gflops 227] [--max-busy 0.10] [--markdown]
 
 Before each run it samples /proc/stat for a second and waits (up to --wait seconds) until the CPUs are
@@ -43,6 +43,8 @@ def workloads(which):
         out += [("ztz", ["--n", str(n), "--d", "8192"]) for n in (256, 512)]
     if which in ("all", "conv"):
         out += [("conv", ["--layer", l[0], "--batch", "16", "--pass", "fwdbwd"]) for l in RESNET50_CONVS]
+    if which in ("all", "ops"):
+        out += [("layer-op", ["--op", op, "--batch", "16"]) for op in ("batchnorm", "batchnorm-relu", "batchnorm-add-relu", "maxpool")]
     if which in ("all", "step"):
         out += [("resnet50-step", ["--batch", "16", "--size", "224"]), ("vicreg-step", ["--batch", "16", "--size", "224"])]
     if which in ("all", "recipe"):
@@ -131,7 +133,7 @@ def run(cmd, a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", default="all", choices=["all", "gemm", "conv", "step", "recipe", "loss"])
+    ap.add_argument("--set", default="all", choices=["all", "gemm", "conv", "ops", "step", "recipe", "loss"])
     ap.add_argument("--only", help="run only workloads whose name or parameters contain this")
     ap.add_argument("--seconds", type=float, default=5.0, help="minimum measuring time per side")
     ap.add_argument("--peak-gflops", type=float, default=227.0,
@@ -166,7 +168,7 @@ def main():
                             "-jar", jar, "bench", name] + args + common, a)
         torch_cmd = [py, os.path.join(ROOT, "bench", "pytorch", "workloads.py"), name] + args + common
         theirs, busy_t = run(torch_cmd, a)
-        if name in ("conv", "resnet50-step") and a.channels_last and theirs is not None:
+        if name in ("conv", "layer-op", "resnet50-step") and a.channels_last and theirs is not None:
             # PyTorch at its best: keep NHWC when oneDNN runs it faster
             nhwc, busy_n = run(torch_cmd + ["--channels-last"], a)
             if nhwc is not None and nhwc["median_ms"] < theirs["median_ms"]:

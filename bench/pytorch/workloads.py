@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The `vicreg bench` workloads in PyTorch, for a side-by-side comparison on the same machine.
 
-Usage: /usr/bin/python3 bench/pytorch/workloads.py NAME [options]   (NAME: gemm, ztz, conv, resnet50-step,
-recipe-step, vicreg-step, vicreg-loss; options as `bin/vicreg bench --help`, plus --threads T for torch.set_num_threads)
+Usage: /usr/bin/python3 bench/pytorch/workloads.py NAME [options]   (NAME: gemm, ztz, conv, layer-op,
+resnet50-step, recipe-step, vicreg-step, vicreg-loss; options as `bin/vicreg bench --help`, plus --threads T for torch.set_num_threads)
 
 Warm-up and timing follow vicreg's BenchRunner: at least --warmup runs and 2 s of warm-up, then at least
 --runs runs and --seconds of timing; the median is reported. Prints each run on stderr and, last, one
@@ -230,8 +230,48 @@ class VicregLoss:
         self.y.grad = None
 
 
-WORKLOADS = {"gemm": Gemm, "ztz": Ztz, "conv": Conv, "resnet50-step": ResNet50Step, "recipe-step": RecipeStep,
-             "vicreg-step": VicregStep, "vicreg-loss": VicregLoss}
+class LayerOp:
+    """A memory-bound layer forward + backward (vicreg's LayerOpWorkload): train-mode BatchNorm2d, with a ReLU,
+    or with the residual add and ReLU that end a torchvision block (relu(bn(x) + identity), three ATen ops on
+    the CPU), or the stem's max pooling (3x3, stride 2, padding 1). No flops are counted."""
+
+    DEFAULT_SHAPE = {"maxpool": (64, 112)}
+
+    def __init__(self, a):
+        channels, size = self.DEFAULT_SHAPE.get(a.op, (256, 56))
+        channels = a.channels or channels
+        size = a.size or size
+        g = torch.Generator().manual_seed(4)
+        fmt = torch.channels_last if a.channels_last else torch.contiguous_format
+        self.op = a.op
+        self.x = torch.randn(a.batch, channels, size, size, generator=g).to(a.device, memory_format=fmt).requires_grad_(True)
+        self.residual = None
+        if a.op == "batchnorm-add-relu":
+            self.residual = torch.randn(a.batch, channels, size, size, generator=g).to(a.device, memory_format=fmt).requires_grad_(True)
+        out = (size - 1) // 2 + 1 if a.op == "maxpool" else size
+        self.gy = torch.randn(a.batch, channels, out, out, generator=g).to(a.device, memory_format=fmt)
+        self.bn = torch.nn.BatchNorm2d(channels).to(a.device).train()
+        self.params = f"op={a.op} batch={a.batch} channels={channels} size={size}" + (" channels_last" if a.channels_last else "")
+        self.flops = 0.0
+        self.items = a.batch
+
+    def run(self):
+        if self.op == "maxpool":
+            y = F.max_pool2d(self.x, 3, 2, 1)
+        elif self.op == "batchnorm":
+            y = self.bn(self.x)
+        elif self.op == "batchnorm-relu":
+            y = torch.relu(self.bn(self.x))
+        else:
+            y = torch.relu(self.bn(self.x) + self.residual)
+        y.backward(self.gy)
+        for t in (self.x, self.residual, self.bn.weight, self.bn.bias):
+            if t is not None:
+                t.grad = None
+
+
+WORKLOADS = {"gemm": Gemm, "ztz": Ztz, "conv": Conv, "layer-op": LayerOp, "resnet50-step": ResNet50Step,
+             "recipe-step": RecipeStep, "vicreg-step": VicregStep, "vicreg-loss": VicregLoss}
 
 
 def peak_rss_mib():
@@ -254,9 +294,11 @@ def main():
     p.add_argument("--batch", type=int, help="default 256 for recipe-step, 16 otherwise (as vicreg bench)")
     p.add_argument("--size", type=int, help="default 28 for recipe-step, 224 otherwise (as vicreg bench)")
     p.add_argument("--pass", dest="pass_", choices=["fwd", "fwdbwd"], default="fwdbwd")
+    p.add_argument("--op", choices=["batchnorm", "batchnorm-relu", "batchnorm-add-relu", "maxpool"], default="batchnorm")
+    p.add_argument("--channels", type=int, help="layer-op: default 256, 64 for maxpool (as vicreg bench)")
     p.add_argument("--cov", choices=["auto", "gram", "direct"], default="auto")
     p.add_argument("--channels-last", action="store_true",
-                   help="conv and resnet50-step in torch.channels_last (NHWC) memory format")
+                   help="conv, layer-op and resnet50-step in torch.channels_last (NHWC) memory format")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                    help="cuda: time on the GPU (synchronised after each run), float32 with TF32 off unless --tf32")
@@ -271,7 +313,7 @@ def main():
         a.n = 2048 if a.name == "gemm" else 256
     if a.batch is None:
         a.batch = 256 if a.name == "recipe-step" else 16
-    if a.size is None:
+    if a.size is None and a.name != "layer-op":
         a.size = 28 if a.name == "recipe-step" else 224
     torch.set_num_threads(a.threads)
     if a.device == "cuda":

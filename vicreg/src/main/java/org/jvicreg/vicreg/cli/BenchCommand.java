@@ -5,6 +5,7 @@ import org.jvicreg.engine.cuda.CudaBackend;
 import org.jvicreg.vicreg.bench.BenchRunner;
 import org.jvicreg.vicreg.bench.ConvWorkload;
 import org.jvicreg.vicreg.bench.GemmWorkload;
+import org.jvicreg.vicreg.bench.LayerOpWorkload;
 import org.jvicreg.vicreg.bench.ResNet50Convs;
 import org.jvicreg.vicreg.bench.ResNet50StepWorkload;
 import org.jvicreg.vicreg.bench.VicregLossWorkload;
@@ -28,7 +29,7 @@ public final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "time one kernel or training workload (gemm, ztz, conv, resnet50-step, recipe-step, vicreg-step, vicreg-loss)";
+        return "time one kernel or training workload (gemm, ztz, conv, layer-op, resnet50-step, recipe-step, vicreg-step, vicreg-loss)";
     }
 
     @Override
@@ -54,6 +55,11 @@ public final class BenchCommand implements Command {
                   gemm            C = A B, all n x n                         (--n)
                   ztz             C = Z^T Z, Z of n x d: the VICReg covariance (--n, --d)
                   conv            one ResNet-50 convolution at 224x224 input (--layer, --batch, --pass)
+                  layer-op        a memory-bound layer forward + backward (--op, --batch, --channels,
+                                  --size): batchnorm, batchnorm-relu, batchnorm-add-relu (train mode,
+                                  default 256 channels of 56 x 56, as ResNet-50's layer1) or maxpool
+                                  (3x3 stride 2 padding 1, default the stem's 64 channels of 112 x 112);
+                                  gflops is 0, time is the figure
                   resnet50-step   one ResNet-50 SGD training step, train-mode batch norm (--batch, --size)
                   recipe-step     one recipe R step without data loading: two views of --batch 1-channel
                                   images at --size, ResNet-18 width 16 (small stem), expander
@@ -71,7 +77,11 @@ public final class BenchCommand implements Command {
                   --batch B       images per batch (per view for the VICReg steps) (default 16, 256 for
                                   recipe-step)
                   --size HW       input height = width for the steps (default 224, 28 for recipe-step)
+                                  and layer-op (default 56, 112 for maxpool)
                   --pass P        conv: fwd or fwdbwd (forward then both gradients) (default fwdbwd)
+                  --op OP         layer-op: batchnorm, batchnorm-relu, batchnorm-add-relu or maxpool
+                                  (default batchnorm)
+                  --channels C    layer-op: channels (default 256, 64 for maxpool)
                   --device D      cpu or cuda (default cpu)
                   --cuda-libs DIRS
                                   cuda: directories holding libcublas.so.* / libcudnn.so.*,
@@ -89,7 +99,7 @@ public final class BenchCommand implements Command {
     @Override
     public int run(Args args) {
         if (args.positional().size() != 1) {
-            throw new UsageException("expected exactly one workload name (gemm, ztz, conv, resnet50-step, recipe-step, vicreg-step, vicreg-loss)");
+            throw new UsageException("expected exactly one workload name (gemm, ztz, conv, layer-op, resnet50-step, recipe-step, vicreg-step, vicreg-loss)");
         }
         String name = args.positional().get(0);
         args.positional().clear(); // consumed: finish() rejects positional words left over
@@ -124,6 +134,18 @@ public final class BenchCommand implements Command {
                 args.finish();
                 yield new ConvWorkload(layer, batch, backward, Device.of(deviceName));
             }
+            case "layer-op" -> {
+                String opName = args.choice("op", "batchnorm", "batchnorm", "batchnorm-relu", "batchnorm-add-relu", "maxpool");
+                LayerOpWorkload.Op op = LayerOpWorkload.Op.byName(opName);
+                int[] shape = op.defaultShape();
+                int batch = args.positiveInteger("batch", 16), channels = args.positiveInteger("channels", shape[0]);
+                int size = args.positiveInteger("size", shape[1]);
+                args.finish();
+                if (op != LayerOpWorkload.Op.MAXPOOL && batch * size * size < 2) {
+                    throw new UsageException("train-mode batch norm needs more than one value per channel (--batch x --size^2 >= 2)");
+                }
+                yield new LayerOpWorkload(op, batch, channels, size, Device.of(deviceName));
+            }
             case "resnet50-step" -> {
                 int batch = args.positiveInteger("batch", 16), size = args.positiveInteger("size", 224);
                 args.finish();
@@ -151,7 +173,7 @@ public final class BenchCommand implements Command {
                 yield new VicregLossWorkload(n, d, Device.of(deviceName));
             }
             default -> throw new UsageException("unknown workload '" + name
-                    + "' (expected gemm, ztz, conv, resnet50-step, recipe-step, vicreg-step or vicreg-loss)");
+                    + "' (expected gemm, ztz, conv, layer-op, resnet50-step, recipe-step, vicreg-step or vicreg-loss)");
         };
         String algorithms = "";
         if (deviceName.equals("cuda") && Device.cuda().backend() instanceof CudaBackend cuda) {

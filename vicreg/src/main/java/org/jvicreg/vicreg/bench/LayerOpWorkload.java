@@ -1,0 +1,101 @@
+package org.jvicreg.vicreg.bench;
+
+import org.jvicreg.engine.Device;
+import org.jvicreg.engine.F;
+import org.jvicreg.engine.Rng;
+import org.jvicreg.engine.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * One of a ResNet's memory-bound layers through autograd, forward then backward, as a training step runs
+ * it: train-mode batch norm alone, fused with a ReLU, or fused with the residual add and ReLU that end a
+ * block; or the stem's 3x3 stride-2 max pooling. The defaults are ResNet-50's largest such tensors at
+ * batch 16 and 224 px: batch norm on 256 channels of 56 x 56 (each layer1 block's last, and the
+ * downsample's), pooling on the stem's 64 channels of 112 x 112. No flops are counted (gflops is 0): these
+ * layers are bound by memory traffic, so the time is the figure.
+ */
+public final class LayerOpWorkload implements Workload {
+    /** The layers, by their command-line names. */
+    public enum Op {
+        BATCHNORM("batchnorm"), BATCHNORM_RELU("batchnorm-relu"), BATCHNORM_ADD_RELU("batchnorm-add-relu"),
+        MAXPOOL("maxpool");
+
+        public final String cli;
+
+        Op(String cli) {
+            this.cli = cli;
+        }
+
+        /** The op whose command-line name is name, or null. */
+        public static Op byName(String name) {
+            return Arrays.stream(values()).filter(o -> o.cli.equals(name)).findFirst().orElse(null);
+        }
+
+        /** The default (channels, size) at ResNet-50's 224 px input. */
+        public int[] defaultShape() {
+            return this == MAXPOOL ? new int[] {64, 112} : new int[] {256, 56};
+        }
+    }
+
+    private final Op op;
+    private final int batch, channels, size;
+    private final Device device;
+    private final Tensor x, residual, gy, weight, bias, runMean, runVar;
+
+    public LayerOpWorkload(Op op, int batch, int channels, int size, Device device) {
+        this.op = op;
+        this.batch = batch;
+        this.channels = channels;
+        this.size = size;
+        this.device = device;
+        Rng rng = new Rng(4);
+        x = Tensor.randn(rng, batch, channels, size, size).to(device).requiresGrad(true);
+        residual = op == Op.BATCHNORM_ADD_RELU ? Tensor.randn(rng, batch, channels, size, size).to(device).requiresGrad(true) : null;
+        int out = op == Op.MAXPOOL ? (size - 1) / 2 + 1 : size;
+        gy = Tensor.randn(rng, batch, channels, out, out).to(device);
+        weight = Tensor.randn(rng, channels).mul(0.1f).add(1f).to(device).requiresGrad(true);
+        bias = Tensor.randn(rng, channels).mul(0.1f).to(device).requiresGrad(true);
+        runMean = Tensor.zeros(channels).to(device);
+        runVar = Tensor.ones(channels).to(device);
+    }
+
+    @Override
+    public String name() {
+        return "layer-op";
+    }
+
+    @Override
+    public String describe() {
+        return "op=" + op.cli + " batch=" + batch + " channels=" + channels + " size=" + size;
+    }
+
+    @Override
+    public double flops() {
+        return 0;
+    }
+
+    @Override
+    public int items() {
+        return batch;
+    }
+
+    @Override
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public void work() {
+        Tensor y = switch (op) {
+            case BATCHNORM -> F.batchNorm(x, runMean, runVar, weight, bias, true, 0.1f, 1e-5f);
+            case BATCHNORM_RELU -> F.batchNormRelu(x, runMean, runVar, weight, bias, true, 0.1f, 1e-5f);
+            case BATCHNORM_ADD_RELU -> F.batchNormAddRelu(x, residual, runMean, runVar, weight, bias, true, 0.1f, 1e-5f);
+            case MAXPOOL -> F.maxPool2d(x, 3, 2, 1);
+        };
+        y.backward(gy);
+        for (Tensor t : new Tensor[] {x, residual, weight, bias}) {
+            if (t != null) t.zeroGrad();
+        }
+    }
+}
