@@ -162,12 +162,13 @@ public final class Tensor {
         return offset;
     }
 
+    /** The backend that computes on this tensor (behind a timing proxy while a {@link Profiler} is open). */
     public Backend backend() {
-        return storage.backend();
+        return Profiler.observe(storage.backend());
     }
 
     public Device device() {
-        return Device.of(backend());
+        return Device.of(storage.backend());
     }
 
     /** A copy of the values in row-major order (downloaded from the device when needed). */
@@ -206,7 +207,7 @@ public final class Tensor {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Tensor").append(Shape.str(shape));
-        if (backend() != CpuBackend.INSTANCE) sb.append(" on ").append(backend().name());
+        if (storage.backend() != CpuBackend.INSTANCE) sb.append(" on ").append(storage.backend().name());
         if (gradFn != null) sb.append(" grad_fn=").append(gradFn.op);
         else if (requiresGrad) sb.append(" requires_grad");
         float[] v = toArray();

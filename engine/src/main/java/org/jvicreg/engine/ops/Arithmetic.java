@@ -19,7 +19,7 @@ public final class Arithmetic {
     }
 
     static void sameBackend(String op, Tensor a, Tensor b) {
-        if (a.backend() != b.backend()) {
+        if (a.storage().backend() != b.storage().backend()) {
             throw new IllegalArgumentException(op + ": tensors are on different devices (" + a.backend().name()
                     + " and " + b.backend().name() + ")");
         }

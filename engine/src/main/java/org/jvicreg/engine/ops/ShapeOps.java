@@ -183,7 +183,7 @@ public final class ShapeOps {
 
     /** Copy to another device; the gradient comes back the same way. */
     public static Tensor to(Tensor x, Device device) {
-        if (x.backend() == device.backend()) return x;
+        if (x.storage().backend() == device.backend()) return x;
         float[] host = x.toArray();
         Tensor y = Tensor.fromStorage(device.backend().upload(host, 0, host.length), x.shape());
         Device from = x.device();

@@ -6,6 +6,7 @@ import org.jvicreg.engine.Device;
 import org.jvicreg.engine.F;
 import org.jvicreg.engine.Grad;
 import org.jvicreg.engine.Memory;
+import org.jvicreg.engine.Profiler;
 import org.jvicreg.engine.Rng;
 import org.jvicreg.engine.Shape;
 import org.jvicreg.engine.Tensor;
@@ -703,5 +704,25 @@ class CudaBackendTest {
             if (s > 2) assertTrue(gpu.bytesInUse() <= baseline, "device memory grew by step " + s + ": " + gpu.memoryStats());
         }
         for (int i = 0; i < cpuParams.length; i++) assertClose("parameter " + i + " after " + steps + " steps", cpuParams[i], gpuParams[i], 1e-3);
+    }
+
+    // ---- profiling ------------------------------------------------------------------------------------
+
+    @Test
+    void theProfilerSynchronisesEachQueuedCallAndChangesNoResult() {
+        Device d = Device.of("cuda", gpu);
+        Tensor x = randn(64, 48).to(d), w = randn(48, 32).to(d);
+        float[] plain = x.matmul(w).relu().toArray();
+        Profiler p = Profiler.start(false);
+        float[] profiled;
+        try (p) {
+            profiled = x.matmul(w).relu().toArray();
+        }
+        java.util.Map<String, Long> calls = new java.util.HashMap<>();
+        for (Profiler.Entry e : p.entries()) calls.put(e.key(), e.calls());
+        assertEquals(1L, calls.get("gemm"), calls.toString());
+        assertEquals(1L, calls.get("unary"), calls.toString());
+        assertEquals(1L, calls.get("download"), calls.toString());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(plain, profiled);
     }
 }

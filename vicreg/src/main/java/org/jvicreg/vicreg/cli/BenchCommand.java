@@ -1,6 +1,7 @@
 package org.jvicreg.vicreg.cli;
 
 import org.jvicreg.engine.Device;
+import org.jvicreg.engine.Profiler;
 import org.jvicreg.engine.cuda.CudaBackend;
 import org.jvicreg.vicreg.bench.BenchRunner;
 import org.jvicreg.vicreg.bench.ConvWorkload;
@@ -34,7 +35,7 @@ public final class BenchCommand implements Command {
 
     @Override
     public Set<String> flags() {
-        return Set.of("cudnn-benchmark");
+        return Set.of("cudnn-benchmark", "profile", "profile-shapes");
     }
 
     @Override
@@ -89,6 +90,11 @@ public final class BenchCommand implements Command {
                   --cudnn-benchmark  cuda: time every cuDNN algorithm the first time a convolution
                                   shape runs and keep the fastest, as PyTorch's cudnn.benchmark
                                   (default: cuDNN's heuristics choose; also -Djvicreg.cuda.benchmark)
+                  --profile       after the timed runs, run the workload 3 more times under the
+                                  engine's Profiler and print on stderr where their time went, per
+                                  backend primitive (on cuda each call is synchronised, so these runs
+                                  are slower; the JSON figures come from the unprofiled runs)
+                  --profile-shapes  the same, per primitive and argument shapes
                   --threads T     CPU threads (default: all cores, or -Djvicreg.threads)
                   --warmup N      at least N warm-up runs (default 3), and at least 2 s of them
                   --runs N        at least N timed runs (default 5), and at least --seconds of them
@@ -109,6 +115,7 @@ public final class BenchCommand implements Command {
         }
         String deviceName = args.device();
         boolean cudnnBenchmark = args.flag("cudnn-benchmark");
+        boolean profileShapes = args.flag("profile-shapes"), profile = profileShapes || args.flag("profile");
         if (cudnnBenchmark && !deviceName.equals("cuda")) throw new UsageException("--cudnn-benchmark needs --device cuda");
         int warmup = args.integer("warmup", 3);
         int runs = args.positiveInteger("runs", 5);
@@ -183,6 +190,14 @@ public final class BenchCommand implements Command {
         int threads = org.jvicreg.engine.cpu.Parallel.threads();
         System.err.printf("bench %s %s on %s, %d CPU threads%n", w.name(), w.describe(), deviceName, threads);
         BenchRunner.Result r = BenchRunner.measure(w, new BenchRunner.Plan(warmup, 2.0, runs, seconds), System.err);
+        if (profile) {
+            int reps = 3;
+            try (Profiler p = Profiler.start(profileShapes)) {
+                for (int i = 0; i < reps; i++) w.run();
+                p.close();
+                System.err.printf("profile of %d more runs (%.1f ms each):%n%s", reps, p.wallMillis() / reps, p.table(25));
+            }
+        }
         double itemsPerS = w.items() == 0 ? 0 : w.items() / (r.median() / 1e3);
         System.out.println(String.format(Locale.ROOT,
                 "{\"name\":\"%s\",\"params\":\"%s\",\"device\":\"%s\",\"median_ms\":%.3f,\"min_ms\":%.3f,\"gflops\":%.2f,"

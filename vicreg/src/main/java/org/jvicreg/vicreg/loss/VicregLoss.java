@@ -75,7 +75,7 @@ public final class VicregLoss implements SslLoss {
             throw new IllegalArgumentException("vicreg loss: embeddings must be two (N, D) matrices of the same shape, got "
                     + Shape.str(x.shape()) + " and " + Shape.str(y.shape()));
         }
-        if (x.backend() != y.backend()) throw new IllegalArgumentException("vicreg loss: x and y are on different devices");
+        if (x.storage().backend() != y.storage().backend()) throw new IllegalArgumentException("vicreg loss: x and y are on different devices");
         int n = x.size(0), d = x.size(1);
         if (n < 2) {
             throw new IllegalArgumentException("vicreg loss: needs at least 2 samples (got N=" + n

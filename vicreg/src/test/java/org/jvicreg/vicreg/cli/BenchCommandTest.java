@@ -19,6 +19,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void profileSaysWhereTheTimeWentByPrimitiveOrByShape() {
+        CliRun r = CliRun.of("bench", "layer-op", "--op", "maxpool", "--batch", "2", "--channels", "3", "--size", "9",
+                "--warmup", "0", "--runs", "1", "--seconds", "0", "--profile");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("profile of 3 more runs") && r.err().contains("maxPool2dForward ")
+                && r.err().contains("maxPool2dBackward "), r.err());
+        r = CliRun.of("bench", "layer-op", "--op", "maxpool", "--batch", "2", "--channels", "3", "--size", "9",
+                "--warmup", "0", "--runs", "1", "--seconds", "0", "--profile-shapes");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("maxPool2dForward [2, 3, 9, 9] [2, 3, 5, 5]"), r.err());
+        assertTrue(r.out().strip().startsWith("{\"name\":\"layer-op\""), "the JSON line stays last: " + r.out());
+    }
+
+    @Test
     void everyLayerOpRunsWithItsOwnDefaultShape() {
         for (String op : new String[] {"batchnorm", "batchnorm-relu", "batchnorm-add-relu", "maxpool"}) {
             CliRun r = CliRun.of("bench", "layer-op", "--op", op, "--batch", "2", "--channels", "3", "--size", "9",
