@@ -48,14 +48,24 @@ public final class Autograd {
         List<Tensor> order = topologicalOrder(root);
         IdentityHashMap<Tensor, Tensor> grads = new IdentityHashMap<>();
         grads.put(root, seed);
+        GradientRecycler recycler = GradientRecycler.begin();
+        recycler.waits(seed);
+        List<Tensor> done = new ArrayList<>();
         try (var g = Grad.off()) {
             for (int i = order.size() - 1; i >= 0; i--) {
                 Tensor t = order.get(i);
                 Tensor grad = grads.remove(t);
                 if (grad == null) continue;
+                recycler.consumed(grad);
                 Node node = t.gradFn;
                 if (node == null) {
-                    t.grad = t.grad == null ? grad : t.grad.add(grad);
+                    if (t.grad == null) {
+                        t.grad = grad;
+                        recycler.kept(grad);
+                    } else {
+                        t.grad = t.grad.add(grad);
+                        recycler.recycleIfDone(grad);
+                    }
                     continue;
                 }
                 if (node.freed()) {
@@ -63,20 +73,33 @@ public final class Autograd {
                             + "' was already freed by an earlier backward(); pass retainGraph=true to keep it");
                 }
                 Tensor[] inputGrads = node.backward.apply(grad);
+                done.add(grad);
                 for (int j = 0; j < node.inputs.length; j++) {
                     Tensor in = node.inputs[j];
-                    if (in == null || !in.requiresGrad || inputGrads[j] == null) continue;
-                    Tensor gj = inputGrads[j];
+                    Tensor gj = j < inputGrads.length ? inputGrads[j] : null;
+                    if (gj == null) continue;
+                    done.add(gj); // recycled below unless it (or a sum holding it) waits for its input
+                    if (in == null || !in.requiresGrad) continue;
                     if (!Arrays.equals(gj.shape(), in.shape())) {
                         throw new IllegalStateException("backward of '" + node.op + "': gradient for input " + j
                                 + " has shape " + Shape.str(gj.shape()) + " but the input has shape "
                                 + Shape.str(in.shape()));
                     }
                     Tensor prev = grads.get(in);
-                    grads.put(in, prev == null ? gj : prev.add(gj));
+                    Tensor sum = prev == null ? gj : prev.add(gj);
+                    if (prev != null) {
+                        recycler.consumed(prev);
+                        done.add(prev);
+                    }
+                    grads.put(in, sum);
+                    recycler.waits(sum);
                 }
+                for (Tensor d : done) recycler.recycleIfDone(d);
+                done.clear();
                 if (!retainGraph) node.free();
             }
+        } finally {
+            recycler.end();
         }
     }
 

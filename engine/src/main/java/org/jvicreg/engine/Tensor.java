@@ -64,6 +64,7 @@ public final class Tensor {
     /** A tensor over a whole new storage (tracked by the current {@link Memory} scope). */
     public static Tensor fromStorage(Storage storage, int... shape) {
         Memory.track(storage);
+        GradientRecycler.allocated(storage);
         return new Tensor(storage, 0, shape);
     }
 

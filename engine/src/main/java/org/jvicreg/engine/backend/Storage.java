@@ -13,6 +13,14 @@ public interface Storage {
     /** Returns the memory to its backend. Using the storage afterwards is an error. Idempotent. */
     default void release() {}
 
+    /**
+     * Gives the memory back for reuse at once: the caller guarantees that nothing reads or writes it again
+     * (autograd does this for the gradients it made and has consumed). Using the storage afterwards is an
+     * error. The default keeps it (the garbage collector, or a {@link org.jvicreg.engine.Memory} scope,
+     * frees it later); the CPU storage hands its array to the next allocation of the same length.
+     */
+    default void recycle() {}
+
     /** Whether {@link #release()} frees anything (device memory); CPU storage is left to the GC. */
     default boolean needsRelease() {
         return false;

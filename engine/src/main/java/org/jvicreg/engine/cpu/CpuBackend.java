@@ -24,7 +24,7 @@ public final class CpuBackend implements Backend {
         if (!(t.storage() instanceof CpuStorage s)) {
             throw new IllegalArgumentException("expected a CPU tensor, got one on " + t.backend().name());
         }
-        return s.data;
+        return s.data();
     }
 
     /** The offset of a CPU tensor's first element in {@link #data}. */
@@ -40,12 +40,18 @@ public final class CpuBackend implements Backend {
     @Override
     public Storage allocate(long numel) {
         if (numel > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("cpu: " + numel + " elements exceed a Java array");
-        return new CpuStorage(new float[(int) numel]);
+        return new CpuStorage(CpuBuffers.take((int) numel, true));
+    }
+
+    @Override
+    public Storage allocateUninitialized(long numel) {
+        if (numel > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("cpu: " + numel + " elements exceed a Java array");
+        return new CpuStorage(CpuBuffers.take((int) numel, false));
     }
 
     @Override
     public Storage upload(float[] host, int off, int n) {
-        float[] d = new float[n];
+        float[] d = CpuBuffers.take(n, false);
         System.arraycopy(host, off, d, 0, n);
         return new CpuStorage(d);
     }
