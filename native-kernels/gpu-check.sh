@@ -79,6 +79,10 @@ fi
 
 if [[ $only == *profile* ]]; then
   stage "VICReg loss phases" 60 profile.log "${java[@]}" -cp "$cp" org.jvicreg.vicreg.cuda.VicregLossPhases
+  # where a ResNet-50 step's GPU time goes, per cuDNN/cuBLAS call and kernel with its shapes (each call synchronised)
+  stage "jvicreg resnet50-step b16, per-primitive profile" 60 profile.log "${java[@]}" -cp "$cp" \
+    org.jvicreg.vicreg.cli.Main bench resnet50-step --device cuda --batch 16 --size 224 --warmup 3 --runs 3 \
+    --seconds 2 --profile-shapes
 fi
 if [[ $only == *jfr* ]]; then
   # the host side of a ResNet-50 step: a flight recording (jfr print --events jdk.ExecutionSample) and the GC log
