@@ -90,10 +90,11 @@ public final class BenchCommand implements Command {
                   --cudnn-benchmark  cuda: time every cuDNN algorithm the first time a convolution
                                   shape runs and keep the fastest, as PyTorch's cudnn.benchmark
                                   (default: cuDNN's heuristics choose; also -Djvicreg.cuda.benchmark)
-                  --profile       after the timed runs, run the workload 3 more times under the
-                                  engine's Profiler and print on stderr where their time went, per
-                                  backend primitive (on cuda each call is synchronised, so these runs
-                                  are slower; the JSON figures come from the unprofiled runs)
+                  --profile       after the timed runs, run the workload 4 more times under the
+                                  engine's Profiler (one to warm it up) and print on stderr where
+                                  the last 3 runs' time went, per backend primitive (on cuda each
+                                  call is synchronised, so these runs are slower; the JSON figures
+                                  come from the unprofiled runs)
                   --profile-shapes  the same, per primitive and argument shapes
                   --threads T     CPU threads (default: all cores, or -Djvicreg.threads)
                   --warmup N      at least N warm-up runs (default 3), and at least 2 s of them
@@ -192,6 +193,9 @@ public final class BenchCommand implements Command {
         BenchRunner.Result r = BenchRunner.measure(w, new BenchRunner.Plan(warmup, 2.0, runs, seconds), System.err);
         if (profile) {
             int reps = 3;
+            try (Profiler warm = Profiler.start(profileShapes)) {
+                w.run(); // compiles the profiler's own path, which would otherwise weigh on small workloads
+            }
             try (Profiler p = Profiler.start(profileShapes)) {
                 for (int i = 0; i < reps; i++) w.run();
                 p.close();
