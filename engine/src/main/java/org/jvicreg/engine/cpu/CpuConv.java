@@ -27,8 +27,8 @@ final class CpuConv {
      * Output pixels per image from which convolutions with filters wider than 1x1 read their input images
      * in place ({@link PaddedImageConv}, from a zero-padded stride-phase copy) rather than packing im2col.
      * Measured on ResNet-50's 3x3 layers (one core): 56x56 forward 70 -> 91 GFLOP/s, 28x28 73 -> 82; below
-     * 28x28 the filters packed per image and the wasted padding columns cost more than packing saves unless
-     * the layer has few output channels ({@link #readsImagesInPlace}). 1x1 layers read in place lose
+     * 28x28 the wasted padding columns cost more than packing saves unless the layer has few output channels
+     * ({@link #readsImagesInPlace}). 1x1 layers read in place lose
      * (their B rows are whole channel planes apart: 74 -> 55 at 56x56), so they always pack.
      */
     static final int IN_PLACE_PIXELS = 28 * 28;
@@ -37,11 +37,14 @@ final class CpuConv {
      * Whether a convolution with filters wider than 1x1 reads its input images in place
      * ({@link PaddedImageConv}) rather than packing im2col: always from {@link #IN_PLACE_PIXELS} output pixels
      * per image, and on images down to 7 x 7 when there are at most twice as many output channels as pixels.
-     * In place packs the filters (outChannels x taps) once per image, the packed path each pixel's window
-     * (taps x pixels) once; the packed path also gives each packed element only 2 x outChannels flops.
+     * In place packs the filters (outChannels x taps) once per call and reads each image with Wp - Q wasted
+     * columns per row, the packed path packs each pixel's window (taps x pixels) once and gives each packed
+     * element only 2 x outChannels flops.
      * Measured on 2 cores, forward + both gradients at batch 256: recipe R's 32 -> 32 at 14 x 14 39.8 -> 21.2 ms,
      * 64 -> 64 at 7 x 7 32.5 -> 26.3 ms (128 -> 128 at 4 x 4 in place: 31.7 -> 59.9 ms, so not below 7 x 7);
-     * ResNet-50's 512 -> 512 at 7 x 7, batch 16, in place: 71 -> 110 ms, so not with many channels. Strided
+     * ResNet-50's 512 -> 512 at 7 x 7, batch 16, in place: 71 -> 110 ms, so not with many channels (again
+     * with the filters packed once per call instead of per image, one core: forward 42.5-43.1 -> 51.5-53.4 ms,
+     * input gradient 43.3-44.2 -> 51.2-54.3). Strided
      * layers read a stride-phase copy ({@link StridePhases}); forward at batch 16: ResNet-50's 3x3 stride 2
      * 128 -> 128 at 56 -> 28 px 35 -> 22 ms, the 7x7 stem 32 -> 22 ms.
      */

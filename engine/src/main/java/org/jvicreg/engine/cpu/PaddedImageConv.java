@@ -11,7 +11,7 @@ import static org.jvicreg.engine.cpu.SgemmKernel.NR;
  * through a table of row offsets, writes a wide output whose {@code Wp - Q} extra columns per row are
  * garbage, and the valid Q columns of each row are then copied out. An unpadded stride-1 1x1 convolution
  * reads the image and writes the output directly. Images are split among threads; the filters are packed
- * per image, which is why the caller keeps small images on the packed-im2col path.
+ * once for all of them ({@link #packFilters}).
  */
 final class PaddedImageConv {
     private PaddedImageConv() {}
@@ -30,6 +30,7 @@ final class PaddedImageConv {
         boolean wide = wp != q;
         int[] rowOff = in.rowOffsets(depth);
         int columns = in.columns();
+        float[] packed = packFilters(filters, m, depth, Scratch.get(Scratch.Slot.PACKED_FILTERS, packedSize(m, depth)), 0);
         Parallel.forRange(images, 1, (lo, hi) -> {
             for (int img = lo; img < hi; img++) {
                 float[] src = x;
@@ -41,7 +42,7 @@ final class PaddedImageConv {
                 }
                 float[] out = wide ? Scratch.get(Scratch.Slot.WIDE_OUTPUT, m * p * wp) : y;
                 int outBase = wide ? 0 : yBase + img * yStride, ldc = p * wp;
-                gemm(filters, m, depth, src, srcBase, rowOff, columns, out, outBase, ldc);
+                gemm(packed, 0, m, depth, src, srcBase, rowOff, columns, out, outBase, ldc);
                 if (wide) {
                     for (int k = 0; k < m; k++) {
                         for (int oh = 0; oh < p; oh++) {
@@ -53,10 +54,37 @@ final class PaddedImageConv {
         });
     }
 
-    /** One image: C (m x columns, leading dimension ldc) = A (m x depth) * B, B(p, j) = b[bBase + rowOff[p] + j]. */
-    static void gemm(GemmOperands.A a, int m, int depth, float[] b, int bBase, int[] rowOff, int columns,
-                             float[] c, int cBase, int ldc) {
-        float[] ap = Scratch.get(Scratch.Slot.PACKED_A, BlockedGemm.MC * BlockedGemm.KC);
+    /** Floats {@link #packFilters} writes for an m x depth operand. */
+    static int packedSize(int m, int depth) {
+        return (m + MR - 1) / MR * MR * depth;
+    }
+
+    /**
+     * Packs all of A (m x depth) into dst from dstOff, as {@link BlockedGemm} packs it block by block: for
+     * each KC-deep block of columns starting at pc, its MC-row blocks one after the other, block (pc, ic) at
+     * {@code dstOff + pc * mPadded + ic * kc}. Done once per call, every image's product reads it. Returns dst.
+     */
+    static float[] packFilters(GemmOperands.A a, int m, int depth, float[] dst, int dstOff) {
+        int mPadded = (m + MR - 1) / MR * MR;
+        float[] block = Scratch.get(Scratch.Slot.PACKED_A, BlockedGemm.MC * BlockedGemm.KC);
+        for (int pc = 0; pc < depth; pc += BlockedGemm.KC) {
+            int kc = Math.min(BlockedGemm.KC, depth - pc);
+            for (int ic = 0; ic < m; ic += BlockedGemm.MC) {
+                int mc = Math.min(BlockedGemm.MC, m - ic);
+                a.pack(ic, mc, pc, kc, block);
+                System.arraycopy(block, 0, dst, dstOff + pc * mPadded + ic * kc, (mc + MR - 1) / MR * MR * kc);
+            }
+        }
+        return dst;
+    }
+
+    /**
+     * One image: C (m x columns, leading dimension ldc) = A (m x depth) * B, B(p, j) = b[bBase + rowOff[p] + j],
+     * with A packed by {@link #packFilters} at {@code packed[packedOff...]}.
+     */
+    static void gemm(float[] packed, int packedOff, int m, int depth, float[] b, int bBase, int[] rowOff, int columns,
+                     float[] c, int cBase, int ldc) {
+        int mPadded = (m + MR - 1) / MR * MR;
         float[] bp = Scratch.get(Scratch.Slot.PACKED_B, BlockedGemm.KC * NR);
         float[] tile = Scratch.get(Scratch.Slot.TILE, MR * NR);
         int[] shifted = rowOff;
@@ -68,21 +96,20 @@ final class PaddedImageConv {
             int kc = Math.min(BlockedGemm.KC, depth - pc);
             boolean overwrite = pc == 0;
             for (int ic = 0; ic < m; ic += BlockedGemm.MC) {
-                int mc = Math.min(BlockedGemm.MC, m - ic);
-                a.pack(ic, mc, pc, kc, ap);
+                int mc = Math.min(BlockedGemm.MC, m - ic), apBase = packedOff + pc * mPadded + ic * kc;
                 for (int jr = 0; jr < columns; jr += NR) {
                     int nr = Math.min(NR, columns - jr);
                     if (nr < NR) packPartialPanel(b, shifted, pc, kc, jr, nr, bp);
                     for (int ir = 0; ir < mc; ir += MR) {
-                        int mr = Math.min(MR, mc - ir), apOff = (ir / MR) * kc * MR;
+                        int mr = Math.min(MR, mc - ir), apOff = apBase + (ir / MR) * kc * MR;
                         int co = cBase + (ic + ir) * ldc + jr;
                         if (nr == NR && mr == MR) {
-                            SgemmKernel.runRows(overwrite, kc, ap, apOff, b, shifted, pc, jr, c, co, ldc);
+                            SgemmKernel.runRows(overwrite, kc, packed, apOff, b, shifted, pc, jr, c, co, ldc);
                             continue;
                         }
                         for (int i = 0; !overwrite && i < mr; i++) System.arraycopy(c, co + i * ldc, tile, i * NR, nr);
-                        if (nr == NR) SgemmKernel.runRows(overwrite, kc, ap, apOff, b, shifted, pc, jr, tile, 0, NR);
-                        else SgemmKernel.run(overwrite, kc, ap, apOff, bp, 0, tile, 0, NR);
+                        if (nr == NR) SgemmKernel.runRows(overwrite, kc, packed, apOff, b, shifted, pc, jr, tile, 0, NR);
+                        else SgemmKernel.run(overwrite, kc, packed, apOff, bp, 0, tile, 0, NR);
                         for (int i = 0; i < mr; i++) System.arraycopy(tile, i * NR, c, co + i * ldc, nr);
                     }
                 }

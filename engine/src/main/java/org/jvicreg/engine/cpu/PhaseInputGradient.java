@@ -57,19 +57,33 @@ final class PhaseInputGradient {
         }
         for (int grp = 0; grp < g.groups(); grp++) {
             int dyGroup = dyo + grp * kg * pq, dxGroup = dxo + grp * cg * hw, filters = wo + grp * kg * cg * rs;
+            // each phase's filters packed once, for every image: phase i's at packedAt[i]
+            int[] packedAt = new int[phases.length];
+            int packedFloats = 0;
+            for (int i = 0; i < phases.length; i++) {
+                packedAt[i] = packedFloats;
+                packedFloats += PaddedImageConv.packedSize(cg, phases[i].rowOff().length);
+            }
+            float[] packed = Scratch.get(Scratch.Slot.PACKED_FILTERS, packedFloats);
+            for (int i = 0; i < phases.length; i++) {
+                Phase ph = phases[i];
+                if (ph.taps().length == 0) continue;
+                PaddedImageConv.packFilters(new TransposedFiltersA(w, filters, cg, rs, ph.taps()), cg, ph.rowOff().length,
+                        packed, packedAt[i]);
+            }
             Parallel.forRange(g.n(), 1, (lo, hi) -> {
                 for (int img = lo; img < hi; img++) {
                     float[] padded = Scratch.get(Scratch.Slot.PADDED_IMAGE, in.imageSize());
                     in.copy(dy, dyGroup + img * g.k() * pq, padded, 0);
-                    for (Phase ph : phases) {
+                    for (int i = 0; i < phases.length; i++) {
+                        Phase ph = phases[i];
                         if (ph.rows() == 0 || ph.cols() == 0) continue;
                         int ldc = ph.rows() * wide;
                         float[] out = Scratch.get(Scratch.Slot.WIDE_OUTPUT, cg * ldc);
                         if (ph.taps().length == 0) {
                             java.util.Arrays.fill(out, 0, cg * ldc, 0f);
                         } else {
-                            var a = new TransposedFiltersA(w, filters, cg, rs, ph.taps());
-                            PaddedImageConv.gemm(a, cg, ph.rowOff().length, padded, 0, ph.rowOff(),
+                            PaddedImageConv.gemm(packed, packedAt[i], cg, ph.rowOff().length, padded, 0, ph.rowOff(),
                                     (ph.rows() - 1) * wide + ph.cols(), out, 0, ldc);
                         }
                         scatter(g, ph, out, wide, dx, dxGroup + img * g.c() * hw);

@@ -7,7 +7,7 @@ package org.jvicreg.engine.cpu;
  */
 final class Scratch {
     /** What an array is for; two live arrays of one thread never share a slot. */
-    enum Slot { PACKED_A, PACKED_B, TILE, COLUMNS, PADDED_IMAGE, WIDE_OUTPUT, WIDE_GRADIENT, PARTIAL_SUM, SUBSAMPLED, CHANNELS_LAST }
+    enum Slot { PACKED_A, PACKED_FILTERS, PACKED_B, TILE, COLUMNS, PADDED_IMAGE, WIDE_OUTPUT, WIDE_GRADIENT, PARTIAL_SUM, SUBSAMPLED, CHANNELS_LAST }
 
     private static final ThreadLocal<float[][]> ARRAYS =
             ThreadLocal.withInitial(() -> new float[Slot.values().length][0]);

@@ -198,6 +198,10 @@ class ConvKernelsTest {
         cases.add(square(2, 6, 9, 30, 3, 1, 2, 2, 1));       // dilation 2
         cases.add(new ConvGeometry(2, 4, 29, 33, 10, 3, 5, 1, 1, 1, 2, 1, 1, 2));  // groups, rectangular filter
         cases.add(new ConvGeometry(1, 3, 40, 30, 5, 1, 3, 1, 1, 0, 1, 1, 1, 1));   // 1x3 filter
+        // read in place at 10 x 10 with the filters packed once for all images: a partial last depth block
+        // (60 x 9 = 540 > KC) with a partial row panel (13 filters), and more filters than one MC block
+        cases.add(square(2, 60, 13, 10, 3, 1, 1, 1, 1));
+        cases.add(square(2, 60, 200, 10, 3, 1, 1, 1, 1));
         // strided, read in place from stride-phase copies; the input gradient one product per phase
         cases.add(square(2, 5, 9, 61, 3, 2, 2, 2, 1));       // stride 2, dilation 2, odd size
         cases.add(new ConvGeometry(2, 4, 57, 60, 6, 5, 2, 3, 2, 2, 1, 1, 1, 1));  // 5x2 filter, stride 3x2
