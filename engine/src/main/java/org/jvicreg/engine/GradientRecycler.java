@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 
 /**
  * Recycles, during one backward pass, the storage of every gradient the pass made and no longer needs
@@ -23,7 +24,8 @@ import java.util.Set;
 final class GradientRecycler {
     private static final ThreadLocal<GradientRecycler> ACTIVE = new ThreadLocal<>();
 
-    private final Set<Storage> made = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Held weakly (storages compare by identity), so temporaries a backward function drops stay collectable. */
+    private final Set<Storage> made = Collections.newSetFromMap(new WeakHashMap<>());
     private final Map<Storage, Integer> waiting = new IdentityHashMap<>();
     private final GradientRecycler outer;
 
