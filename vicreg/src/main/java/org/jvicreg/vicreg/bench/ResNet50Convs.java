@@ -22,6 +22,16 @@ public final class ResNet50Convs {
         }
     }
 
+    /**
+     * Flops of one training pass over these layers, each {@code count} times: forward and both gradients,
+     * but no input gradient for the stem ("conv1"), whose input is the image.
+     */
+    public static double trainingFlops(List<Layer> layers, int batch) {
+        double total = 0;
+        for (Layer l : layers) total += l.count() * l.flops(batch) * (l.name().equals("conv1") ? 2 : 3);
+        return total;
+    }
+
     public static final List<Layer> ALL = List.of(
             new Layer("conv1", 3, 64, 224, 7, 2, 3, 1),
             new Layer("layer1.0.conv1", 64, 64, 56, 1, 1, 0, 1),

@@ -48,11 +48,7 @@ public final class ResNet50StepWorkload implements Workload {
 
     /** ResNet-50's convolution flops, forward + backward (no input gradient for the stem), for batch images of size x size. */
     static double convolutionFlops(int batch, int size) {
-        double scale = (double) size * size / (224.0 * 224.0), total = 0;
-        for (ResNet50Convs.Layer l : ResNet50Convs.ALL) {
-            total += l.count() * l.flops(batch) * (l.name().equals("conv1") ? 2 : 3);
-        }
-        return total * scale;
+        return ResNet50Convs.trainingFlops(ResNet50Convs.ALL, batch) * ((double) size * size / (224.0 * 224.0));
     }
 
     @Override

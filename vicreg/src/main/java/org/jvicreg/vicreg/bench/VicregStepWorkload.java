@@ -49,8 +49,7 @@ public final class VicregStepWorkload implements Workload {
 
     /** Recipe R's step (`vicreg bench recipe-step`). */
     public static VicregStepWorkload recipe(int batch, int size, Device device) {
-        double convs = 0;
-        for (ResNet50Convs.Layer l : RecipeConvs.forSize(size)) convs += l.count() * l.flops(batch) * (l.name().equals("conv1") ? 2 : 3);
+        double convs = ResNet50Convs.trainingFlops(RecipeConvs.forSize(size), batch);
         return new VicregStepWorkload("recipe-step", new ResNet.Config("resnet18", 1, 16, true, true), "512-512-512", 0.3,
                 batch, size, 2 * convs, device);
     }
