@@ -13,6 +13,8 @@ import org.jvicreg.vicreg.bench.VicregLossWorkload;
 import org.jvicreg.vicreg.bench.VicregStepWorkload;
 import org.jvicreg.vicreg.bench.Workload;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -23,6 +25,10 @@ import java.util.stream.Collectors;
  * runs these beside the same workloads in PyTorch.
  */
 public final class BenchCommand implements Command {
+    /** The workloads, in the order help and errors list them. */
+    private static final List<String> WORKLOADS =
+            List.of("gemm", "ztz", "conv", "layer-op", "resnet50-step", "recipe-step", "vicreg-step", "vicreg-loss");
+
     @Override
     public String name() {
         return "bench";
@@ -30,7 +36,7 @@ public final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "time one kernel or training workload (gemm, ztz, conv, layer-op, resnet50-step, recipe-step, vicreg-step, vicreg-loss)";
+        return "time one kernel or training workload (" + String.join(", ", WORKLOADS) + ")";
     }
 
     @Override
@@ -106,7 +112,7 @@ public final class BenchCommand implements Command {
     @Override
     public int run(Args args) {
         if (args.positional().size() != 1) {
-            throw new UsageException("expected exactly one workload name (gemm, ztz, conv, layer-op, resnet50-step, recipe-step, vicreg-step, vicreg-loss)");
+            throw new UsageException("expected exactly one workload name (" + String.join(", ", WORKLOADS) + ")");
         }
         String name = args.positional().get(0);
         args.positional().clear(); // consumed: finish() rejects positional words left over
@@ -143,13 +149,13 @@ public final class BenchCommand implements Command {
                 yield new ConvWorkload(layer, batch, backward, Device.of(deviceName));
             }
             case "layer-op" -> {
-                String opName = args.choice("op", "batchnorm", "batchnorm", "batchnorm-relu", "batchnorm-add-relu", "maxpool");
-                LayerOpWorkload.Op op = LayerOpWorkload.Op.byName(opName);
+                String[] ops = Arrays.stream(LayerOpWorkload.Op.values()).map(o -> o.cli).toArray(String[]::new);
+                LayerOpWorkload.Op op = LayerOpWorkload.Op.byName(args.choice("op", LayerOpWorkload.Op.BATCHNORM.cli, ops));
                 int[] shape = op.defaultShape();
                 int batch = args.positiveInteger("batch", 16), channels = args.positiveInteger("channels", shape[0]);
                 int size = args.positiveInteger("size", shape[1]);
                 args.finish();
-                if (op != LayerOpWorkload.Op.MAXPOOL && batch * size * size < 2) {
+                if (op != LayerOpWorkload.Op.MAXPOOL && (long) batch * size * size < 2) {
                     throw new UsageException("train-mode batch norm needs more than one value per channel (--batch x --size^2 >= 2)");
                 }
                 yield new LayerOpWorkload(op, batch, channels, size, Device.of(deviceName));
@@ -180,8 +186,8 @@ public final class BenchCommand implements Command {
                 if (n < 2) throw new UsageException("--n must be at least 2 (the loss uses unbiased variances)");
                 yield new VicregLossWorkload(n, d, Device.of(deviceName));
             }
-            default -> throw new UsageException("unknown workload '" + name
-                    + "' (expected gemm, ztz, conv, layer-op, resnet50-step, recipe-step, vicreg-step or vicreg-loss)");
+            default -> throw new UsageException("unknown workload '" + name + "' (expected "
+                    + String.join(", ", WORKLOADS.subList(0, WORKLOADS.size() - 1)) + " or " + WORKLOADS.getLast() + ")");
         };
         String algorithms = "";
         if (deviceName.equals("cuda") && Device.cuda().backend() instanceof CudaBackend cuda) {
@@ -196,11 +202,11 @@ public final class BenchCommand implements Command {
             try (Profiler warm = Profiler.start(profileShapes)) {
                 w.run(); // compiles the profiler's own path, which would otherwise weigh on small workloads
             }
-            try (Profiler p = Profiler.start(profileShapes)) {
+            Profiler p = Profiler.start(profileShapes);
+            try (p) {
                 for (int i = 0; i < reps; i++) w.run();
-                p.close();
-                System.err.printf("profile of %d more runs (%.1f ms each):%n%s", reps, p.wallMillis() / reps, p.table(25));
             }
+            System.err.printf("profile of %d more runs (%.1f ms each):%n%s", reps, p.wallMillis() / reps, p.table(25));
         }
         double itemsPerS = w.items() == 0 ? 0 : w.items() / (r.median() / 1e3);
         System.out.println(String.format(Locale.ROOT,
