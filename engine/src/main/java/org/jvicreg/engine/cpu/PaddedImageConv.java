@@ -54,9 +54,14 @@ final class PaddedImageConv {
         });
     }
 
+    /** Rows rounded up to whole MR-row panels, as packed A blocks hold them. */
+    private static int panelRows(int rows) {
+        return (rows + MR - 1) / MR * MR;
+    }
+
     /** Floats {@link #packFilters} writes for an m x depth operand. */
     static int packedSize(int m, int depth) {
-        return (m + MR - 1) / MR * MR * depth;
+        return panelRows(m) * depth;
     }
 
     /**
@@ -65,14 +70,14 @@ final class PaddedImageConv {
      * {@code dstOff + pc * mPadded + ic * kc}. Done once per call, every image's product reads it. Returns dst.
      */
     static float[] packFilters(GemmOperands.A a, int m, int depth, float[] dst, int dstOff) {
-        int mPadded = (m + MR - 1) / MR * MR;
+        int mPadded = panelRows(m);
         float[] block = Scratch.get(Scratch.Slot.PACKED_A, BlockedGemm.MC * BlockedGemm.KC);
         for (int pc = 0; pc < depth; pc += BlockedGemm.KC) {
             int kc = Math.min(BlockedGemm.KC, depth - pc);
             for (int ic = 0; ic < m; ic += BlockedGemm.MC) {
                 int mc = Math.min(BlockedGemm.MC, m - ic);
                 a.pack(ic, mc, pc, kc, block);
-                System.arraycopy(block, 0, dst, dstOff + pc * mPadded + ic * kc, (mc + MR - 1) / MR * MR * kc);
+                System.arraycopy(block, 0, dst, dstOff + pc * mPadded + ic * kc, panelRows(mc) * kc);
             }
         }
         return dst;
@@ -84,7 +89,7 @@ final class PaddedImageConv {
      */
     static void gemm(float[] packed, int packedOff, int m, int depth, float[] b, int bBase, int[] rowOff, int columns,
                      float[] c, int cBase, int ldc) {
-        int mPadded = (m + MR - 1) / MR * MR;
+        int mPadded = panelRows(m);
         float[] bp = Scratch.get(Scratch.Slot.PACKED_B, BlockedGemm.KC * NR);
         float[] tile = Scratch.get(Scratch.Slot.TILE, MR * NR);
         int[] shifted = rowOff;

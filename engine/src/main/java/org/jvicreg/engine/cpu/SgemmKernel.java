@@ -340,8 +340,9 @@ final class SgemmKernel {
     /**
      * C tile += A panel * B like {@link #runRows}, with an 8 x 16 tile, one vector per row, for products whose
      * columns come 16 at a time (a 16-channel layer's filter gradient, {@link BatchLastConv}, which always adds
-     * to its partial sums). Only where MR is 8, so the vector is 16 floats. It was two 256-bit vectors per row until a second species turned out to be fragile: the
-     * JDK's FloatVector methods are shared by every caller, and once a run had profiled them with 512-bit
+     * to its partial sums). Only where MR is 8, so the vector is 16 floats. It was two 256-bit vectors per row
+     * until a second species turned out to be fragile: the JDK's FloatVector methods are shared by every
+     * caller, and once a run had profiled them with 512-bit
      * vectors alone (the demo's probes run before pre-training), C2 sometimes left this tile's 256-bit
      * operations in their generic Java fallback, and the demo's pre-training ran at half speed (JFR: half
      * the samples in FloatVector.lanewiseTemplate under this method).
