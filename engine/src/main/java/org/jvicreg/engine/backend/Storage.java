@@ -17,7 +17,8 @@ public interface Storage {
      * Gives the memory back for reuse at once: the caller guarantees that nothing reads or writes it again
      * (autograd does this for the gradients it made and has consumed). Using the storage afterwards is an
      * error. The default keeps it (the garbage collector, or a {@link org.jvicreg.engine.Memory} scope,
-     * frees it later); the CPU storage hands its array to the next allocation of the same length.
+     * frees it later); the CPU storage hands its array to the next allocation of the same length, the CUDA
+     * storage its block to the caching allocator.
      */
     default void recycle() {}
 

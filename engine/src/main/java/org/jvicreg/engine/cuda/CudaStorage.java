@@ -7,8 +7,8 @@ import java.lang.ref.Cleaner;
 
 /**
  * A float32 buffer in device memory, a block of the {@link DeviceAllocator}. Memory scopes release it
- * deterministically; one that is never released goes back to the allocator when the garbage
- * collector finds it unreachable.
+ * deterministically, autograd as soon as it has consumed a gradient it made ({@link #recycle()}); one that
+ * is never released goes back to the allocator when the garbage collector finds it unreachable.
  */
 final class CudaStorage implements Storage {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -46,6 +46,17 @@ final class CudaStorage implements Storage {
     public void release() {
         released = true;
         cleanable.clean();
+    }
+
+    /**
+     * Frees the block now, as {@link #release()} does: autograd has consumed this gradient, so its block can
+     * serve the rest of the backward pass instead of waiting for the step's memory scope to close. Safe
+     * while kernels that read it are still queued, since every later user of the block queues its work
+     * behind them on the one stream ({@link DeviceAllocator}).
+     */
+    @Override
+    public void recycle() {
+        release();
     }
 
     @Override

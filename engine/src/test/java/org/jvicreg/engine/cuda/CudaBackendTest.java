@@ -159,6 +159,27 @@ class CudaBackendTest {
         assertEquals(32f, state.sum().item(), "a persistent tensor outlives every scope it was made in");
     }
 
+    @Test
+    void backwardGivesTheGradientsItConsumedBackToTheAllocator() throws InterruptedException {
+        System.gc(); // storages earlier tests left unreachable go back now, not while this test measures
+        Thread.sleep(100);
+        int rows = 512, cols = 512;
+        long one = 4L * rows * cols;
+        try (var scope = Memory.scope()) {
+            Tensor x = onGpu(Tensor.randn(new Rng(3), rows, cols)).requiresGrad(true);
+            Tensor h = x;
+            for (int i = 0; i < 8; i++) h = h.mul(2f); // each backward step makes one gradient of x's size
+            Tensor loss = h.sum(), seed = onGpu(Tensor.scalar(1f));
+            long before = gpu.bytesInUse();
+            loss.backward(seed);
+            long grown = gpu.bytesInUse() - before;
+            // x.grad stays; of the nine gradients the pass made (sum, eight products) one at most is left
+            // waiting for the scope, where all nine would be without recycling
+            assertTrue(grown <= 2 * one, "backward kept " + grown / one + " gradients' worth of device memory: " + gpu.memoryStats());
+            assertClose("x.grad", Tensor.full(256f, rows, cols), x.grad(), 0);
+        }
+    }
+
     // ---- pointwise ----------------------------------------------------------------------------------
 
     @Test
