@@ -11,7 +11,11 @@ ColorJitter(0.4, 0.4) with p 0.8, solarization p 0.0 / 0.2, Normalize(0.2860, 0.
 Probes on the frozen backbone (eval mode): linear (standardised features, SGD momentum 0.9, lr 0.1
 cosine to 0, weight decay 1e-5, batch 256, 100 epochs) and kNN (k=20, cosine, votes exp(sim/0.07)).
 
+With --loss barlow or simclr the same recipe trains with Barlow Twins (lambda 0.0051) or SimCLR's NT-Xent
+(temperature 0.2) instead, as `vicreg pretrain --loss barlow|simclr` does (ssl_losses.py).
+
 Usage: /usr/bin/python3 bench/pytorch/recipe_r.py [--epochs 5] [--limit 0] [--threads 2] [--workers 1]
+    [--loss vicreg|barlow|simclr]
 Prints per-epoch seconds and, last, one JSON line.
 Install Debian's libopenblas0-pthread first, or torch's matmuls run on the reference BLAS.
 """
@@ -30,7 +34,8 @@ import torchvision.transforms as T
 from PIL import Image, ImageOps
 from torchvision.models.resnet import BasicBlock
 
-from vicreg_loss import official_terms  # the official loss, beside this script
+from ssl_losses import barlow_twins, nt_xent  # beside this script, as is the official VICReg loss
+from vicreg_loss import official_terms
 
 DATA = "/usr/share/datasets/fashion-mnist"
 
@@ -198,6 +203,7 @@ def main():
     ap.add_argument("--probe-epochs", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-random", action="store_true")
+    ap.add_argument("--loss", choices=["vicreg", "barlow", "simclr"], default="vicreg")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -207,7 +213,7 @@ def main():
     yte = torch.from_numpy(idx(os.path.join(DATA, "t10k-labels-idx1-ubyte.gz")).astype(np.int64))
     if a.limit:
         xtr, ytr = xtr[:a.limit], ytr[:a.limit]
-    result = {"threads": torch.get_num_threads(), "torch": torch.__version__}
+    result = {"threads": torch.get_num_threads(), "torch": torch.__version__, "loss": a.loss}
     backbone = ResNet18Small(16)
     if not a.skip_random:
         result["linear_top1_random"], result["knn_top1_random"] = probes(backbone, xtr, ytr, xte, yte, a.probe_epochs, a.seed)
@@ -234,14 +240,18 @@ def main():
                 lr = base * q + base * 0.001 * (1 - q)
             for g in opt.param_groups:
                 g["lr"] = lr
-            loss, inv, var, cov = official_terms(proj(backbone(v1)), proj(backbone(v2)))
+            z1, z2 = proj(backbone(v1)), proj(backbone(v2))
+            if a.loss == "vicreg":
+                loss, inv, var, cov = official_terms(z1, z2)
+            else:
+                loss = barlow_twins(z1, z2) if a.loss == "barlow" else nt_xent(z1, z2)
             opt.zero_grad()
             loss.backward()
             opt.step()
             step += 1
         epoch_seconds.append(time.time() - t0)
-        print(f"epoch {epoch + 1}: {epoch_seconds[-1]:.1f} s, loss {loss.item():.4f} (inv {inv.item():.4f} "
-              f"var {var.item():.4f} cov {cov.item():.4f})", flush=True)
+        terms = f" (inv {inv.item():.4f} var {var.item():.4f} cov {cov.item():.4f})" if a.loss == "vicreg" else ""
+        print(f"epoch {epoch + 1}: {epoch_seconds[-1]:.1f} s, loss {loss.item():.4f}{terms}", flush=True)
     result["seconds_per_epoch"] = sum(epoch_seconds) / len(epoch_seconds)
     result["epoch_seconds"] = epoch_seconds
     result["final_loss"] = loss.item()
