@@ -48,11 +48,20 @@ public final class Main {
             System.err.println("vicreg " + cmd.name() + ": error: " + e.getMessage() + " (see 'vicreg " + cmd.name() + " --help')");
             return 2;
         } catch (Exception | OutOfMemoryError e) {
-            String msg = e.getMessage() != null ? e.getMessage() : e.toString();
+            String msg = e instanceof OutOfMemoryError oom ? outOfMemory(oom) : e.getMessage() != null ? e.getMessage() : e.toString();
             System.err.println("vicreg " + cmd.name() + ": error: " + msg);
             if (Boolean.getBoolean("jvicreg.debug")) e.printStackTrace();
             return 1;
         }
+    }
+
+    /** What ran out, and for the Java heap how to raise it: bin/vicreg passes JVICREG_JAVA_OPTS to the JVM. */
+    static String outOfMemory(OutOfMemoryError e) {
+        String what = e.getMessage() != null ? e.getMessage() : "out of memory";
+        if (!what.contains("Java heap space")) return what;
+        long max = Runtime.getRuntime().maxMemory() >> 20;
+        return "out of Java heap space (the heap's limit is " + max + " MiB): run with a larger one, e.g. "
+                + "JVICREG_JAVA_OPTS=-Xmx" + Math.max(2, 2 * ((max + 1023) >> 10)) + "g, or a smaller --batch";
     }
 
     static String overview() {
