@@ -30,11 +30,16 @@ public interface SslLoss {
 
     /** Shapes every loss here needs: two (N, D) matrices, N >= 2, on one device. */
     static void checkPair(String loss, Tensor x, Tensor y) {
+        checkPair(loss, x, y, "");
+    }
+
+    /** {@link #checkPair(String, Tensor, Tensor)}, with {@code whyTwo} after the message for fewer than 2 samples. */
+    static void checkPair(String loss, Tensor x, Tensor y, String whyTwo) {
         if (x.dim() != 2 || !java.util.Arrays.equals(x.shape(), y.shape())) {
             throw new IllegalArgumentException(loss + " loss: embeddings must be two (N, D) matrices of the same shape, got "
                     + org.jvicreg.engine.Shape.str(x.shape()) + " and " + org.jvicreg.engine.Shape.str(y.shape()));
         }
         if (x.storage().backend() != y.storage().backend()) throw new IllegalArgumentException(loss + " loss: x and y are on different devices");
-        if (x.size(0) < 2) throw new IllegalArgumentException(loss + " loss: needs at least 2 samples, got N=" + x.size(0));
+        if (x.size(0) < 2) throw new IllegalArgumentException(loss + " loss: needs at least 2 samples, got N=" + x.size(0) + whyTwo);
     }
 }

@@ -2,10 +2,7 @@ package org.jvicreg.vicreg.loss;
 
 import org.jvicreg.engine.Autograd;
 import org.jvicreg.engine.Grad;
-import org.jvicreg.engine.Shape;
 import org.jvicreg.engine.Tensor;
-
-import java.util.Arrays;
 
 /**
  * The VICReg loss exactly as the official code computes it (facebookresearch/vicreg), for embeddings
@@ -71,16 +68,8 @@ public final class VicregLoss implements SslLoss {
     }
 
     public Result compute(Tensor x, Tensor y) {
-        if (x.dim() != 2 || !Arrays.equals(x.shape(), y.shape())) {
-            throw new IllegalArgumentException("vicreg loss: embeddings must be two (N, D) matrices of the same shape, got "
-                    + Shape.str(x.shape()) + " and " + Shape.str(y.shape()));
-        }
-        if (x.storage().backend() != y.storage().backend()) throw new IllegalArgumentException("vicreg loss: x and y are on different devices");
+        SslLoss.checkPair("vicreg", x, y, ": the variance and covariance terms use the unbiased estimate, which divides by N - 1");
         int n = x.size(0), d = x.size(1);
-        if (n < 2) {
-            throw new IllegalArgumentException("vicreg loss: needs at least 2 samples (got N=" + n
-                    + "): the variance and covariance terms use the unbiased estimate, which divides by N - 1");
-        }
         boolean gram = path == CovPath.GRAM || (path == CovPath.AUTO && n < d);
         Branch bx, by;
         Tensor diff;
