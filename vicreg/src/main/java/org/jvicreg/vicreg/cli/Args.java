@@ -16,6 +16,8 @@ public final class Args {
     private final Map<String, String> values = new LinkedHashMap<>();
     private final List<String> positional = new ArrayList<>();
     private final Set<String> used = new HashSet<>();
+    /** The value of a value-taking option given last or followed by another option (compared by identity). */
+    private static final String MISSING = new String("<missing>");
 
     private Args() {}
 
@@ -33,9 +35,10 @@ public final class Args {
                     key = key.substring(0, eq);
                 } else if (flags.contains(key)) {
                     value = "true";
-                } else {
-                    if (i + 1 >= args.length) throw new UsageException("option --" + key + " needs a value");
+                } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
                     value = args[++i];
+                } else {
+                    value = MISSING; // an error when a getter asks for it; finish() first names an unknown option
                 }
                 if (a.values.put(key, value) != null) throw new UsageException("option --" + key + " given twice");
             } else {
@@ -61,13 +64,19 @@ public final class Args {
 
     public String string(String key, String def) {
         used.add(key);
-        return values.getOrDefault(key, def);
+        return value(key, def);
     }
 
     public String require(String key) {
         used.add(key);
-        String v = values.get(key);
+        String v = value(key, null);
         if (v == null) throw new UsageException("missing required option --" + key);
+        return v;
+    }
+
+    private String value(String key, String def) {
+        String v = values.getOrDefault(key, def);
+        if (v == MISSING) throw new UsageException("option --" + key + " needs a value");
         return v;
     }
 
@@ -140,6 +149,37 @@ public final class Args {
         return device;
     }
 
+    /** " (did you mean --x?)" for the known option nearest to an unknown one, if any is within two edits. */
+    private String suggestion(String unknown) {
+        String best = null;
+        int bestDistance = 3;
+        for (String known : used) {
+            int d = editDistance(unknown, known);
+            if (d < bestDistance) {
+                best = known;
+                bestDistance = d;
+            }
+        }
+        return best == null ? "" : " (did you mean --" + best + "?)";
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions. */
+    static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(substitute, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
     public List<String> positional() {
         return positional;
     }
@@ -147,7 +187,7 @@ public final class Args {
     /** Throws for options no getter asked about, and for stray positional words. */
     public void finish() {
         for (String k : values.keySet()) {
-            if (!used.contains(k)) throw new UsageException("unknown option --" + k);
+            if (!used.contains(k)) throw new UsageException("unknown option --" + k + suggestion(k));
         }
         if (!positional.isEmpty()) throw new UsageException("unexpected argument '" + positional.get(0) + "'");
     }
