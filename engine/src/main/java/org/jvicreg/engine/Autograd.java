@@ -14,19 +14,19 @@ public final class Autograd {
 
     /**
      * Attaches a backward function to {@code out} when recording is on and any input requires grad;
-     * returns {@code out}. Each op calls this right after computing its forward result.
+     * returns {@code out}. Each op calls this right after computing its forward result. The graph keeps
+     * no reference to the inputs (see {@link Node}): what the backward function needs, it captures.
      */
     public static Tensor record(String op, Tensor out, Node.Backward backward, Tensor... inputs) {
         if (!Grad.isEnabled()) return out;
+        Node[] next = new Node[inputs.length];
         boolean any = false;
-        for (Tensor t : inputs) {
-            if (t != null && t.requiresGrad) {
-                any = true;
-                break;
-            }
+        for (int i = 0; i < inputs.length; i++) {
+            next[i] = inputs[i] == null ? null : inputs[i].gradientNode();
+            any |= next[i] != null;
         }
         if (!any) return out;
-        out.gradFn = new Node(op, inputs, backward);
+        out.gradFn = Node.op(op, out.shape(), next, backward);
         out.requiresGrad = true;
         return out;
     }
@@ -37,7 +37,8 @@ public final class Autograd {
      * freed as it is walked.
      */
     static void backward(Tensor root, Tensor seed, boolean retainGraph) {
-        if (!root.requiresGrad) {
+        Node start = root.gradientNode();
+        if (start == null) {
             throw new IllegalStateException("backward: the tensor does not require grad and has no grad_fn "
                     + "(did you compute it under Grad.off() or from tensors without requiresGrad?)");
         }
@@ -45,20 +46,20 @@ public final class Autograd {
             throw new IllegalArgumentException("backward: gradient shape " + Shape.str(seed.shape())
                     + " does not match the tensor's shape " + Shape.str(root.shape()));
         }
-        List<Tensor> order = topologicalOrder(root);
-        IdentityHashMap<Tensor, Tensor> grads = new IdentityHashMap<>();
-        grads.put(root, seed);
+        List<Node> order = topologicalOrder(start);
+        IdentityHashMap<Node, Tensor> grads = new IdentityHashMap<>();
+        grads.put(start, seed);
         GradientRecycler recycler = GradientRecycler.begin();
         recycler.waits(seed);
         List<Tensor> done = new ArrayList<>();
         try (var g = Grad.off()) {
             for (int i = order.size() - 1; i >= 0; i--) {
-                Tensor t = order.get(i);
-                Tensor grad = grads.remove(t);
+                Node node = order.get(i);
+                Tensor grad = grads.remove(node);
                 if (grad == null) continue;
                 recycler.consumed(grad);
-                Node node = t.gradFn;
-                if (node == null) {
+                if (node.leaf != null) {
+                    Tensor t = node.leaf;
                     if (t.grad == null) {
                         t.grad = grad;
                         recycler.kept(grad);
@@ -74,16 +75,16 @@ public final class Autograd {
                 }
                 Tensor[] inputGrads = node.backward.apply(grad);
                 done.add(grad);
-                for (int j = 0; j < node.inputs.length; j++) {
-                    Tensor in = node.inputs[j];
+                for (int j = 0; j < node.next.length; j++) {
+                    Node in = node.next[j];
                     Tensor gj = j < inputGrads.length ? inputGrads[j] : null;
                     if (gj == null) continue;
                     done.add(gj); // recycled below unless it (or a sum holding it) waits for its input
-                    if (in == null || !in.requiresGrad) continue;
-                    if (!Arrays.equals(gj.shape(), in.shape())) {
+                    if (in == null) continue;
+                    if (!Arrays.equals(gj.shape(), in.shape)) {
                         throw new IllegalStateException("backward of '" + node.op + "': gradient for input " + j
                                 + " has shape " + Shape.str(gj.shape()) + " but the input has shape "
-                                + Shape.str(in.shape()));
+                                + Shape.str(in.shape));
                     }
                     Tensor prev = grads.get(in);
                     Tensor sum = prev == null ? gj : prev.add(gj);
@@ -103,25 +104,25 @@ public final class Autograd {
         }
     }
 
-    /** Tensors reachable from root, each after all of its inputs (iterative, so deep nets are fine). */
-    private static List<Tensor> topologicalOrder(Tensor root) {
-        List<Tensor> order = new ArrayList<>();
-        Set<Tensor> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Nodes reachable from root, each after all of its inputs' nodes (iterative, so deep nets are fine). */
+    private static List<Node> topologicalOrder(Node root) {
+        List<Node> order = new ArrayList<>();
+        Set<Node> visited = Collections.newSetFromMap(new IdentityHashMap<>());
         ArrayDeque<Object[]> stack = new ArrayDeque<>();
         visited.add(root);
         stack.push(new Object[] {root, 0});
         while (!stack.isEmpty()) {
             Object[] frame = stack.peek();
-            Tensor t = (Tensor) frame[0];
+            Node node = (Node) frame[0];
             int next = (Integer) frame[1];
-            Tensor[] inputs = t.gradFn == null || t.gradFn.freed() ? new Tensor[0] : t.gradFn.inputs;
+            Node[] inputs = node.freed() ? new Node[0] : node.next;
             if (next < inputs.length) {
                 frame[1] = next + 1;
-                Tensor in = inputs[next];
-                if (in != null && in.requiresGrad && visited.add(in)) stack.push(new Object[] {in, 0});
+                Node in = inputs[next];
+                if (in != null && visited.add(in)) stack.push(new Object[] {in, 0});
             } else {
                 stack.pop();
-                order.add(t);
+                order.add(node);
             }
         }
         return order;

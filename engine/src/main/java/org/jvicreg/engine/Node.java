@@ -1,8 +1,16 @@
 package org.jvicreg.engine;
 
 /**
- * One recorded op in the autograd graph: the inputs it read and the function that maps the gradient
- * of its output to the gradients of those inputs. Created by {@link Autograd#record}.
+ * One vertex of the autograd graph. Either an op's node, made by {@link Autograd#record}: the function
+ * that maps the gradient of the op's output to the gradients of its inputs, and for each input the node
+ * its gradient goes on to; or a leaf's node, made once per leaf that requires grad, where gradients
+ * arrive to be summed into the leaf's {@code grad}.
+ *
+ * <p>The graph points at nodes, not at the tensors that flowed between them: an op's output stays alive
+ * only as long as something holds it (the caller, or a backward function that saved it), as in PyTorch.
+ * Holding the input tensors instead kept every intermediate until backward; in a ResNet-50 forward pass
+ * that was 92 MiB that no backward function reads (the downsample branches' batch-norm outputs, which
+ * the residual add needs only for their shape).
  */
 public final class Node {
     /** Maps d(loss)/d(output) to d(loss)/d(input_i) for each input (null where an input needs none). */
@@ -12,13 +20,29 @@ public final class Node {
     }
 
     final String op;
-    Tensor[] inputs;
+    /** The shape of the op's output (a leaf's shape): every gradient arriving here has it. */
+    final int[] shape;
+    /** Where each input's gradient goes (null for an input that needs none); null once freed. */
+    Node[] next;
+    /** The op's backward function; null for a leaf, and once freed. */
     Backward backward;
+    /** The tensor whose grad this node accumulates; null for an op's node. */
+    final Tensor leaf;
 
-    Node(String op, Tensor[] inputs, Backward backward) {
+    private Node(String op, int[] shape, Node[] next, Backward backward, Tensor leaf) {
         this.op = op;
-        this.inputs = inputs;
+        this.shape = shape;
+        this.next = next;
         this.backward = backward;
+        this.leaf = leaf;
+    }
+
+    static Node op(String op, int[] shape, Node[] next, Backward backward) {
+        return new Node(op, shape, next, backward, null);
+    }
+
+    static Node leaf(Tensor t) {
+        return new Node("leaf", t.shape(), new Node[0], null, t);
     }
 
     public String op() {
@@ -26,12 +50,13 @@ public final class Node {
     }
 
     boolean freed() {
-        return backward == null;
+        return leaf == null && backward == null;
     }
 
-    /** Drops the saved tensors so the graph's memory can be reclaimed. */
+    /** Drops the backward function and its saved tensors so their memory can be reclaimed. */
     void free() {
-        inputs = null;
+        if (leaf != null) return;
+        next = null;
         backward = null;
     }
 }

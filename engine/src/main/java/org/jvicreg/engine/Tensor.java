@@ -30,6 +30,8 @@ public final class Tensor {
     boolean requiresGrad;
     Tensor grad;
     Node gradFn;
+    /** Where gradients for this leaf collect ({@link #gradientNode}); made on first use. */
+    private Node leafNode;
 
     /** Wraps a storage window; used by backends and ops. The window must fit in the storage. */
     public Tensor(Storage storage, long offset, int... shape) {
@@ -251,6 +253,17 @@ public final class Tensor {
 
     public boolean isLeaf() {
         return gradFn == null;
+    }
+
+    /**
+     * The graph node this tensor's gradient goes to: the op that produced it, for a leaf that requires
+     * grad its own accumulating node (one per leaf, so every use of it sums into one grad), else null.
+     */
+    Node gradientNode() {
+        if (gradFn != null) return gradFn;
+        if (!requiresGrad) return null;
+        if (leafNode == null) leafNode = Node.leaf(this);
+        return leafNode;
     }
 
     /** Name of the op that produced this tensor, or null for a leaf. */
@@ -536,7 +549,7 @@ public final class Tensor {
 
     /** A differentiable copy with its own storage. */
     public Tensor copy() {
-        return Pointwise.unary("copy", UnaryOp.IDENTITY, this, 0, 0, (g, x, y) -> g);
+        return Pointwise.copy(this);
     }
 
     // ---- in place (not recorded) -------------------------------------------------------------------

@@ -12,10 +12,13 @@ import java.util.Arrays;
 public final class Arithmetic {
     private Arithmetic() {}
 
-    /** Gradient rule of a binary op: upstream g, inputs a and b, output y; returns {da, db} before sumTo. */
+    /**
+     * Gradient rule of a binary op: from upstream g, {da, db} before broadcasting is undone, computing
+     * only those asked for. Like {@link Pointwise}'s rules, it captures the tensors it reads and no others.
+     */
     @FunctionalInterface
     interface Rule {
-        Tensor[] apply(Tensor g, Tensor a, Tensor b, Tensor y);
+        Tensor[] apply(Tensor g, boolean needA, boolean needB);
     }
 
     static void sameBackend(String op, Tensor a, Tensor b) {
@@ -35,47 +38,48 @@ public final class Arithmetic {
         return y;
     }
 
-    private static Tensor binary(String name, BinaryOp op, Tensor a, Tensor b, Rule rule) {
-        sameBackend(name, a, b);
-        int[] shape = Shape.broadcast(name, a.shape(), b.shape());
-        Tensor y = Tensor.uninitialized(a.backend(), shape);
-        a.backend().binary(op, a, Shape.broadcastStrides(a.shape(), shape), b, Shape.broadcastStrides(b.shape(), shape), y);
+    /** Records y = op(a, b): the rule's gradients summed back to each input's shape (broadcasting undone). */
+    private static Tensor recorded(String name, Tensor y, Tensor a, Tensor b, Rule rule) {
+        int[] aShape = a.shape(), bShape = b.shape();
+        boolean needA = a.requiresGrad(), needB = b.requiresGrad();
         return Autograd.record(name, y, g -> {
-            Tensor[] d = rule.apply(g, a, b, y);
+            Tensor[] d = rule.apply(g, needA, needB);
             return new Tensor[] {
-                a.requiresGrad() ? Reductions.sumTo(d[0], a.shape()) : null,
-                b.requiresGrad() ? Reductions.sumTo(d[1], b.shape()) : null
+                needA ? Reductions.sumTo(d[0], aShape) : null,
+                needB ? Reductions.sumTo(d[1], bShape) : null
             };
         }, a, b);
     }
 
     public static Tensor add(Tensor a, Tensor b) {
-        return binary("add", BinaryOp.ADD, a, b, (g, x, z, y) -> new Tensor[] {g, g});
+        return recorded("add", apply(BinaryOp.ADD, a, b), a, b, (g, needA, needB) -> new Tensor[] {g, g});
     }
 
     public static Tensor sub(Tensor a, Tensor b) {
-        return binary("sub", BinaryOp.SUB, a, b, (g, x, z, y) -> new Tensor[] {g, Pointwise.neg(g)});
+        return recorded("sub", apply(BinaryOp.SUB, a, b), a, b,
+                (g, needA, needB) -> new Tensor[] {g, needB ? Pointwise.neg(g) : null});
     }
 
     public static Tensor mul(Tensor a, Tensor b) {
-        return binary("mul", BinaryOp.MUL, a, b, (g, x, z, y) -> new Tensor[] {
-            x.requiresGrad() ? g.mul(z) : null, z.requiresGrad() ? g.mul(x) : null});
+        return recorded("mul", apply(BinaryOp.MUL, a, b), a, b,
+                (g, needA, needB) -> new Tensor[] {needA ? g.mul(b) : null, needB ? g.mul(a) : null});
     }
 
     /** d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -y/b. */
     public static Tensor div(Tensor a, Tensor b) {
-        return binary("div", BinaryOp.DIV, a, b, (g, x, z, y) -> {
-            Tensor gb = g.div(z);
-            return new Tensor[] {gb, Pointwise.neg(gb.mul(y))};
+        Tensor y = apply(BinaryOp.DIV, a, b);
+        return recorded("div", y, a, b, (g, needA, needB) -> {
+            Tensor gb = g.div(b);
+            return new Tensor[] {gb, needB ? Pointwise.neg(gb.mul(y)) : null};
         });
     }
 
     /** Elementwise max; where a == b the gradient is split evenly, as PyTorch. */
     public static Tensor maximum(Tensor a, Tensor b) {
-        return binary("maximum", BinaryOp.MAX, a, b, (g, x, z, y) -> {
-            Tensor ties = apply(BinaryOp.EQ, x, z).mul(0.5f);
-            Tensor ma = apply(BinaryOp.GT, x, z).add(ties);
-            Tensor mb = apply(BinaryOp.LT, x, z).add(ties);
+        return recorded("maximum", apply(BinaryOp.MAX, a, b), a, b, (g, needA, needB) -> {
+            Tensor ties = apply(BinaryOp.EQ, a, b).mul(0.5f);
+            Tensor ma = apply(BinaryOp.GT, a, b).add(ties);
+            Tensor mb = apply(BinaryOp.LT, a, b).add(ties);
             return new Tensor[] {g.mul(ma), g.mul(mb)};
         });
     }
@@ -86,11 +90,11 @@ public final class Arithmetic {
     }
 
     public static Tensor addScalar(Tensor x, float c) {
-        return Pointwise.unary("add_scalar", UnaryOp.ADD_SCALAR, x, c, 0, (g, in, y) -> g);
+        return Pointwise.recorded("add_scalar", Pointwise.apply(UnaryOp.ADD_SCALAR, x, c, 0), x, g -> g);
     }
 
     public static Tensor mulScalar(Tensor x, float c) {
-        return Pointwise.unary("mul_scalar", UnaryOp.MUL_SCALAR, x, c, 0, (g, in, y) -> g.mul(c));
+        return Pointwise.recorded("mul_scalar", Pointwise.apply(UnaryOp.MUL_SCALAR, x, c, 0), x, g -> g.mul(c));
     }
 
     /** cond != 0 ? a : b with broadcasting; cond gets no gradient. */
@@ -101,12 +105,14 @@ public final class Arithmetic {
         Tensor y = Tensor.uninitialized(a.backend(), shape);
         a.backend().where(cond, Shape.broadcastStrides(cond.shape(), shape), a, Shape.broadcastStrides(a.shape(), shape),
                 b, Shape.broadcastStrides(b.shape(), shape), y);
+        int[] aShape = a.shape(), bShape = b.shape();
+        boolean needA = a.requiresGrad(), needB = b.requiresGrad();
         return Autograd.record("where", y, g -> {
             Tensor zero = Tensor.allocate(g.backend(), 1);
             return new Tensor[] {
                 null,
-                a.requiresGrad() ? Reductions.sumTo(where(cond, g, zero), a.shape()) : null,
-                b.requiresGrad() ? Reductions.sumTo(where(cond, zero, g), b.shape()) : null
+                needA ? Reductions.sumTo(where(cond, g, zero), aShape) : null,
+                needB ? Reductions.sumTo(where(cond, zero, g), bShape) : null
             };
         }, cond, a, b);
     }

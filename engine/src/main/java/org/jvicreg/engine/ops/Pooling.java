@@ -34,8 +34,9 @@ public final class Pooling {
         PoolGeometry geo = geometry("avg_pool2d", x, kernel, stride, padding);
         Tensor y = Tensor.uninitialized(x.backend(), geo.n(), geo.c(), geo.oh(), geo.ow());
         x.backend().avgPool2dForward(geo, x, y);
+        int[] s = x.shape();
         return Autograd.record("avg_pool2d", y, g -> {
-            Tensor dx = Tensor.uninitialized(g.backend(), x.shape());
+            Tensor dx = Tensor.uninitialized(g.backend(), s);
             g.backend().avgPool2dBackward(geo, g, dx);
             return new Tensor[] {dx};
         }, x);

@@ -158,10 +158,16 @@ public final class ShapeOps {
             pos += t.size(a);
         }
         Tensor[] inputs = xs.toArray(new Tensor[0]);
+        int[] sizes = new int[inputs.length];
+        boolean[] need = new boolean[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            sizes[i] = inputs[i].size(a);
+            need[i] = inputs[i].requiresGrad();
+        }
         return Autograd.record("cat", y, g -> {
-            Tensor[] d = new Tensor[inputs.length];
-            for (int i = 0; i < inputs.length; i++) {
-                if (inputs[i].requiresGrad()) d[i] = narrow(g, a, starts[i], inputs[i].size(a));
+            Tensor[] d = new Tensor[sizes.length];
+            for (int i = 0; i < sizes.length; i++) {
+                if (need[i]) d[i] = narrow(g, a, starts[i], sizes[i]);
             }
             return d;
         }, inputs);

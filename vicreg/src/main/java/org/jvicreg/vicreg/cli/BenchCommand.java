@@ -73,9 +73,9 @@ public final class BenchCommand implements Command {
                                   512-512-512, VICReg loss, LARS (defaults --batch 256 --size 28)
                   vicreg-step     one official-recipe VICReg step: two views of --batch 3-channel
                                   images at --size, ResNet-50, expander 8192-8192-8192, VICReg
-                                  loss, LARS (defaults --batch 16 --size 224); holds about
-                                  7 GB at its peak: JVICREG_JAVA_OPTS=-Xmx8g where a quarter
-                                  of the RAM (the JVM's default heap limit) is less
+                                  loss, LARS (defaults --batch 16 --size 224); needs a heap
+                                  of about 5 GB: JVICREG_JAVA_OPTS=-Xmx6g where a quarter of
+                                  the RAM (the JVM's default heap limit) is less
                   vicreg-loss     VICReg loss forward + backward of two (n, d) batches (--n, --d)
 
                 options:
