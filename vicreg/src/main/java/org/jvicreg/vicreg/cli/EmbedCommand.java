@@ -50,8 +50,7 @@ public final class EmbedCommand implements Command {
         String name = out.getFileName().toString();
         Path labelsOut = a.path("labels-out", out.resolveSibling(name.endsWith(".npy")
                 ? name.substring(0, name.length() - 4) + ".labels.npy" : name + ".labels.npy"));
-        ProbeInputs in = ProbeInputs.from(a);
-        a.finish();
+        ProbeInputs in = ProbeInputs.from(a); // reads the shared options and ends the parsing
         Features f = in.features(split);
         float[] labels = new float[f.n()];
         for (int i = 0; i < f.n(); i++) labels[i] = f.labels()[i];

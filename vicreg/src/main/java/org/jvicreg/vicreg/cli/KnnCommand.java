@@ -45,8 +45,7 @@ public final class KnnCommand implements Command {
         int k = a.positiveInteger("k", KnnProbe.K);
         double t = a.number("temperature", KnnProbe.TEMPERATURE);
         if (!(t > 0)) throw new UsageException("--temperature must be positive");
-        ProbeInputs in = ProbeInputs.from(a);
-        a.finish();
+        ProbeInputs in = ProbeInputs.from(a); // reads the shared options and ends the parsing
         Features train = in.features(Split.TRAIN), test = in.features(Split.TEST);
         double top1 = KnnProbe.evaluate(train, test, k, t);
         in.record("knn_top1", top1);

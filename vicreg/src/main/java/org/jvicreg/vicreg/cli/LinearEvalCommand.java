@@ -43,8 +43,7 @@ public final class LinearEvalCommand implements Command {
     @Override
     public int run(Args a) throws Exception {
         int epochs = a.positiveInteger("epochs", 100);
-        ProbeInputs in = ProbeInputs.from(a);
-        a.finish();
+        ProbeInputs in = ProbeInputs.from(a); // reads the shared options and ends the parsing
         Features train = in.features(Split.TRAIN), test = in.features(Split.TEST);
         double top1 = LinearProbe.evaluate(train, test, epochs, in.seed, System.err);
         in.record("linear_top1", top1);

@@ -77,9 +77,10 @@ public final class PretrainCommand implements Command {
     public int run(Args a) throws Exception {
         Path out = a.requirePath("out");
         boolean resume = a.flag("resume");
-        Device device = Device.of(a.device());
+        String deviceName = a.device();
         PretrainConfig given = configFrom(a);
         a.finish();
+        Device device = Device.of(deviceName);
         PretrainConfig config = given;
         if (resume && Files.isRegularFile(RunDir.config(out))) {
             config = RunDir.readConfig(out);

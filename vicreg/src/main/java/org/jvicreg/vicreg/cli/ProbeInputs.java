@@ -58,33 +58,42 @@ final class ProbeInputs {
         this.seed = seed;
     }
 
-    /** Reads the shared options (the caller reads its own and then calls a.finish()). */
+    /**
+     * Reads the shared options, then (every option read, the caller's own first) rejects unknown ones
+     * through {@link Args#finish()} before it opens the run, the data and the backbone.
+     */
     static ProbeInputs from(Args a) throws IOException {
         Path run = a.path("run", null);
         boolean random = a.flag("random-init");
         long seed = a.longValue("seed", 0);
-        Device device = Device.of(a.device());
+        String deviceName = a.device();
         int batch = a.positiveInteger("batch", 512);
         int limit = a.integer("limit", 0);
-        PretrainConfig cfg = run == null ? null : RunDir.readConfig(run);
+        String datasetOption = a.choice("dataset", null, "fashion-mnist", "mnist", "cifar10", "cifar100", "folder");
+        String dataArg = a.string("data", null);
+        String archOption = a.choice("arch", null, "resnet18", "resnet34", "resnet50");
+        Integer widthOption = a.has("width") ? a.positiveInteger("width", 16) : null;
+        String stem = a.choice("stem", "auto", "auto", "small", "imagenet");
+        boolean stemGiven = a.has("stem");
         if (run == null && !random) throw new UsageException("give --run RUN_DIR, or --random-init to probe an untrained backbone");
+        if (!random && (archOption != null || widthOption != null || stemGiven)) {
+            throw new UsageException("--arch, --width and --stem go with --random-init (a run's backbone is what it was trained as)");
+        }
+        a.finish();
+
+        Device device = Device.of(deviceName);
+        PretrainConfig cfg = run == null ? null : RunDir.readConfig(run);
         if (run != null && !random && !Files.isRegularFile(RunDir.backbone(run))) {
             throw new IOException(run + " has no backbone.safetensors yet (the run has not finished an epoch)");
         }
-        String dataset = a.choice("dataset", cfg != null ? cfg.dataset() : "fashion-mnist",
-                "fashion-mnist", "mnist", "cifar10", "cifar100", "folder");
-        String dataArg = a.string("data", null);
+        String dataset = datasetOption != null ? datasetOption : cfg != null ? cfg.dataset() : "fashion-mnist";
         Path dir = dataArg != null ? Path.of(dataArg)
                 : cfg != null && dataset.equals(cfg.dataset()) ? Path.of(cfg.dataDir()) : DataArgs.dataDir(dataset, null);
-        String arch = a.choice("arch", cfg != null ? cfg.arch() : "resnet18", "resnet18", "resnet34", "resnet50");
-        int width = a.positiveInteger("width", cfg != null ? cfg.width() : 16);
-        String stem = a.choice("stem", "auto", "auto", "small", "imagenet");
-        if (!random && (a.has("arch") || a.has("width") || a.has("stem"))) {
-            throw new UsageException("--arch, --width and --stem go with --random-init (a run's backbone is what it was trained as)");
-        }
+        String arch = archOption != null ? archOption : cfg != null ? cfg.arch() : "resnet18";
+        int width = widthOption != null ? widthOption : cfg != null ? cfg.width() : 16;
         ImageDataset train = DataArgs.open(dataset, dir, Split.TRAIN, limit);
         ImageDataset test = DataArgs.open(dataset, dir, Split.TEST, 0);
-        boolean small = cfg != null && !a.has("stem") ? cfg.smallStem() : switch (stem) {
+        boolean small = cfg != null && !stemGiven ? cfg.smallStem() : switch (stem) {
             case "small" -> true;
             case "imagenet" -> false;
             default -> !dataset.equals("folder");

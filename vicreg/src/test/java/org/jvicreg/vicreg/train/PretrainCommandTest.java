@@ -124,6 +124,10 @@ class PretrainCommandTest {
         Result noRun = cli("linear-eval", "--run", dir.resolve("nothing").toString());
         assertEquals(1, noRun.code());
         assertTrue(noRun.err().contains("not a run directory"), noRun.err());
+        // a mistyped option is named before the probe opens the run or the data
+        Result typo = cli("knn", "--run", dir.resolve("nothing").toString(), "--kk", "5");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().contains("unknown option --kk (did you mean --k?)"), typo.err());
         Path run = dir.resolve("run");
         assertEquals(0, cli(pretrainArgs(data, run, 1).toArray(new String[0])).code());
         Result again = cli(pretrainArgs(data, run, 1).toArray(new String[0]));
