@@ -4,6 +4,8 @@ import org.jvicreg.engine.Autograd;
 import org.jvicreg.engine.Grad;
 import org.jvicreg.engine.Tensor;
 
+import java.util.function.Supplier;
+
 /**
  * The VICReg loss exactly as the official code computes it (facebookresearch/vicreg), for embeddings
  * x, y of shape (N, D):
@@ -28,12 +30,28 @@ public final class VicregLoss implements SslLoss {
     /** How the covariance term is computed; AUTO picks GRAM when N < D. */
     public enum CovPath { AUTO, GRAM, DIRECT }
 
-    /** The recorded loss plus every term and the per-dimension std of both branches, for diagnostics. */
-    public record Result(Tensor loss, double invariance, double variance, double covariance, Tensor stdX, Tensor stdY) {
+    /**
+     * The recorded loss plus every term and the per-dimension std of both branches, for diagnostics;
+     * {@link #gradientNorms()} computes, when asked, how hard each weighted term pulls on the embeddings.
+     */
+    public record Result(Tensor loss, double invariance, double variance, double covariance, Tensor stdX, Tensor stdY,
+                         Supplier<TermGradients> termGradients) {
         public double total() {
             return loss.item();
         }
+
+        /** See {@link TermGradients}; one more pass over the statistics (for the Gram path an N x N x D product per branch). */
+        public TermGradients gradientNorms() {
+            return termGradients.get();
+        }
     }
+
+    /**
+     * The Frobenius norm of each weighted term's gradient with respect to both embedding matrices together,
+     * ||d(sim * invariance)/d(x, y)||, ||d(std * variance)/d(x, y)||, ||d(cov * covariance)/d(x, y)||: which
+     * term drives the embeddings, and how that shifts during training (the loss's gradient is their sum).
+     */
+    public record TermGradients(double invariance, double variance, double covariance) {}
 
     public static final float EPS = 1e-4f;
 
@@ -85,16 +103,32 @@ public final class VicregLoss implements SslLoss {
         double total = simCoeff * invariance + stdCoeff * variance + covCoeff * covariance;
         Tensor loss = Tensor.full(x.device(), (float) total, new int[0]);
         final Tensor savedDiff = diff;
+        boolean needX = x.requiresGrad(), needY = y.requiresGrad();
         loss = Autograd.record("vicreg_loss", loss, g -> {
             float up = g.item();
             float invScale = (float) (up * simCoeff * 2.0 / ((double) n * d));
             float varScale = (float) (up * stdCoeff / (2.0 * d));
             float covScale = (float) (up * covCoeff / d);
-            Tensor dx = x.requiresGrad() ? bx.gradient(varScale, covScale).add(savedDiff.mul(invScale)) : null;
-            Tensor dy = y.requiresGrad() ? by.gradient(varScale, covScale).sub(savedDiff.mul(invScale)) : null;
+            Tensor dx = needX ? bx.gradient(varScale, covScale).add(savedDiff.mul(invScale)) : null;
+            Tensor dy = needY ? by.gradient(varScale, covScale).sub(savedDiff.mul(invScale)) : null;
             return new Tensor[] {dx, dy};
         }, x, y);
-        return new Result(loss, invariance, variance, covariance, bx.std, by.std);
+        Supplier<TermGradients> norms = () -> {
+            try (var g = Grad.off()) {
+                float varScale = (float) (stdCoeff / (2.0 * d)), covScale = (float) (covCoeff / d);
+                // the invariance gradient is +-(2 sim / (N D)) (x - y) for x and y
+                double inv = Math.sqrt(2 * squaredNorm(savedDiff)) * simCoeff * 2.0 / ((double) n * d);
+                double var = Math.sqrt(squaredNorm(bx.varianceGradient(varScale)) + squaredNorm(by.varianceGradient(varScale)));
+                double cov = Math.sqrt(squaredNorm(bx.covarianceGradient(covScale)) + squaredNorm(by.covarianceGradient(covScale)));
+                return new TermGradients(inv, var, cov);
+            }
+        };
+        return new Result(loss, invariance, variance, covariance, bx.std, by.std, norms);
+    }
+
+    /** The sum of squares of every element, accumulated in double. */
+    private static double squaredNorm(Tensor t) {
+        return Branch.sumOfSquares(t.reshape(t.size(0), -1));
     }
 
     /** One embedding matrix's statistics, with what its gradient needs. */
@@ -132,20 +166,27 @@ public final class VicregLoss implements SslLoss {
 
         /** d/dz of (varScale * sum_j relu(1 - std_j) + covScale * sum_{i != j} C_ij^2). */
         Tensor gradient(float varScale, float covScale) {
+            return covarianceGradient(covScale).add(varianceGradient(varScale));
+        }
+
+        /** d/dz of varScale * sum_j relu(1 - std_j). */
+        Tensor varianceGradient(float varScale) {
+            return hingeGrad.mul(varScale);
+        }
+
+        /** d/dz of covScale * sum_{i != j} C_ij^2. */
+        Tensor covarianceGradient(float covScale) {
             double nm1 = n - 1;
-            Tensor covGrad;
             if (gram) {
                 // 4 (K Xc - Xc diag(s)) / (N-1)^2
-                covGrad = second.matmul(centred).sub(centred.mul(diag)).mul((float) (4 * covScale / (nm1 * nm1)));
-            } else {
-                // 4 Xc offdiag(C) / (N-1) = 4 (Xc C - Xc diag(s) / (N-1)) / (N-1)
-                covGrad = centred.matmul(second).sub(centred.mul(diag.mul((float) (1 / nm1)))).mul((float) (4 * covScale / nm1));
+                return second.matmul(centred).sub(centred.mul(diag)).mul((float) (4 * covScale / (nm1 * nm1)));
             }
-            return covGrad.add(hingeGrad.mul(varScale));
+            // 4 Xc offdiag(C) / (N-1) = 4 (Xc C - Xc diag(s) / (N-1)) / (N-1)
+            return centred.matmul(second).sub(centred.mul(diag.mul((float) (1 / nm1)))).mul((float) (4 * covScale / nm1));
         }
 
         /** Sum of squares of a matrix: float sums of each row where the tensor lives, their total in double. */
-        private static double sumOfSquares(Tensor t) {
+        static double sumOfSquares(Tensor t) {
             double s = 0;
             for (float v : t.square().sum(1, false).toArray()) s += v;
             return s;

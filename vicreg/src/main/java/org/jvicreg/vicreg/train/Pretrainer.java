@@ -154,6 +154,7 @@ public final class Pretrainer {
         boolean warned = false;
         StepResult last = null;
         EmbeddingStats lastStats = null;
+        VicregLoss.TermGradients lastGradients = null;
         for (int epoch = progress.epochsDone(); epoch < stopAfter; epoch++) {
             try (TwoViewLoader.Epoch batches = loader.epoch(epoch)) {
                 int inEpoch = 0;
@@ -170,7 +171,10 @@ public final class Pretrainer {
                         opt.zeroGrad();
                         last.loss().backward();
                         opt.step();
-                        if (log) lastStats = EmbeddingStats.of(v.x().detach());
+                        if (log) {
+                            lastStats = EmbeddingStats.of(v.x().detach());
+                            lastGradients = last.vicreg().gradientNorms();
+                        }
                     }
                     step++;
                     inEpoch++;
@@ -180,7 +184,7 @@ public final class Pretrainer {
                         double ips = windowImages / ((now - windowStart) / 1e9);
                         windowStart = now;
                         windowImages = 0;
-                        metrics.append(row(step, epoch, lr, last, lastStats, ips, secondsBefore + (now - start) / 1e9));
+                        metrics.append(row(step, epoch, lr, last, lastStats, lastGradients, ips, secondsBefore + (now - start) / 1e9));
                         if (step > schedule.warmupSteps() && last.vicreg().variance() > 0.95 * VARIANCE_MAX) highVariance++;
                         else highVariance = 0;
                         if (highVariance >= COLLAPSE_PATIENCE && !warned) {
@@ -251,7 +255,8 @@ public final class Pretrainer {
         };
     }
 
-    private static Map<String, Object> row(long step, int epoch, double lr, StepResult t, EmbeddingStats s, double ips, double seconds) {
+    private static Map<String, Object> row(long step, int epoch, double lr, StepResult t, EmbeddingStats s,
+                                           VicregLoss.TermGradients grads, double ips, double seconds) {
         VicregLoss.Result r = t.vicreg();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("step", step);
@@ -261,6 +266,9 @@ public final class Pretrainer {
         m.put("invariance", r.invariance());
         m.put("variance", r.variance());
         m.put("covariance", r.covariance());
+        m.put("grad_invariance", grads.invariance());
+        m.put("grad_variance", grads.variance());
+        m.put("grad_covariance", grads.covariance());
         m.put("lr", lr);
         m.put("mean_std", s.meanStd());
         m.put("min_std", s.minStd());

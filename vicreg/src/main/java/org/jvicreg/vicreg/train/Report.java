@@ -20,13 +20,21 @@ public final class Report {
 
     private record Series(String key, String label, String color) {}
 
-    private record Chart(String title, String note, List<Series> series) {}
+    /** A line chart of some metrics.jsonl keys against the step; {@code log10} plots log10 of the (positive) values. */
+    private record Chart(String title, String note, List<Series> series, boolean log10) {
+        Chart(String title, String note, List<Series> series) {
+            this(title, note, series, false);
+        }
+    }
 
     private static final List<Chart> CHARTS = List.of(
             new Chart("Loss", "sim x invariance + std x variance + cov x covariance", List.of(new Series("loss", "loss", "#222"))),
             new Chart("Invariance", "MSE between the two views' embeddings", List.of(new Series("invariance", "invariance", "#1f77b4"))),
             new Chart("Variance term", "hinge on per-dimension std; near 0.99 means collapse", List.of(new Series("variance", "variance", "#d62728"))),
             new Chart("Covariance term", "off-diagonal covariance squared, / D", List.of(new Series("covariance", "covariance", "#2ca02c"))),
+            new Chart("Gradient per term", "log10 ||d(weighted term)/d(embeddings)||: which term drives them",
+                    List.of(new Series("grad_invariance", "invariance", "#1f77b4"), new Series("grad_variance", "variance", "#d62728"),
+                            new Series("grad_covariance", "covariance", "#2ca02c")), true),
             new Chart("Embedding std", "per-dimension std of the embeddings (target >= 1)",
                     List.of(new Series("mean_std", "mean", "#9467bd"), new Series("min_std", "min", "#8c564b"))),
             new Chart("Mean |correlation|", "off-diagonal, between embedding dimensions", List.of(new Series("mean_abs_corr", "mean |corr|", "#e377c2"))),
@@ -73,12 +81,14 @@ public final class Report {
         for (Series se : c.series()) {
             List<double[]> pts = new ArrayList<>();
             for (Map<String, Object> r : rows) {
-                if (r.get("step") instanceof Number x && r.get(se.key()) instanceof Number y && Double.isFinite(y.doubleValue())) {
-                    pts.add(new double[] {x.doubleValue(), y.doubleValue()});
+                if (r.get("step") instanceof Number x && r.get(se.key()) instanceof Number n) {
+                    double y = c.log10() ? Math.log10(n.doubleValue()) : n.doubleValue();
+                    if (!Double.isFinite(y)) continue;
+                    pts.add(new double[] {x.doubleValue(), y});
                     xMin = Math.min(xMin, x.doubleValue());
                     xMax = Math.max(xMax, x.doubleValue());
-                    yMin = Math.min(yMin, y.doubleValue());
-                    yMax = Math.max(yMax, y.doubleValue());
+                    yMin = Math.min(yMin, y);
+                    yMax = Math.max(yMax, y);
                 }
             }
             lines.add(pts.toArray(new double[0][]));

@@ -34,6 +34,11 @@ class VicregLossTest {
             assertRel(w + " invariance", t[1], r.invariance());
             assertRel(w + " variance", t[2], r.variance());
             assertRel(w + " covariance", t[3], r.covariance());
+            float[] norms = f.get("term_grad_norms").toArray();
+            VicregLoss.TermGradients gn = r.gradientNorms();
+            assertRel(w + " |d invariance|", norms[0], gn.invariance());
+            assertRel(w + " |d variance|", norms[1], gn.variance());
+            assertRel(w + " |d covariance|", norms[2], gn.covariance());
             r.loss().backward();
             Fixtures.assertClose(w + " d/dx", f.get("grad_x"), x.grad(), TOL);
             Fixtures.assertClose(w + " d/dy", f.get("grad_y"), y.grad(), TOL);

@@ -92,6 +92,14 @@ class PretrainCommandTest {
         for (Path f : List.of(RunDir.config(run), Checkpoint.file(run), RunDir.backbone(run), RunDir.metrics(run), RunDir.report(run))) {
             assertTrue(Files.isRegularFile(f), f + " written");
         }
+        for (String line : Files.readAllLines(RunDir.metrics(run))) {
+            Map<?, ?> m = (Map<?, ?>) Json.parse(line);
+            for (String k : List.of("grad_invariance", "grad_variance", "grad_covariance", "rankme", "mean_abs_corr")) {
+                assertTrue(m.get(k) instanceof Number v && Double.isFinite(v.doubleValue()) && v.doubleValue() >= 0,
+                        "metrics line has a finite, non-negative " + k + ": " + line);
+            }
+        }
+        assertTrue(Files.readString(RunDir.report(run)).contains("Gradient per term"), "the report charts the term gradients");
         Result lin = cli("linear-eval", "--run", run.toString(), "--epochs", "5");
         assertEquals(0, lin.code(), lin.err());
         double top1 = ((Number) lin.lastJson().get("linear_top1")).doubleValue();
