@@ -60,6 +60,10 @@ class EmulatedVicregStepTest {
         terms[0] = r.invariance();
         terms[1] = r.variance();
         terms[2] = r.covariance();
+        VicregLoss.TermGradients norms = r.gradientNorms(); // after backward, as the trainer logs them
+        terms[3] = norms.invariance();
+        terms[4] = norms.variance();
+        terms[5] = norms.covariance();
         Map<String, Tensor> grads = new LinkedHashMap<>();
         m.namedParameters().forEach((k, p) -> grads.put(k, p.grad().to(Device.cpu())));
         opt.step();
@@ -73,11 +77,11 @@ class EmulatedVicregStepTest {
         Vicreg cpuModel = model(Device.cpu()), gpuModel = model(device);
         Lars cpuOpt = Lars.official(cpuModel.parameters(), 0.2), gpuOpt = Lars.official(gpuModel.parameters(), 0.2);
         Tensor ag = a.to(device), bg = b.to(device);
-        double[] cpuTerms = new double[3], gpuTerms = new double[3];
+        double[] cpuTerms = new double[6], gpuTerms = new double[6]; // three terms, then their gradient norms
         try (var scope = Memory.scope()) {
             Map<String, Tensor> c = step(cpuModel, cpuOpt, a, b, cpuTerms), g = step(gpuModel, gpuOpt, ag, bg, gpuTerms);
-            for (int i = 0; i < 3; i++) {
-                assertEquals(cpuTerms[i], gpuTerms[i], 1e-4 * Math.abs(cpuTerms[i]), "loss term " + i);
+            for (int i = 0; i < 6; i++) {
+                assertEquals(cpuTerms[i], gpuTerms[i], 1e-4 * Math.abs(cpuTerms[i]), (i < 3 ? "loss term " : "gradient norm of term ") + i % 3);
             }
             for (var e : c.entrySet()) {
                 // a Linear followed by batch norm: its bias cannot change the output, so its gradient is 0 up to rounding
