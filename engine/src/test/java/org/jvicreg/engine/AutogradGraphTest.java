@@ -40,6 +40,20 @@ class AutogradGraphTest {
     }
 
     @Test
+    void aProductKeepsOnlyTheFactorItsGradientReads() {
+        Tensor x = Tensor.randn(new Rng(3), 1 << 12).requiresGrad(true);
+        Tensor w = Tensor.randn(new Rng(4), 1 << 12);    // needs no gradient
+        Tensor h = x.mul(2f);
+        Tensor loss = h.mul(w).sum();                      // d/dh reads w; only d/dw would read h
+        WeakReference<Tensor> hRef = new WeakReference<>(h);
+        h = null;
+        assertEquals(true, collected(hRef), "the product kept the factor whose gradient nobody asked for");
+        loss.backward();
+        float[] expected = w.mul(2f).toArray();
+        assertArrayEquals(expected, x.grad().toArray(), 1e-6f);
+    }
+
+    @Test
     void everyUseOfALeafSumsIntoItsOneGrad() {
         Tensor x = Tensor.of(new float[] {1f, 2f, 3f}, 3).requiresGrad(true);
         Tensor y = x.mul(x).add(x.mul(3f)).sum(); // d/dx (x^2 + 3x) = 2x + 3

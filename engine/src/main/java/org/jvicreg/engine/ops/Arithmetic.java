@@ -61,16 +61,19 @@ public final class Arithmetic {
     }
 
     public static Tensor mul(Tensor a, Tensor b) {
+        // each input's gradient reads the other: keep only what a gradient that will be asked for reads
+        Tensor keptA = b.requiresGrad() ? a : null, keptB = a.requiresGrad() ? b : null;
         return recorded("mul", apply(BinaryOp.MUL, a, b), a, b,
-                (g, needA, needB) -> new Tensor[] {needA ? g.mul(b) : null, needB ? g.mul(a) : null});
+                (g, needA, needB) -> new Tensor[] {needA ? g.mul(keptB) : null, needB ? g.mul(keptA) : null});
     }
 
     /** d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -y/b. */
     public static Tensor div(Tensor a, Tensor b) {
         Tensor y = apply(BinaryOp.DIV, a, b);
+        Tensor keptY = b.requiresGrad() ? y : null;
         return recorded("div", y, a, b, (g, needA, needB) -> {
             Tensor gb = g.div(b);
-            return new Tensor[] {gb, needB ? Pointwise.neg(gb.mul(y)) : null};
+            return new Tensor[] {gb, needB ? Pointwise.neg(gb.mul(keptY)) : null};
         });
     }
 
