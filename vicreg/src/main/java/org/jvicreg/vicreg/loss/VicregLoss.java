@@ -40,7 +40,10 @@ public final class VicregLoss implements SslLoss {
             return loss.item();
         }
 
-        /** See {@link TermGradients}; one more pass over the statistics (for the Gram path an N x N x D product per branch). */
+        /**
+         * See {@link TermGradients}; one more pass over the statistics (for the Gram path an N x N x D product
+         * per branch), which on a device must run before the step's {@code Memory.scope} releases them.
+         */
         public TermGradients gradientNorms() {
             return termGradients.get();
         }
