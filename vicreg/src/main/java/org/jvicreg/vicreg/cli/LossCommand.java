@@ -24,6 +24,11 @@ public final class LossCommand implements Command {
     }
 
     @Override
+    public java.util.Set<String> flags() {
+        return java.util.Set.of("term-grads");
+    }
+
+    @Override
     public String summary() {
         return "the VICReg loss (and its gradients) of two (N, D) embedding matrices in .npy files";
     }
@@ -31,7 +36,7 @@ public final class LossCommand implements Command {
     @Override
     public String help() {
         return """
-                usage: vicreg loss --a A.npy --b B.npy [--sim 25] [--std 25] [--cov 1] [--grad-dir DIR] [--device D]
+                usage: vicreg loss --a A.npy --b B.npy [--sim 25] [--std 25] [--cov 1] [--grad-dir DIR] [--term-grads] [--device D]
 
                 The VICReg loss of two embedding matrices, exactly as the official code
                 (facebookresearch/vicreg) computes it:
@@ -53,6 +58,9 @@ public final class LossCommand implements Command {
                   --cov X         covariance coefficient (default 1)
                   --grad-dir DIR  also write DIR/grad_a.npy and DIR/grad_b.npy: d loss / d A and
                                   d loss / d B, float32 (DIR is created if needed)
+                  --term-grads    also print, after "loss", grad_invariance, grad_variance and
+                                  grad_covariance: the norm of each weighted term's gradient with
+                                  respect to (A, B) together (the loss's gradient is their sum)
                   --device D      cpu | cuda: where the loss is computed (default cpu)
                   --cuda-libs DIRS
                                   cuda: directories holding libcublas.so.* / libcudnn.so.*,
@@ -68,6 +76,7 @@ public final class LossCommand implements Command {
         double std = args.number("std", 25);
         double cov = args.number("cov", 1);
         Path gradDir = args.path("grad-dir", null);
+        boolean termGrads = args.flag("term-grads");
         String deviceName = args.device();
         args.finish();
         if (gradDir != null) {
@@ -95,6 +104,12 @@ public final class LossCommand implements Command {
         terms.put("variance", r.variance());
         terms.put("covariance", r.covariance());
         terms.put("loss", sim * r.invariance() + std * r.variance() + cov * r.covariance());
+        if (termGrads) {
+            VicregLoss.TermGradients g = r.gradientNorms();
+            terms.put("grad_invariance", g.invariance());
+            terms.put("grad_variance", g.variance());
+            terms.put("grad_covariance", g.covariance());
+        }
         if (withGrads) {
             try (OutputFiles out = new OutputFiles()) {
                 Tensor gradA = x.grad().to(Device.cpu()), gradB = y.grad().to(Device.cpu());

@@ -74,6 +74,23 @@ class LossCommandTest {
         }
     }
 
+    /** Not near_collapse: its covariance gradient (4e-10) is float32 rounding, with no relative accuracy to check. */
+    @ParameterizedTest
+    @ValueSource(strings = {"n2_d5", "n16_d37_gram", "n64_d24_direct", "correlated", "n32_d300_coeffs"})
+    @SuppressWarnings("unchecked")
+    void termGradsPrintsEachTermsGradientNorm(String name) {
+        Fixtures f = Fixtures.of("vicreg_loss", name);
+        float[] t = f.get("terms").toArray(), norms = f.get("term_grad_norms").toArray();
+        CliRun run = CliRun.of("loss", "--a", fixture(name, "x").toString(), "--b", fixture(name, "y").toString(),
+                "--sim", Float.toString(t[4]), "--std", Float.toString(t[5]), "--cov", Float.toString(t[6]), "--term-grads").assertOk();
+        Map<String, Object> m = (Map<String, Object>) Json.parse(run.out().trim());
+        assertEquals(List.of("invariance", "variance", "covariance", "loss", "grad_invariance", "grad_variance", "grad_covariance"),
+                List.copyOf(m.keySet()), run.out());
+        assertRel(name + " |d invariance|", norms[0], m.get("grad_invariance"));
+        assertRel(name + " |d variance|", norms[1], m.get("grad_variance"));
+        assertRel(name + " |d covariance|", norms[2], m.get("grad_covariance"));
+    }
+
     @Test
     void defaultsAreTheOfficialCoefficientsAndNothingIsWrittenWithoutGradDir() throws IOException {
         float[] t = Fixtures.of("vicreg_loss", "n16_d37_gram").get("terms").toArray();
