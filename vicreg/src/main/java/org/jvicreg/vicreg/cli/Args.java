@@ -128,6 +128,11 @@ public final class Args {
     }
 
     /** One of the allowed words. */
+    public String choice(String key, String def, List<String> allowed) {
+        return choice(key, def, allowed.toArray(String[]::new));
+    }
+
+    /** One of the allowed words. */
     public String choice(String key, String def, String... allowed) {
         String v = string(key, def);
         if (v == null) return null;

@@ -2,6 +2,7 @@ package org.jvicreg.vicreg.cli;
 
 import org.jvicreg.engine.io.Json;
 import org.jvicreg.vicreg.data.AugmentPreview;
+import org.jvicreg.vicreg.data.Datasets;
 import org.jvicreg.vicreg.data.ImageDataset;
 import org.jvicreg.vicreg.data.Split;
 
@@ -41,7 +42,7 @@ public final class AugmentCommand implements Command {
     @Override
     public int run(Args a) throws Exception {
         Path out = a.requirePath("out");
-        String dataset = a.choice("dataset", "fashion-mnist", "fashion-mnist", "mnist", "cifar10", "cifar100", "folder");
+        String dataset = a.choice("dataset", "fashion-mnist", Datasets.NAMES);
         Path dir = DataArgs.dataDir(dataset, a.string("data", null));
         int count = a.positiveInteger("count", 16);
         long seed = a.longValue("seed", 0);

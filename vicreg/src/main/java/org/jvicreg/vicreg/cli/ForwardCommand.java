@@ -23,7 +23,6 @@ import java.util.Set;
  * L = sum(Y * R) for every parameter and the input: PyTorch interop that other tools can compare against.
  */
 public final class ForwardCommand implements Command {
-    private static final String[] ARCHS = {"resnet18", "resnet34", "resnet50"};
 
     @Override
     public String name() {
@@ -73,7 +72,7 @@ public final class ForwardCommand implements Command {
     @Override
     public int run(Args args) throws IOException {
         if (!args.has("arch")) throw new UsageException("missing required option --arch");
-        String arch = args.choice("arch", null, ARCHS);
+        String arch = args.choice("arch", null, ResNet.ARCHITECTURES);
         Path weightsPath = args.requirePath("weights");
         Path inputPath = args.requirePath("input");
         Path outputPath = args.requirePath("output");

@@ -2,9 +2,11 @@ package org.jvicreg.vicreg.cli;
 
 import org.jvicreg.engine.Device;
 import org.jvicreg.engine.io.Json;
+import org.jvicreg.vicreg.data.Datasets;
 import org.jvicreg.vicreg.data.ImageDataset;
 import org.jvicreg.vicreg.data.LoaderOptions;
 import org.jvicreg.vicreg.data.Split;
+import org.jvicreg.vicreg.model.ResNet;
 import org.jvicreg.vicreg.train.PretrainConfig;
 import org.jvicreg.vicreg.train.Pretrainer;
 import org.jvicreg.vicreg.train.RunDir;
@@ -101,7 +103,7 @@ public final class PretrainCommand implements Command {
     }
 
     static PretrainConfig configFrom(Args a) {
-        String dataset = a.choice("dataset", "fashion-mnist", "fashion-mnist", "mnist", "cifar10", "cifar100", "folder");
+        String dataset = a.choice("dataset", "fashion-mnist", Datasets.NAMES);
         Path dir = DataArgs.dataDir(dataset, a.string("data", null));
         String stem = a.choice("stem", "auto", "auto", "small", "imagenet");
         boolean small = switch (stem) {
@@ -111,7 +113,7 @@ public final class PretrainCommand implements Command {
         };
         try {
             return new PretrainConfig(dataset, dir.toString(), a.integer("limit", 0),
-                    a.choice("arch", "resnet18", "resnet18", "resnet34", "resnet50"), a.positiveInteger("width", 16), small,
+                    a.choice("arch", "resnet18", ResNet.ARCHITECTURES), a.positiveInteger("width", 16), small,
                     a.string("mlp", "512-512-512"), a.positiveInteger("batch", 256), a.positiveInteger("epochs", 5),
                     a.number("base-lr", 0.3), a.number("warmup", 0.1), a.number("weight-decay", 1e-6),
                     a.choice("loss", "vicreg", "vicreg", "barlow", "simclr"),

@@ -9,6 +9,7 @@ import org.jvicreg.nn.Layers;
 import org.jvicreg.nn.Module;
 import org.jvicreg.nn.Sequential;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -19,11 +20,13 @@ import java.util.Locale;
  * 28-32 px inputs, and zero_init_residual (last BN of each block starts at 0, as VICReg uses).
  */
 public final class ResNet extends Module {
+    /** The architectures {@link Config} accepts. */
+    public static final List<String> ARCHITECTURES = List.of("resnet18", "resnet34", "resnet50");
 
     /** Architecture options. */
     public record Config(String arch, int inChannels, int width, boolean smallStem, boolean zeroInitResidual) {
         public Config {
-            if (!arch.equals("resnet18") && !arch.equals("resnet34") && !arch.equals("resnet50")) {
+            if (!ARCHITECTURES.contains(arch)) {
                 throw new IllegalArgumentException("unknown architecture '" + arch + "' (expected resnet18, resnet34 or resnet50)");
             }
             if (inChannels < 1) throw new IllegalArgumentException("input channels must be >= 1, got " + inChannels);
