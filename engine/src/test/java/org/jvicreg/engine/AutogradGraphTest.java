@@ -5,9 +5,9 @@ import org.junit.jupiter.api.Test;
 import java.lang.ref.WeakReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What the autograd graph holds between forward and backward, and how it routes gradients. */
 class AutogradGraphTest {
@@ -34,7 +34,7 @@ class AutogradGraphTest {
         float[] expected = x.toArray();
         for (int i = 0; i < expected.length; i++) expected[i] = 2f * 2f * (2f * expected[i] + 1f);
         h = null;
-        assertEquals(true, collected(hRef), "the graph kept an input that no backward function reads");
+        assertTrue(collected(hRef), "the graph kept an input that no backward function reads");
         loss.backward();
         assertArrayEquals(expected, x.grad().toArray(), 1e-4f);
     }
@@ -47,7 +47,7 @@ class AutogradGraphTest {
         Tensor loss = h.mul(w).sum();                      // d/dh reads w; only d/dw would read h
         WeakReference<Tensor> hRef = new WeakReference<>(h);
         h = null;
-        assertEquals(true, collected(hRef), "the product kept the factor whose gradient nobody asked for");
+        assertTrue(collected(hRef), "the product kept the factor whose gradient nobody asked for");
         loss.backward();
         float[] expected = w.mul(2f).toArray();
         assertArrayEquals(expected, x.grad().toArray(), 1e-6f);

@@ -119,8 +119,8 @@ public final class VicregLoss implements SslLoss {
         Supplier<TermGradients> norms = () -> {
             try (var g = Grad.off()) {
                 float varScale = (float) (stdCoeff / (2.0 * d)), covScale = (float) (covCoeff / d);
-                // the invariance gradient is +-(2 sim / (N D)) (x - y) for x and y
-                double inv = Math.sqrt(2 * squaredNorm(savedDiff)) * simCoeff * 2.0 / ((double) n * d);
+                // the invariance gradient is +-(2 sim / (N D)) (x - y) for x and y, and ||x - y||^2 = invariance * N * D
+                double inv = Math.sqrt(2 * invariance * n * d) * simCoeff * 2.0 / ((double) n * d);
                 double var = Math.sqrt(squaredNorm(bx.varianceGradient(varScale)) + squaredNorm(by.varianceGradient(varScale)));
                 double cov = Math.sqrt(squaredNorm(bx.covarianceGradient(covScale)) + squaredNorm(by.covarianceGradient(covScale)));
                 return new TermGradients(inv, var, cov);
