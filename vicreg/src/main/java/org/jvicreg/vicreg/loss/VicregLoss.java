@@ -121,17 +121,14 @@ public final class VicregLoss implements SslLoss {
                 float varScale = (float) (stdCoeff / (2.0 * d)), covScale = (float) (covCoeff / d);
                 // the invariance gradient is +-(2 sim / (N D)) (x - y) for x and y, and ||x - y||^2 = invariance * N * D
                 double inv = Math.sqrt(2 * invariance * n * d) * simCoeff * 2.0 / ((double) n * d);
-                double var = Math.sqrt(squaredNorm(bx.varianceGradient(varScale)) + squaredNorm(by.varianceGradient(varScale)));
-                double cov = Math.sqrt(squaredNorm(bx.covarianceGradient(covScale)) + squaredNorm(by.covarianceGradient(covScale)));
+                double var = Math.sqrt(Branch.sumOfSquares(bx.varianceGradient(varScale))
+                        + Branch.sumOfSquares(by.varianceGradient(varScale)));
+                double cov = Math.sqrt(Branch.sumOfSquares(bx.covarianceGradient(covScale))
+                        + Branch.sumOfSquares(by.covarianceGradient(covScale)));
                 return new TermGradients(inv, var, cov);
             }
         };
         return new Result(loss, invariance, variance, covariance, bx.std, by.std, norms);
-    }
-
-    /** The sum of squares of every element, accumulated in double. */
-    private static double squaredNorm(Tensor t) {
-        return Branch.sumOfSquares(t.reshape(t.size(0), -1));
     }
 
     /** One embedding matrix's statistics, with what its gradient needs. */
