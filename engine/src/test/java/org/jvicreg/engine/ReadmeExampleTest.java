@@ -39,7 +39,7 @@ class ReadmeExampleTest {
         System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
         try (JShell shell = JShell.builder().executionEngine("local").build()) {
             shell.addToClasspath(System.getProperty("java.class.path"));
-            for (String imp : List.of("org.jvicreg.engine.*")) shell.eval("import " + imp + ";");
+            shell.eval("import org.jvicreg.engine.*;");
             List<String> problems = new ArrayList<>();
             SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
             String rest = example();
