@@ -39,7 +39,10 @@ public interface SslLoss {
             throw new IllegalArgumentException(loss + " loss: embeddings must be two (N, D) matrices of the same shape, got "
                     + org.jvicreg.engine.Shape.str(x.shape()) + " and " + org.jvicreg.engine.Shape.str(y.shape()));
         }
-        if (x.storage().backend() != y.storage().backend()) throw new IllegalArgumentException(loss + " loss: x and y are on different devices");
+        if (x.storage().backend() != y.storage().backend()) {
+            throw new IllegalArgumentException(loss + " loss: x and y are on different devices (" + x.backend().name() + " and "
+                    + y.backend().name() + ")");
+        }
         if (x.size(0) < 2) throw new IllegalArgumentException(loss + " loss: needs at least 2 samples, got N=" + x.size(0) + whyTwo);
     }
 }

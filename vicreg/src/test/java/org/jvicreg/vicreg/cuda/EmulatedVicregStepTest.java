@@ -8,6 +8,7 @@ import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.cuda.CudaBackend;
 import org.jvicreg.engine.cuda.EmulatedDevice;
 import org.jvicreg.nn.optim.Lars;
+import org.jvicreg.vicreg.loss.SslLoss;
 import org.jvicreg.vicreg.loss.VicregLoss;
 import org.jvicreg.vicreg.model.ResNet;
 import org.jvicreg.vicreg.model.Vicreg;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -101,6 +103,16 @@ class EmulatedVicregStepTest {
             }
             if (s == 1) baseline = gpu.bytesInUse();
             if (s > 1) assertTrue(gpu.bytesInUse() <= baseline, "device memory grew by step " + s + ": " + gpu.memoryStats());
+        }
+    }
+
+    @Test
+    void everyLossRefusesEmbeddingsOnTwoDevicesAndNamesThem() {
+        Tensor x = Tensor.randn(new Rng(5), 4, 3), y = Tensor.randn(new Rng(6), 4, 3).to(device);
+        for (String name : new String[] {"vicreg", "barlow", "simclr"}) {
+            SslLoss loss = SslLoss.of(name, 25, 25, 1, 0.0051, 0.2);
+            var e = assertThrows(IllegalArgumentException.class, () -> loss.evaluate(x, y), name);
+            assertEquals(name + " loss: x and y are on different devices (cpu and " + gpu.name() + ")", e.getMessage());
         }
     }
 }
