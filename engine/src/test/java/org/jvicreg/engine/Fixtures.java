@@ -30,6 +30,11 @@ public final class Fixtures {
         }
     }
 
+    /** A file of the case folder. */
+    public Path file(String name) {
+        return dir.resolve(name);
+    }
+
     public Tensor get(String array) {
         try {
             return Npy.read(dir.resolve(array + ".npy"));

@@ -14,9 +14,10 @@ import java.util.Map;
 
 /**
  * safetensors files: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
- * shape and byte range, then the raw little-endian data. Reads F32 (and F64, I64, I32 converted to
- * float, for counters such as BatchNorm's num_batches_tracked); writes F32. Errors name the file and
- * the tensor.
+ * shape and byte range, then the raw little-endian data. Reads F32, and converts to float32 F16 and
+ * BF16 (half-precision checkpoints; exactly, as every half value is a float32 value), F64 (rounded) and
+ * I64, I32 (counters such as BatchNorm's num_batches_tracked); writes F32. Errors name the file and the
+ * tensor.
  */
 public final class SafeTensors {
     private SafeTensors() {}
@@ -77,10 +78,11 @@ public final class SafeTensors {
             int[] offs = ints(name, key, "data_offsets", info.get("data_offsets"));
             if (offs.length != 2) throw new IOException(name + ": tensor '" + key + "': data_offsets must have 2 entries");
             int size = switch (dtype) {
+                case "F16", "BF16" -> 2;
                 case "F32", "I32" -> 4;
                 case "F64", "I64" -> 8;
                 default -> throw new IOException(name + ": tensor '" + key + "': unsupported dtype " + dtype
-                        + " (expected F32; F64, I64 and I32 are converted)");
+                        + " (expected F32; F16, BF16, F64, I64 and I32 are converted)");
             };
             long count = 1;
             for (int d : shape) count *= d;
@@ -97,6 +99,9 @@ public final class SafeTensors {
             for (int i = 0; i < count; i++) {
                 data[i] = switch (dtype) {
                     case "F32" -> buf.getFloat(base + 4 * i);
+                    case "F16" -> Float.float16ToFloat(buf.getShort(base + 2 * i));
+                    // bfloat16 is the top half of a float32
+                    case "BF16" -> Float.intBitsToFloat((buf.getShort(base + 2 * i) & 0xffff) << 16);
                     case "I32" -> buf.getInt(base + 4 * i);
                     case "F64" -> (float) buf.getDouble(base + 8 * i);
                     default -> buf.getLong(base + 8 * i);

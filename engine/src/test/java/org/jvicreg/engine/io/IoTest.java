@@ -2,6 +2,7 @@ package org.jvicreg.engine.io;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvicreg.engine.Fixtures;
 import org.jvicreg.engine.Rng;
 import org.jvicreg.engine.Tensor;
 
@@ -116,6 +117,22 @@ class IoTest {
         assertEquals(12345f, SafeTensors.read(f).get("bn.num_batches_tracked").item());
     }
 
+    /** F16 and BF16 tensors (edge values and random ones) read as the float32 values torch converts them to. */
+    @Test
+    void safetensorsReadsHalfPrecisionAsTorchConvertsIt() throws IOException {
+        Fixtures fixture = Fixtures.of("io", "half_precision");
+        Map<String, Tensor> read = SafeTensors.read(fixture.file("halves.safetensors"));
+        for (String name : new String[] {"f16", "bf16"}) {
+            Tensor expected = fixture.get(name), got = read.get(name);
+            assertArrayEquals(expected.shape(), got.shape(), name);
+            float[] e = expected.toArray(), g = got.toArray();
+            for (int i = 0; i < e.length; i++) {
+                // bit for bit: signed zeros, subnormals, infinities; NaN as NaN
+                assertEquals(Float.floatToIntBits(e[i]), Float.floatToIntBits(g[i]), name + "[" + i + "]: " + e[i] + " vs " + g[i]);
+            }
+        }
+    }
+
     @Test
     void safetensorsErrorsNameTheFileAndTheTensor() throws IOException {
         Path f = dir.resolve("bad.safetensors");
@@ -125,8 +142,10 @@ class IoTest {
         assertMessage(() -> SafeTensors.read(f), "'w'", "truncated");
         Files.write(f, safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new byte[8]));
         assertMessage(() -> SafeTensors.read(f), "'w'", "needs 12 bytes");
-        Files.write(f, safetensors("{\"w\":{\"dtype\":\"F16\",\"shape\":[4],\"data_offsets\":[0,8]}}", new byte[8]));
-        assertMessage(() -> SafeTensors.read(f), "'w'", "unsupported dtype F16");
+        Files.write(f, safetensors("{\"w\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,4]}}", new byte[4]));
+        assertMessage(() -> SafeTensors.read(f), "'w'", "unsupported dtype U8");
+        Files.write(f, safetensors("{\"w\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[0,4]}}", new byte[4]));
+        assertMessage(() -> SafeTensors.read(f), "'w'", "needs 8 bytes");
         Files.write(f, safetensors("{\"w\": [", new byte[0]));
         assertMessage(() -> SafeTensors.read(f), "bad.safetensors", "corrupt header");
     }

@@ -14,6 +14,7 @@ public interface Workload {
 
     /** The work of one repetition, as queued on the device. */
     void work();
+
     /** The workload's name as the command line and the JSON line give it, e.g. "gemm". */
     String name();
 
