@@ -2,15 +2,20 @@ package org.jvicreg.vicreg.cli;
 
 import org.jvicreg.engine.Device;
 import org.jvicreg.engine.io.Json;
+import org.jvicreg.vicreg.augment.AugmentConfig;
+import org.jvicreg.vicreg.augment.Normalization;
 import org.jvicreg.vicreg.data.Datasets;
 import org.jvicreg.vicreg.data.ImageDataset;
 import org.jvicreg.vicreg.data.LoaderOptions;
 import org.jvicreg.vicreg.data.Split;
 import org.jvicreg.vicreg.model.ResNet;
 import org.jvicreg.vicreg.train.PretrainConfig;
+import org.jvicreg.vicreg.probe.KnnProbe;
+import org.jvicreg.vicreg.train.KnnMonitor;
 import org.jvicreg.vicreg.train.Pretrainer;
 import org.jvicreg.vicreg.train.RunDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,6 +73,10 @@ public final class PretrainCommand implements Command {
                   --temperature T      NT-Xent temperature (default 0.2)
                   --seed S             seed for init, order and augmentations (default 0)
                   --log-every K        write metrics every K steps (default 10)
+                  --knn-every E        every E epochs and after the last, the kNN top-1 accuracy (k = 20) of test
+                                       images against training images, in knn.jsonl and report.html (default 0: off)
+                  --knn-bank N         training images that vote (default 10000)
+                  --knn-queries N      test images classified (default 2000)
                   --workers N          data loader threads (default 1)
                   --device D           cpu | cuda (default cpu)
                   --cuda-libs DIRS     cuda: directories holding libcublas.so.* / libcudnn.so.*,
@@ -81,6 +90,13 @@ public final class PretrainCommand implements Command {
         boolean resume = a.flag("resume");
         String deviceName = a.device();
         PretrainConfig given = configFrom(a);
+        int knnEvery = a.integer("knn-every", 0);
+        int knnBank = a.positiveInteger("knn-bank", 10_000), knnQueries = a.positiveInteger("knn-queries", 2_000);
+        if (knnEvery < 0) throw new UsageException("--knn-every must be 0 (off) or a number of epochs, got " + knnEvery);
+        if (knnBank < KnnProbe.K) throw new UsageException("--knn-bank must be at least k = " + KnnProbe.K + ", got " + knnBank);
+        if (knnEvery == 0 && (a.has("knn-bank") || a.has("knn-queries"))) {
+            throw new UsageException("--knn-bank and --knn-queries go with --knn-every E");
+        }
         a.finish();
         Device device = Device.of(deviceName);
         PretrainConfig config = given;
@@ -96,10 +112,26 @@ public final class PretrainCommand implements Command {
             throw new UsageException(out + " already holds a run; pass --resume to continue it or choose another --out");
         }
         ImageDataset data = DataArgs.open(config.dataset(), Path.of(config.dataDir()), Split.TRAIN, config.limit());
-        Pretrainer trainer = new Pretrainer(config, data, DataArgs.augment(config.dataset(), data), out, device, System.err);
+        AugmentConfig augment = DataArgs.augment(config.dataset(), data);
+        Pretrainer trainer = new Pretrainer(config, data, augment, out, device, System.err);
+        if (knnEvery > 0) trainer.monitorKnn(knnMonitor(config, knnEvery, knnBank, knnQueries, augment.normalization()));
         Pretrainer.Summary s = trainer.run(resume);
         System.out.println(Json.write(s.toMap()));
         return 0;
+    }
+
+    /** The first {@code bank} training and {@code queries} test images of the run's dataset (whatever --limit says). */
+    private static KnnMonitor knnMonitor(PretrainConfig config, int every, int bank, int queries, Normalization norm)
+            throws IOException {
+        Path dir = Path.of(config.dataDir());
+        ImageDataset test;
+        try {
+            test = DataArgs.open(config.dataset(), dir, Split.TEST, queries);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException("--knn-every needs the dataset's test split: " + e.getMessage(), e);
+        }
+        ImageDataset train = DataArgs.open(config.dataset(), dir, Split.TRAIN, bank);
+        return new KnnMonitor(every, train, test, norm, 512);
     }
 
     static PretrainConfig configFrom(Args a) {

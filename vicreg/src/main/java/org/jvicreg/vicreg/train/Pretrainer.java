@@ -21,14 +21,17 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * VICReg pre-training: the official loop (LARS, warm-up + cosine per step, two views through one
  * network) with a checkpoint after every epoch, exact --resume, per-step diagnostics in
- * metrics.jsonl, a collapse warning and a hard stop on a non-finite loss.
+ * metrics.jsonl, optionally kNN accuracy every few epochs in knn.jsonl ({@link #monitorKnn}), a collapse
+ * warning and a hard stop on a non-finite loss.
  */
 public final class Pretrainer {
     /** The variance term's largest value, 1 - sqrt(1e-4): every dimension's std is 0. */
@@ -86,6 +89,7 @@ public final class Pretrainer {
     private final Path runDir;
     private final Device device;
     private final PrintStream console;
+    private KnnMonitor knn;
 
     public Pretrainer(PretrainConfig config, ImageDataset data, AugmentConfig augment, Path runDir, Device device, PrintStream console) {
         this.config = config;
@@ -94,6 +98,15 @@ public final class Pretrainer {
         this.runDir = runDir;
         this.device = device;
         this.console = console;
+    }
+
+    /**
+     * Evaluates kNN accuracy with {@code monitor} when it is due (after the epoch, before its checkpoint, so
+     * that a resumed run's knn.jsonl is the uninterrupted run's); null turns it off. Returns this.
+     */
+    public Pretrainer monitorKnn(KnnMonitor monitor) {
+        this.knn = monitor;
+        return this;
     }
 
     /** The network a config describes, initialised from the config's seed. */
@@ -118,18 +131,21 @@ public final class Pretrainer {
         Lars opt = new Lars(model.parameters(), 0, config.weightDecay(), 0.9, 0.001);
         SslLoss lossFn = config.objective();
         Checkpoint progress = new Checkpoint(0, 0, 0);
-        MetricsLog metrics = new MetricsLog(RunDir.metrics(runDir));
+        MetricsLog metrics = new MetricsLog(RunDir.metrics(runDir)), knnLog = new MetricsLog(RunDir.knn(runDir));
+        boolean knnFile = knn != null || Files.exists(RunDir.knn(runDir));
         if (resume && Checkpoint.exists(runDir)) {
             progress = Checkpoint.load(runDir, model, opt);
             metrics.resumeAt(progress.steps());
+            if (knnFile) knnLog.resumeAt(progress.steps());
             console.printf(Locale.ROOT, "resuming %s after epoch %d (step %d)%n", runDir, progress.epochsDone(), progress.steps());
         } else {
             if (resume) console.println("no checkpoint in " + runDir + " yet: starting from the beginning");
             RunDir.writeConfig(runDir, config);
             metrics.resumeAt(-1);
+            if (knnFile) knnLog.resumeAt(-1);
         }
         LoaderOptions opts = LoaderOptions.training(config.batch(), config.workers(), config.seed());
-        try (TwoViewLoader loader = new TwoViewLoader(data, augment, opts); metrics) {
+        try (TwoViewLoader loader = new TwoViewLoader(data, augment, opts); metrics; knnLog) {
             int perEpoch = loader.batchesPerEpoch();
             if (perEpoch == 0) {
                 throw new IllegalArgumentException("the dataset has " + data.size() + " images, fewer than one batch of " + config.batch());
@@ -139,12 +155,13 @@ public final class Pretrainer {
             console.printf(Locale.ROOT, "pre-training %s width %d on %s: %d epochs x %d steps of %d, peak lr %.4g, device %s%n",
                     config.arch(), config.width(), data.description(), config.epochs(), perEpoch, config.batch(), config.peakLr(), device);
             metrics.start();
-            return loop(model, opt, lossFn, loader, schedule, metrics, progress, perEpoch, Math.min(stopAfter, config.epochs()));
+            if (knn != null) knnLog.start();
+            return loop(model, opt, lossFn, loader, schedule, metrics, knnLog, progress, perEpoch, Math.min(stopAfter, config.epochs()));
         }
     }
 
     private Summary loop(Vicreg model, Lars opt, SslLoss lossFn, TwoViewLoader loader, WarmupCosine schedule,
-                         MetricsLog metrics, Checkpoint progress, int perEpoch, int stopAfter) throws IOException {
+                         MetricsLog metrics, MetricsLog knnLog, Checkpoint progress, int perEpoch, int stopAfter) throws IOException {
         ProgressBar bar = new ProgressBar(console);
         long step = progress.steps();
         double secondsBefore = progress.seconds();
@@ -200,10 +217,21 @@ public final class Pretrainer {
                             rate(inEpoch, start, step - progress.steps(), config.batch())));
                 }
             }
+            if (knn != null && knn.due(epoch + 1, config.epochs())) {
+                long t0 = System.nanoTime();
+                double top1 = knn.accuracy(model.backbone(), device);
+                long spent = System.nanoTime() - t0;
+                windowStart += spent; // the next logged throughput is the training's alone
+                knnLog.append(knnRow(step, epoch + 1, top1, spent / 1e9));
+                bar.message(String.format(Locale.ROOT, "after epoch %d: kNN top-1 %.2f%% (%d test images against %d training images, %.1f s)",
+                        epoch + 1, 100 * top1, knn.queries().size(), knn.bank().size(), spent / 1e9));
+            }
             double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
             Checkpoint.save(runDir, model, opt, new Checkpoint(epoch + 1, step, seconds));
             StateDicts.save(model.backbone(), RunDir.backbone(runDir));
-            Report.write(runDir, config, metrics.rows(), RunDir.readProbes(runDir));
+            List<Map<String, Object>> rows = new ArrayList<>(metrics.rows());
+            rows.addAll(knnLog.rows());
+            Report.write(runDir, config, rows, RunDir.readProbes(runDir));
         }
         double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
         if (last == null) {
@@ -253,6 +281,17 @@ public final class Pretrainer {
             case "total" -> s.objective();
             default -> s.own().get(term);
         };
+    }
+
+    private Map<String, Object> knnRow(long step, int epochs, double top1, double seconds) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", step);
+        m.put("epochs", (long) epochs);
+        m.put("knn_top1", top1);
+        m.put("bank", (long) knn.bank().size());
+        m.put("queries", (long) knn.queries().size());
+        m.put("seconds", seconds);
+        return m;
     }
 
     private static Map<String, Object> row(long step, int epoch, double lr, StepResult t, EmbeddingStats s,

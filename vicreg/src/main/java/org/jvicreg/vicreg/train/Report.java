@@ -13,21 +13,31 @@ import java.util.Map;
 /**
  * RUN_DIR/report.html: the run's configuration, probe accuracies and one inline SVG chart per
  * diagnostic over steps (loss terms, per-dimension std, correlation, RankMe, learning rate,
- * throughput). No scripts, no network: it opens from disk in any browser.
+ * throughput, and the kNN accuracy when the run was monitored). No scripts, no network: it opens from
+ * disk in any browser.
  */
 public final class Report {
     private Report() {}
 
     private record Series(String key, String label, String color) {}
 
-    /** A line chart of some metrics.jsonl keys against the step; {@code log10} plots log10 of the (positive) values. */
-    private record Chart(String title, String note, List<Series> series, boolean log10) {
+    /**
+     * A line chart of some log keys against the step; {@code log10} plots log10 of the (positive) values;
+     * {@code empty} is what it says without data.
+     */
+    private record Chart(String title, String note, List<Series> series, boolean log10, String empty) {
         Chart(String title, String note, List<Series> series) {
-            this(title, note, series, false);
+            this(title, note, series, false, "no data yet");
+        }
+
+        Chart(String title, String note, List<Series> series, boolean log10) {
+            this(title, note, series, log10, "no data yet");
         }
     }
 
     private static final List<Chart> CHARTS = List.of(
+            new Chart("kNN top-1 during training", "knn.jsonl: bank of training images, test queries, k = 20",
+                    List.of(new Series("knn_top1", "kNN top-1", "#ff7f0e")), false, "not monitored (pretrain --knn-every E)"),
             new Chart("Loss", "sim x invariance + std x variance + cov x covariance", List.of(new Series("loss", "loss", "#222"))),
             new Chart("Invariance", "MSE between the two views' embeddings", List.of(new Series("invariance", "invariance", "#1f77b4"))),
             new Chart("Variance term", "hinge on per-dimension std; near 0.99 means collapse", List.of(new Series("variance", "variance", "#d62728"))),
@@ -42,6 +52,7 @@ public final class Report {
             new Chart("Learning rate", "warm-up then cosine", List.of(new Series("lr", "lr", "#7f7f7f"))),
             new Chart("Throughput", "images per second (each with two views)", List.of(new Series("images_per_s", "images/s", "#bcbd22"))));
 
+    /** {@code rows}: those of metrics.jsonl and of knn.jsonl, each chart taking the rows that carry its keys. */
     public static void write(Path runDir, PretrainConfig config, List<Map<String, Object>> rows, Map<String, Object> probes)
             throws IOException {
         StringBuilder h = new StringBuilder();
@@ -94,7 +105,8 @@ public final class Report {
             lines.add(pts.toArray(new double[0][]));
         }
         if (!Double.isFinite(xMin)) {
-            s.append("<text x=\"").append(left).append("\" y=\"").append(ht / 2).append("\" fill=\"#999\">no data yet</text></svg>");
+            s.append("<text x=\"").append(left).append("\" y=\"").append(ht / 2).append("\" fill=\"#999\">").append(esc(c.empty()))
+                    .append("</text></svg>");
             return s.toString();
         }
         if (yMax == yMin) {

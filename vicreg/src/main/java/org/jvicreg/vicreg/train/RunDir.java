@@ -17,10 +17,11 @@ import java.util.Map;
  *   checkpoint.safetensors   model + optimizer after the last completed epoch (Checkpoint)
  *   backbone.safetensors     the backbone alone under torchvision's names, for `forward` and other tools
  *   metrics.jsonl            one line per logged step (MetricsLog)
+ *   knn.jsonl                kNN accuracy during training, one line per evaluation (KnnMonitor; only when on)
  *   probes.json              accuracies written by linear-eval / knn
  *   report.html              plots of the above, self-contained
  * </pre>
- * Every file but metrics.jsonl is replaced atomically.
+ * Every file but the two .jsonl logs is replaced atomically.
  */
 public final class RunDir {
     private RunDir() {}
@@ -31,6 +32,10 @@ public final class RunDir {
 
     public static Path metrics(Path dir) {
         return dir.resolve("metrics.jsonl");
+    }
+
+    public static Path knn(Path dir) {
+        return dir.resolve("knn.jsonl");
     }
 
     public static Path backbone(Path dir) {
@@ -80,13 +85,23 @@ public final class RunDir {
         Map<String, Object> p = readProbes(dir);
         p.put(name, value);
         AtomicFile.write(probes(dir), (Json.write(p) + "\n").getBytes(StandardCharsets.UTF_8));
-        Report.write(dir, readConfig(dir), readMetrics(dir), p);
+        java.util.List<Map<String, Object>> rows = readMetrics(dir);
+        rows.addAll(readKnn(dir));
+        Report.write(dir, readConfig(dir), rows, p);
     }
 
     /** The rows of metrics.jsonl (unparseable lines skipped). */
     public static java.util.List<Map<String, Object>> readMetrics(Path dir) throws IOException {
+        return readRows(metrics(dir));
+    }
+
+    /** The rows of knn.jsonl (none when the run was not monitored). */
+    public static java.util.List<Map<String, Object>> readKnn(Path dir) throws IOException {
+        return readRows(knn(dir));
+    }
+
+    private static java.util.List<Map<String, Object>> readRows(Path f) throws IOException {
         java.util.List<Map<String, Object>> rows = new java.util.ArrayList<>();
-        Path f = metrics(dir);
         if (!Files.isRegularFile(f)) return rows;
         for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
             try {

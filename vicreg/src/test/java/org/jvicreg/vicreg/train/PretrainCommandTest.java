@@ -81,7 +81,9 @@ class PretrainCommandTest {
     @Test
     void pretrainThenProbesFollowTheContract() throws IOException {
         Path data = writeIdx(dir.resolve("data"), 256, 64), run = dir.resolve("run");
-        Result r = cli(pretrainArgs(data, run, 2).toArray(new String[0]));
+        List<String> args = pretrainArgs(data, run, 2);
+        args.addAll(List.of("--knn-every", "1", "--knn-bank", "256", "--knn-queries", "64")); // the whole splits
+        Result r = cli(args.toArray(new String[0]));
         assertEquals(0, r.code(), r.err());
         Map<?, ?> s = r.lastJson();
         for (String k : List.of("epochs", "steps", "loss", "invariance", "variance", "covariance", "mean_std", "seconds")) {
@@ -107,6 +109,11 @@ class PretrainCommandTest {
         Result knn = cli("knn", "--run", run.toString());
         assertEquals(0, knn.code(), knn.err());
         assertTrue(((Number) knn.lastJson().get("knn_top1")).doubleValue() > 0.25, "better than chance on 4 classes");
+        // the monitor's last evaluation saw the same weights, bank and queries as the knn command
+        List<Map<String, Object>> monitored = RunDir.readKnn(run);
+        assertEquals(2, monitored.size(), "one line per epoch: " + monitored);
+        assertEquals(knn.lastJson().get("knn_top1"), monitored.get(1).get("knn_top1"));
+        assertEquals(16L, monitored.get(1).get("step"));
         Result random = cli("knn", "--random-init", "--arch", "resnet18", "--width", "4", "--dataset", "mnist", "--data", data.toString());
         assertEquals(0, random.code(), random.err());
         assertTrue(random.lastJson().containsKey("knn_top1"));
@@ -129,6 +136,13 @@ class PretrainCommandTest {
         Result missing = cli("pretrain", "--dataset", "mnist", "--data", dir.resolve("nowhere").toString(), "--out", dir.resolve("y").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().strip().lines().count() <= 2 && missing.err().contains("does not exist"), missing.err());
+        Result knnAlone = cli("pretrain", "--out", dir.resolve("z").toString(), "--knn-bank", "100");
+        assertEquals(2, knnAlone.code());
+        assertTrue(knnAlone.err().contains("--knn-bank and --knn-queries go with --knn-every E"), knnAlone.err());
+        Result smallBank = cli("pretrain", "--out", dir.resolve("z").toString(), "--knn-every", "1", "--knn-bank", "5");
+        assertEquals(2, smallBank.code());
+        assertTrue(smallBank.err().contains("--knn-bank must be at least k = 20, got 5"), smallBank.err());
+        assertTrue(Files.notExists(dir.resolve("z")), "nothing written on a usage error");
         Result noRun = cli("linear-eval", "--run", dir.resolve("nothing").toString());
         assertEquals(1, noRun.code());
         assertTrue(noRun.err().contains("not a run directory"), noRun.err());

@@ -64,6 +64,50 @@ class PretrainerTest {
         assertTrue(Files.readString(RunDir.report(b)).contains("<svg"));
     }
 
+    private static KnnMonitor monitor(int every) {
+        return new KnnMonitor(every, new BlobDataset(64, 1), new BlobDataset(32, 9), AUG.normalization(), 32);
+    }
+
+    /**
+     * The kNN monitor logs after each due epoch and changes nothing about training (bitwise the same
+     * checkpoint as without it); a run interrupted after its first epoch and resumed logs what the
+     * uninterrupted one does.
+     */
+    @Test
+    void knnMonitorLogsDueEpochsLeavesTrainingUnchangedAndResumes() throws IOException {
+        PretrainConfig c = config(3, 25, 1, 0.3);
+        Path plain = dir.resolve("plain"), watched = dir.resolve("watched"), resumed = dir.resolve("resumed");
+        trainer(c, new BlobDataset(64, 1), plain, quiet()).run(false);
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        trainer(c, new BlobDataset(64, 1), watched, new PrintStream(console)).monitorKnn(monitor(2)).run(false);
+        Map<String, Tensor> wp = SafeTensors.read(Checkpoint.file(plain)), ww = SafeTensors.read(Checkpoint.file(watched));
+        assertEquals(wp.keySet(), ww.keySet());
+        for (String k : wp.keySet()) assertArrayEquals(wp.get(k).toArray(), ww.get(k).toArray(), k); // running statistics too
+        assertTrue(Files.notExists(RunDir.knn(plain)), "no knn.jsonl without the monitor");
+
+        List<Map<String, Object>> rows = RunDir.readKnn(watched);
+        assertEquals(2, rows.size(), "due after epochs 2 and 3 (the last) of 3: " + rows);
+        long[] epochs = {2, 3}, steps = {8, 12}; // 64 images in batches of 16
+        for (int i = 0; i < 2; i++) {
+            assertEquals(epochs[i], ((Number) rows.get(i).get("epochs")).longValue());
+            assertEquals(steps[i], ((Number) rows.get(i).get("step")).longValue());
+            double top1 = ((Number) rows.get(i).get("knn_top1")).doubleValue();
+            assertTrue(top1 >= 0 && top1 <= 1, "accuracy " + top1);
+            assertEquals(64L, rows.get(i).get("bank"));
+            assertEquals(32L, rows.get(i).get("queries"));
+        }
+        assertTrue(console.toString().contains("after epoch 2: kNN top-1"), console.toString());
+        assertTrue(Files.readString(RunDir.report(watched)).contains("kNN top-1 during training"));
+
+        trainer(c, new BlobDataset(64, 1), resumed, quiet()).monitorKnn(monitor(2)).run(false, 2);
+        // a crash after the monitor's line of epoch 3 but before that epoch's checkpoint
+        Files.writeString(RunDir.knn(resumed), "{\"step\":12,\"epochs\":3,\"knn_top1\":0.5}\n", java.nio.file.StandardOpenOption.APPEND);
+        trainer(c, new BlobDataset(64, 1), resumed, quiet()).monitorKnn(monitor(2)).run(true);
+        List<Map<String, Object>> again = RunDir.readKnn(resumed);
+        assertEquals(rows.size(), again.size());
+        for (int i = 0; i < rows.size(); i++) assertEquals(rows.get(i).get("knn_top1"), again.get(i).get("knn_top1"), "row " + i);
+    }
+
     @Test
     void resumeCutsMetricsOfTheInterruptedEpoch() throws IOException {
         PretrainConfig c = config(2, 25, 1, 0.3);
