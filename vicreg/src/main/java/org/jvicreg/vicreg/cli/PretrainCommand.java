@@ -73,8 +73,9 @@ public final class PretrainCommand implements Command {
                   --temperature T      NT-Xent temperature (default 0.2)
                   --seed S             seed for init, order and augmentations (default 0)
                   --log-every K        write metrics every K steps (default 10)
-                  --knn-every E        every E epochs and after the last, the kNN top-1 accuracy (k = 20) of test
-                                       images against training images, in knn.jsonl and report.html (default 0: off)
+                  --knn-every E        before training, every E epochs and after the last: the kNN top-1 accuracy
+                                       (k = 20) of test images against training images, in knn.jsonl and
+                                       report.html (default 0: off)
                   --knn-bank N         training images that vote (default 10000)
                   --knn-queries N      test images classified (default 2000)
                   --workers N          data loader threads (default 1)

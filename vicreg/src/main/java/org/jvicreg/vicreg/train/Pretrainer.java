@@ -101,8 +101,9 @@ public final class Pretrainer {
     }
 
     /**
-     * Evaluates kNN accuracy with {@code monitor} when it is due (after the epoch, before its checkpoint, so
-     * that a resumed run's knn.jsonl is the uninterrupted run's); null turns it off. Returns this.
+     * Evaluates kNN accuracy with {@code monitor} before training and whenever it is due (after the epoch,
+     * before its checkpoint, so that a resumed run's knn.jsonl is the uninterrupted run's); null turns it
+     * off. Returns this.
      */
     public Pretrainer monitorKnn(KnnMonitor monitor) {
         this.knn = monitor;
@@ -172,6 +173,7 @@ public final class Pretrainer {
         StepResult last = null;
         EmbeddingStats lastStats = null;
         VicregLoss.TermGradients lastGradients = null;
+        if (knn != null && step == 0) watchKnn(model, 0, 0, knnLog, bar); // the untrained network, for scale
         for (int epoch = progress.epochsDone(); epoch < stopAfter; epoch++) {
             try (TwoViewLoader.Epoch batches = loader.epoch(epoch)) {
                 int inEpoch = 0;
@@ -218,13 +220,7 @@ public final class Pretrainer {
                 }
             }
             if (knn != null && knn.due(epoch + 1, config.epochs())) {
-                long t0 = System.nanoTime();
-                double top1 = knn.accuracy(model.backbone(), device);
-                long spent = System.nanoTime() - t0;
-                windowStart += spent; // the next logged throughput is the training's alone
-                knnLog.append(knnRow(step, epoch + 1, top1, spent / 1e9));
-                bar.message(String.format(Locale.ROOT, "after epoch %d: kNN top-1 %.2f%% (%d test images against %d training images, %.1f s)",
-                        epoch + 1, 100 * top1, knn.queries().size(), knn.bank().size(), spent / 1e9));
+                windowStart += watchKnn(model, step, epoch + 1, knnLog, bar); // the next logged throughput is the training's alone
             }
             double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
             Checkpoint.save(runDir, model, opt, new Checkpoint(epoch + 1, step, seconds));
@@ -281,6 +277,18 @@ public final class Pretrainer {
             case "total" -> s.objective();
             default -> s.own().get(term);
         };
+    }
+
+    /** Evaluates the kNN monitor after {@code epochsDone} epochs, logs and prints it; returns the nanoseconds it took. */
+    private long watchKnn(Vicreg model, long step, int epochsDone, MetricsLog knnLog, ProgressBar bar) throws IOException {
+        long t0 = System.nanoTime();
+        double top1 = knn.accuracy(model.backbone(), device);
+        long spent = System.nanoTime() - t0;
+        knnLog.append(knnRow(step, epochsDone, top1, spent / 1e9));
+        bar.message(String.format(Locale.ROOT, "%s: kNN top-1 %.2f%% (%d test images against %d training images, %.1f s)",
+                epochsDone == 0 ? "before training" : "after epoch " + epochsDone, 100 * top1, knn.queries().size(),
+                knn.bank().size(), spent / 1e9));
+        return spent;
     }
 
     private Map<String, Object> knnRow(long step, int epochs, double top1, double seconds) {

@@ -111,9 +111,9 @@ class PretrainCommandTest {
         assertTrue(((Number) knn.lastJson().get("knn_top1")).doubleValue() > 0.25, "better than chance on 4 classes");
         // the monitor's last evaluation saw the same weights, bank and queries as the knn command
         List<Map<String, Object>> monitored = RunDir.readKnn(run);
-        assertEquals(2, monitored.size(), "one line per epoch: " + monitored);
-        assertEquals(knn.lastJson().get("knn_top1"), monitored.get(1).get("knn_top1"));
-        assertEquals(16L, monitored.get(1).get("step"));
+        assertEquals(3, monitored.size(), "one line before training and one per epoch: " + monitored);
+        assertEquals(knn.lastJson().get("knn_top1"), monitored.get(2).get("knn_top1"));
+        assertEquals(16L, monitored.get(2).get("step"));
         Result random = cli("knn", "--random-init", "--arch", "resnet18", "--width", "4", "--dataset", "mnist", "--data", data.toString());
         assertEquals(0, random.code(), random.err());
         assertTrue(random.lastJson().containsKey("knn_top1"));

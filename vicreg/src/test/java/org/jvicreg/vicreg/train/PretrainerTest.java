@@ -86,9 +86,9 @@ class PretrainerTest {
         assertTrue(Files.notExists(RunDir.knn(plain)), "no knn.jsonl without the monitor");
 
         List<Map<String, Object>> rows = RunDir.readKnn(watched);
-        assertEquals(2, rows.size(), "due after epochs 2 and 3 (the last) of 3: " + rows);
-        long[] epochs = {2, 3}, steps = {8, 12}; // 64 images in batches of 16
-        for (int i = 0; i < 2; i++) {
+        assertEquals(3, rows.size(), "before training, then due after epochs 2 and 3 (the last) of 3: " + rows);
+        long[] epochs = {0, 2, 3}, steps = {0, 8, 12}; // 64 images in batches of 16
+        for (int i = 0; i < 3; i++) {
             assertEquals(epochs[i], ((Number) rows.get(i).get("epochs")).longValue());
             assertEquals(steps[i], ((Number) rows.get(i).get("step")).longValue());
             double top1 = ((Number) rows.get(i).get("knn_top1")).doubleValue();
@@ -96,6 +96,7 @@ class PretrainerTest {
             assertEquals(64L, rows.get(i).get("bank"));
             assertEquals(32L, rows.get(i).get("queries"));
         }
+        assertTrue(console.toString().contains("before training: kNN top-1"), console.toString());
         assertTrue(console.toString().contains("after epoch 2: kNN top-1"), console.toString());
         assertTrue(Files.readString(RunDir.report(watched)).contains("kNN top-1 during training"));
 
