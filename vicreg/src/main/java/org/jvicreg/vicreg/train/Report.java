@@ -126,12 +126,15 @@ public final class Report {
         s.append(String.format(Locale.ROOT, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"end\" fill=\"#666\">%d</text>", left + pw, ht - 8, (long) xMax));
         for (int k = 0; k < lines.size(); k++) {
             Series se = c.series().get(k);
-            StringBuilder p = new StringBuilder();
+            StringBuilder p = new StringBuilder(), dots = new StringBuilder();
+            boolean sparse = lines.get(k).length <= 30; // a few points (the kNN monitor's epochs) are marked
             for (double[] pt : lines.get(k)) {
                 double x = left + pw * (pt[0] - xMin) / (xMax - xMin), y = top + ph - ph * (pt[1] - yMin) / (yMax - yMin);
                 p.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+                if (sparse) dots.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>", x, y, se.color()));
             }
             s.append("<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"").append(se.color()).append("\" points=\"").append(p).append("\"/>");
+            s.append(dots);
             if (c.series().size() > 1) {
                 s.append(String.format(Locale.ROOT, "<text x=\"%.0f\" y=\"%d\" fill=\"%s\" text-anchor=\"end\">%s</text>",
                         left + pw - 4, top + 14 + 12 * k, se.color(), esc(se.label())));
