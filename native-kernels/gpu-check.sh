@@ -96,11 +96,12 @@ if [[ $only == *pipeline* ]] && [ -d "$bundle/fmnist" ]; then
   run="$tmp/run"
   stage "pretrain on the GPU (3000 images, 2 epochs)" 90 pipeline.log "${main[@]}" pretrain --device cuda \
     --data "$bundle/fmnist" --dataset fashion-mnist --arch resnet18 --width 16 --mlp 512-512-512 --batch 256 \
-    --epochs 2 --base-lr 0.3 --out "$run"
+    --epochs 2 --base-lr 0.3 --knn-every 1 --knn-bank 2000 --knn-queries 500 --out "$run"
   stage "knn on the GPU" 60 pipeline.log "${main[@]}" knn --device cuda --run "$run"
   stage "knn on the CPU, same run" 60 pipeline.log "${main[@]}" knn --run "$run"
   stage "linear-eval on the GPU" 60 pipeline.log "${main[@]}" linear-eval --device cuda --run "$run" --epochs 10
   cp "$run/metrics.jsonl" "$logs/pipeline-metrics.jsonl" 2>/dev/null
+  cp "$run/knn.jsonl" "$logs/pipeline-knn.jsonl" 2>/dev/null
   fx="$bundle/vicreg-test-classes/fixtures/vicreg_loss"
   for c in correlated n16_d37_gram near_collapse; do
     for d in cuda cpu; do
