@@ -9,9 +9,9 @@ import org.jvicreg.vicreg.data.ImageDataset;
 import org.jvicreg.vicreg.data.LoaderOptions;
 import org.jvicreg.vicreg.data.Split;
 import org.jvicreg.vicreg.model.ResNet;
-import org.jvicreg.vicreg.train.PretrainConfig;
 import org.jvicreg.vicreg.probe.KnnProbe;
 import org.jvicreg.vicreg.train.KnnMonitor;
+import org.jvicreg.vicreg.train.PretrainConfig;
 import org.jvicreg.vicreg.train.Pretrainer;
 import org.jvicreg.vicreg.train.RunDir;
 

@@ -9,9 +9,10 @@ import org.jvicreg.vicreg.probe.KnnProbe;
 
 /**
  * kNN accuracy watched during pre-training, as SSL code bases do to see representations form epoch by
- * epoch: before training and every {@code every} epochs (and after the last), the backbone in eval mode embeds a labelled bank
- * and a set of queries, and {@link KnnProbe} classifies the queries (k = 20, T = 0.07, as {@code vicreg
- * knn}). Small subsets keep it cheap next to an epoch; the full probe after training is {@code vicreg knn}.
+ * epoch: before training, every {@code every} epochs and after the last, the backbone in eval mode embeds
+ * a labelled bank and a set of queries, and {@link KnnProbe} classifies the queries (k = 20, T = 0.07, as
+ * {@code vicreg knn}). Small subsets keep it cheap next to an epoch; the full probe after training is
+ * {@code vicreg knn}.
  * Watching changes nothing about training: eval mode reads the batch-norm running statistics without
  * updating them, and nothing random is drawn.
  *

@@ -173,7 +173,7 @@ public final class Pretrainer {
         StepResult last = null;
         EmbeddingStats lastStats = null;
         VicregLoss.TermGradients lastGradients = null;
-        if (knn != null && step == 0) watchKnn(model, 0, 0, knnLog, bar); // the untrained network, for scale
+        if (knn != null && step == 0) windowStart += watchKnn(model, 0, 0, knnLog, bar); // the untrained network, for scale
         for (int epoch = progress.epochsDone(); epoch < stopAfter; epoch++) {
             try (TwoViewLoader.Epoch batches = loader.epoch(epoch)) {
                 int inEpoch = 0;
