@@ -21,9 +21,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -225,9 +223,7 @@ public final class Pretrainer {
             double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
             Checkpoint.save(runDir, model, opt, new Checkpoint(epoch + 1, step, seconds));
             StateDicts.save(model.backbone(), RunDir.backbone(runDir));
-            List<Map<String, Object>> rows = new ArrayList<>(metrics.rows());
-            rows.addAll(knnLog.rows());
-            Report.write(runDir, config, rows, RunDir.readProbes(runDir));
+            Report.write(runDir, config, metrics.rows(), knnLog.rows(), RunDir.readProbes(runDir));
         }
         double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
         if (last == null) {

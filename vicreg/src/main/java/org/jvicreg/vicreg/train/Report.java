@@ -52,9 +52,11 @@ public final class Report {
             new Chart("Learning rate", "warm-up then cosine", List.of(new Series("lr", "lr", "#7f7f7f"))),
             new Chart("Throughput", "images per second (each with two views)", List.of(new Series("images_per_s", "images/s", "#bcbd22"))));
 
-    /** {@code rows}: those of metrics.jsonl and of knn.jsonl, each chart taking the rows that carry its keys. */
-    public static void write(Path runDir, PretrainConfig config, List<Map<String, Object>> rows, Map<String, Object> probes)
-            throws IOException {
+    /** From the rows of metrics.jsonl and of knn.jsonl (each chart takes the rows that carry its keys). */
+    public static void write(Path runDir, PretrainConfig config, List<Map<String, Object>> metrics, List<Map<String, Object>> knn,
+                             Map<String, Object> probes) throws IOException {
+        List<Map<String, Object>> rows = new ArrayList<>(metrics);
+        rows.addAll(knn);
         StringBuilder h = new StringBuilder();
         h.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>jvicreg run: ")
                 .append(esc(runDir.getFileName() == null ? runDir.toString() : runDir.getFileName().toString()))

@@ -85,9 +85,7 @@ public final class RunDir {
         Map<String, Object> p = readProbes(dir);
         p.put(name, value);
         AtomicFile.write(probes(dir), (Json.write(p) + "\n").getBytes(StandardCharsets.UTF_8));
-        java.util.List<Map<String, Object>> rows = readMetrics(dir);
-        rows.addAll(readKnn(dir));
-        Report.write(dir, readConfig(dir), rows, p);
+        Report.write(dir, readConfig(dir), readMetrics(dir), readKnn(dir), p);
     }
 
     /** The rows of metrics.jsonl (unparseable lines skipped). */
