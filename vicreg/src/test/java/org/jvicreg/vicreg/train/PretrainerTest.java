@@ -38,6 +38,13 @@ class PretrainerTest {
         return new Pretrainer(c, data, AUG, run, Device.cpu(), console);
     }
 
+    /** Bitwise the same tensors (model, running statistics, optimizer state) in two runs' checkpoints. */
+    private static void assertSameCheckpoint(Path a, Path b) throws IOException {
+        Map<String, Tensor> wa = SafeTensors.read(Checkpoint.file(a)), wb = SafeTensors.read(Checkpoint.file(b));
+        assertEquals(wa.keySet(), wb.keySet());
+        for (String k : wa.keySet()) assertArrayEquals(wa.get(k).toArray(), wb.get(k).toArray(), k);
+    }
+
     private static PrintStream quiet() {
         return new PrintStream(new ByteArrayOutputStream());
     }
@@ -52,9 +59,7 @@ class PretrainerTest {
         Pretrainer.Summary resumed = trainer(c, new BlobDataset(64, 1), b, quiet()).run(true);
         assertEquals(straight.steps(), resumed.steps());
         assertEquals(straight.loss(), resumed.loss(), 0.0, "bitwise the same final loss");
-        Map<String, Tensor> wa = SafeTensors.read(Checkpoint.file(a)), wb = SafeTensors.read(Checkpoint.file(b));
-        assertEquals(wa.keySet(), wb.keySet());
-        for (String k : wa.keySet()) assertArrayEquals(wa.get(k).toArray(), wb.get(k).toArray(), k);
+        assertSameCheckpoint(a, b);
         List<Map<String, Object>> ma = RunDir.readMetrics(a), mb = RunDir.readMetrics(b);
         assertEquals(ma.size(), mb.size());
         for (int i = 0; i < ma.size(); i++) {
@@ -80,9 +85,7 @@ class PretrainerTest {
         trainer(c, new BlobDataset(64, 1), plain, quiet()).run(false);
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         trainer(c, new BlobDataset(64, 1), watched, new PrintStream(console)).monitorKnn(monitor(2)).run(false);
-        Map<String, Tensor> wp = SafeTensors.read(Checkpoint.file(plain)), ww = SafeTensors.read(Checkpoint.file(watched));
-        assertEquals(wp.keySet(), ww.keySet());
-        for (String k : wp.keySet()) assertArrayEquals(wp.get(k).toArray(), ww.get(k).toArray(), k); // running statistics too
+        assertSameCheckpoint(plain, watched);
         assertTrue(Files.notExists(RunDir.knn(plain)), "no knn.jsonl without the monitor");
 
         List<Map<String, Object>> rows = RunDir.readKnn(watched);
