@@ -8,10 +8,14 @@ import java.util.IdentityHashMap;
 import java.util.Set;
 
 /**
- * Deterministic release of device memory. {@code try (var scope = Memory.scope()) { ... }} releases,
- * when it closes, every device buffer allocated inside it on this thread except those handed out with
- * {@link Scope#keep}, which move to the enclosing scope (or become untracked at the top). CPU buffers
- * are plain Java arrays left to the garbage collector, so scopes cost nothing on the CPU.
+ * Deterministic release of memory. {@code try (var scope = Memory.scope()) { ... }} releases, when it
+ * closes, every buffer allocated inside it on this thread except those handed out with {@link Scope#keep},
+ * which move to the enclosing scope (or become untracked at the top), and those made
+ * {@link #persistent}. On a device the block goes back to the caching allocator; on the CPU the array goes
+ * back for reuse by the next allocation of its length, so a training loop with a scope per step
+ * allocates no new activation arrays after its first step (ResNet-50 step at batch 16: 2950 -> 2820 ms,
+ * bench/RESULTS.md). Either way a tensor used after its scope closed throws. Outside every scope, buffers
+ * are left to the garbage collector.
  */
 public final class Memory {
     private static final ThreadLocal<ArrayDeque<Scope>> SCOPES = ThreadLocal.withInitial(ArrayDeque::new);
@@ -67,7 +71,7 @@ public final class Memory {
             return t;
         }
 
-        /** Number of device buffers this scope would release now. */
+        /** Number of buffers this scope would release now. */
         public int size() {
             return owned.size();
         }

@@ -2,7 +2,8 @@ package org.jvicreg.engine.backend;
 
 /**
  * A flat float32 buffer owned by a {@link Backend}. CPU storages are plain Java arrays; device
- * storages hold device memory and are released by {@link org.jvicreg.engine.Memory} scopes.
+ * storages hold device memory. Both are released by the {@link org.jvicreg.engine.Memory} scope they were
+ * made in, else left to the garbage collector.
  */
 public interface Storage {
     Backend backend();
@@ -22,7 +23,7 @@ public interface Storage {
      */
     default void recycle() {}
 
-    /** Whether {@link #release()} frees anything (device memory); CPU storage is left to the GC. */
+    /** Whether {@link #release()} frees anything, so that {@link org.jvicreg.engine.Memory} scopes track it. */
     default boolean needsRelease() {
         return false;
     }

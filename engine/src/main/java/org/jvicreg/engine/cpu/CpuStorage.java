@@ -4,8 +4,9 @@ import org.jvicreg.engine.backend.Backend;
 import org.jvicreg.engine.backend.Storage;
 
 /**
- * CPU storage: a Java float array, reclaimed by the garbage collector, or at once when recycled
- * ({@link CpuBuffers}), after which every access to the storage fails.
+ * CPU storage: a Java float array, reclaimed by the garbage collector, or given back for reuse
+ * ({@link CpuBuffers}) at once when recycled or when the {@link org.jvicreg.engine.Memory} scope it was
+ * made in closes, after which every access to the storage fails.
  */
 public final class CpuStorage implements Storage {
     private float[] data;
@@ -20,8 +21,9 @@ public final class CpuStorage implements Storage {
     public float[] data() {
         float[] d = data;
         if (d == null) {
-            throw new IllegalStateException("cpu: a tensor was used after its storage was recycled (autograd "
-                    + "recycles the gradients it creates once they are consumed; keep a gradient with .copy())");
+            throw new IllegalStateException("cpu: a tensor was used after its storage was recycled: the Memory "
+                    + "scope it was made in has closed (hand it out with scope.keep(t) or Memory.persistent(t)), or it "
+                    + "was a gradient autograd made and consumed (keep a gradient with .copy())");
         }
         return d;
     }
@@ -34,6 +36,17 @@ public final class CpuStorage implements Storage {
     @Override
     public long size() {
         return length;
+    }
+
+    /** A {@link org.jvicreg.engine.Memory} scope closing over this storage gives its array back for reuse. */
+    @Override
+    public void release() {
+        recycle();
+    }
+
+    @Override
+    public boolean needsRelease() {
+        return true;
     }
 
     @Override

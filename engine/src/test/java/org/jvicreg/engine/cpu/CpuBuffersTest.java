@@ -1,6 +1,7 @@
 package org.jvicreg.engine.cpu;
 
 import org.junit.jupiter.api.Test;
+import org.jvicreg.engine.Memory;
 import org.jvicreg.engine.Tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A recycled CPU array goes to the next allocation of its length, zeroed or (in tests) NaN-filled; its old storage refuses access. */
+/**
+ * A recycled CPU array, or one made inside a {@link Memory} scope that has closed, goes to the next
+ * allocation of its length, zeroed or (in tests) NaN-filled; its old storage refuses access.
+ */
 class CpuBuffersTest {
     private static final int N = CpuBuffers.MIN_LENGTH + 3;
 
@@ -41,5 +45,32 @@ class CpuBuffersTest {
         Tensor t = Tensor.zeros(N + 1);
         assertEquals(0, CpuBuffers.waiting(N + 1), "allocation alone gives nothing back");
         assertEquals(N + 1, CpuBackend.data(t).length);
+    }
+
+    @Test
+    void aClosingScopeGivesBackWhatWasMadeInsideItButNotWhatWasKept() {
+        int n = N + 9; // an even length no other test uses
+        Tensor before = Tensor.zeros(n);
+        Tensor made, view, kept, persistent, outer;
+        try (var scope = Memory.scope()) {
+            try (var inner = Memory.scope()) {
+                made = Tensor.zeros(n);
+                view = Tensor.zeros(n).reshape(2, n / 2); // a view shares its base's storage
+                kept = inner.keep(Tensor.zeros(n).add(1f)); // moves to the outer scope
+                persistent = Memory.persistent(Tensor.zeros(n));
+            }
+            assertEquals(3, CpuBuffers.waiting(n), "made's, view's and add's input's arrays wait for reuse");
+            var e = assertThrows(IllegalStateException.class, () -> made.get(0));
+            assertTrue(e.getMessage().contains("Memory scope") && e.getMessage().contains("scope.keep"), e.getMessage());
+            assertThrows(IllegalStateException.class, view::toArray);
+            assertEquals(1f, kept.get(0), "kept survives the inner scope");
+            outer = Tensor.zeros(n);
+            assertEquals(0f, outer.get(n - 1), "a reused array is zeroed for allocate");
+        }
+        assertThrows(IllegalStateException.class, () -> kept.get(0));
+        assertThrows(IllegalStateException.class, () -> outer.get(0));
+        assertEquals(0f, persistent.get(0), "persistent tensors outlive every scope");
+        assertEquals(0f, before.get(0), "tensors made outside every scope are left to the collector");
+        assertEquals(4, CpuBuffers.waiting(n), "outer took one; the outer scope gave kept's and outer's back");
     }
 }
