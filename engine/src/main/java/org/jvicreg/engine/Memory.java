@@ -2,20 +2,20 @@ package org.jvicreg.engine;
 
 import org.jvicreg.engine.backend.Storage;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
+import java.util.ArrayList;
 
 /**
  * Deterministic release of memory. {@code try (var scope = Memory.scope()) { ... }} releases, when it
- * closes, every buffer allocated inside it on this thread except those handed out with {@link Scope#keep},
- * which move to the enclosing scope (or become untracked at the top), and those made
- * {@link #persistent}. On a device the block goes back to the caching allocator; on the CPU the array goes
- * back for reuse by the next allocation of its length, so a training loop with a scope per step
- * allocates no new activation arrays after its first step (ResNet-50 step at batch 16: 2950 -> 2820 ms,
- * bench/RESULTS.md). Either way a tensor used after its scope closed throws. Outside every scope, buffers
- * are left to the garbage collector.
+ * closes, every buffer allocated inside it on this thread that is still in use, except those handed out
+ * with {@link Scope#keep}, which move to the enclosing scope (or become untracked at the top), and those
+ * made {@link #persistent}. On a device the block goes back to the caching allocator; on the CPU the array
+ * goes back for reuse by the next allocation of its length, so a training loop with a scope per step
+ * allocates no new activation arrays after its first few steps (bench/RESULTS.md). Either way a tensor used
+ * after its scope closed throws. A scope holds its buffers weakly: one that becomes unreachable before the
+ * scope closes (a temporary of the forward pass that no backward function reads) is left to the garbage
+ * collector, as buffers made outside every scope are, so a scope never raises the memory a step needs.
  */
 public final class Memory {
     private static final ThreadLocal<ArrayDeque<Scope>> SCOPES = ThreadLocal.withInitial(ArrayDeque::new);
@@ -35,7 +35,7 @@ public final class Memory {
      */
     public static Tensor persistent(Tensor t) {
         if (t != null) {
-            for (Scope s : SCOPES.get()) s.owned.remove(t.storage());
+            for (Scope s : SCOPES.get()) s.remove(t.storage());
         }
         return t;
     }
@@ -44,18 +44,39 @@ public final class Memory {
     static void track(Storage storage) {
         if (!storage.needsRelease()) return;
         Scope s = SCOPES.get().peek();
-        if (s != null) s.owned.add(storage);
+        if (s != null) s.add(storage);
     }
 
     public static final class Scope implements AutoCloseable {
-        private final Set<Storage> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+        /** The storages made inside this scope, held weakly; cleared references are dropped as the list grows. */
+        private final ArrayList<WeakReference<Storage>> owned = new ArrayList<>();
+        private int compactAt = 64;
         private boolean closed;
 
         private Scope() {}
 
+        private void add(Storage storage) {
+            if (owned.size() >= compactAt) {
+                owned.removeIf(r -> r.get() == null);
+                compactAt = Math.max(64, 2 * owned.size());
+            }
+            owned.add(new WeakReference<>(storage));
+        }
+
+        /** Stops tracking storage; whether it was tracked here. */
+        private boolean remove(Storage storage) {
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                if (owned.get(i).get() == storage) {
+                    owned.remove(i);
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** Hands t (and every tensor sharing its storage) out of this scope; returns t. */
         public Tensor keep(Tensor t) {
-            if (t != null && owned.remove(t.storage())) {
+            if (t != null && remove(t.storage())) {
                 ArrayDeque<Scope> stack = SCOPES.get();
                 Scope parent = null;
                 boolean below = false;
@@ -66,14 +87,16 @@ public final class Memory {
                     }
                     if (s == this) below = true;
                 }
-                if (parent != null) parent.owned.add(t.storage());
+                if (parent != null) parent.add(t.storage());
             }
             return t;
         }
 
-        /** Number of buffers this scope would release now. */
+        /** Number of buffers this scope would release now (those still in use). */
         public int size() {
-            return owned.size();
+            int n = 0;
+            for (WeakReference<Storage> r : owned) if (r.get() != null) n++;
+            return n;
         }
 
         @Override
@@ -85,7 +108,10 @@ public final class Memory {
                 throw new IllegalStateException("Memory scopes must close in the reverse order they were opened");
             }
             stack.pop();
-            for (Storage s : owned) s.release();
+            for (WeakReference<Storage> r : owned) {
+                Storage s = r.get();
+                if (s != null) s.release();
+            }
             owned.clear();
         }
     }

@@ -4,8 +4,11 @@ import org.junit.jupiter.api.Test;
 import org.jvicreg.engine.Memory;
 import org.jvicreg.engine.Tensor;
 
+import java.lang.ref.WeakReference;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,18 +54,20 @@ class CpuBuffersTest {
     void aClosingScopeGivesBackWhatWasMadeInsideItButNotWhatWasKept() {
         int n = N + 9; // an even length no other test uses
         Tensor before = Tensor.zeros(n);
-        Tensor made, view, kept, persistent, outer;
+        Tensor made, view, input, kept, persistent, outer;
         try (var scope = Memory.scope()) {
             try (var inner = Memory.scope()) {
                 made = Tensor.zeros(n);
                 view = Tensor.zeros(n).reshape(2, n / 2); // a view shares its base's storage
-                kept = inner.keep(Tensor.zeros(n).add(1f)); // moves to the outer scope
+                input = Tensor.zeros(n);
+                kept = inner.keep(input.add(1f)); // moves to the outer scope
                 persistent = Memory.persistent(Tensor.zeros(n));
             }
-            assertEquals(3, CpuBuffers.waiting(n), "made's, view's and add's input's arrays wait for reuse");
+            assertEquals(3, CpuBuffers.waiting(n), "made's, view's and input's arrays wait for reuse");
             var e = assertThrows(IllegalStateException.class, () -> made.get(0));
             assertTrue(e.getMessage().contains("Memory scope") && e.getMessage().contains("scope.keep"), e.getMessage());
             assertThrows(IllegalStateException.class, view::toArray);
+            assertThrows(IllegalStateException.class, input::toArray);
             assertEquals(1f, kept.get(0), "kept survives the inner scope");
             outer = Tensor.zeros(n);
             assertEquals(0f, outer.get(n - 1), "a reused array is zeroed for allocate");
@@ -72,5 +77,15 @@ class CpuBuffersTest {
         assertEquals(0f, persistent.get(0), "persistent tensors outlive every scope");
         assertEquals(0f, before.get(0), "tensors made outside every scope are left to the collector");
         assertEquals(4, CpuBuffers.waiting(n), "outer took one; the outer scope gave kept's and outer's back");
+    }
+
+    @Test
+    void aScopeDoesNotKeepAliveWhatNothingElseReaches() {
+        try (var scope = Memory.scope()) {
+            var storage = new WeakReference<>(Tensor.zeros(N).add(1f).storage()); // the sum's input and output die at once
+            for (int i = 0; i < 50 && storage.get() != null; i++) System.gc();
+            assertNull(storage.get(), "the collector takes an unreachable storage before its scope closes");
+            assertEquals(0, scope.size());
+        }
     }
 }
