@@ -13,9 +13,10 @@ import java.util.ArrayList;
  * made {@link #persistent}. On a device the block goes back to the caching allocator; on the CPU the array
  * goes back for reuse by the next allocation of its length, so a training loop with a scope per step
  * allocates no new activation arrays after its first few steps (bench/RESULTS.md). Either way a tensor used
- * after its scope closed throws. A scope holds its buffers weakly: one that becomes unreachable before the
- * scope closes (a temporary of the forward pass that no backward function reads) is left to the garbage
- * collector, as buffers made outside every scope are, so a scope never raises the memory a step needs.
+ * after its scope closed throws. A scope holds CPU buffers weakly ({@link Storage#collectableInScope}): one
+ * that becomes unreachable before the scope closes (a temporary of the forward pass that no backward function
+ * reads) is left to the garbage collector, as buffers made outside every scope are, so a scope does not raise
+ * the memory a step needs on the CPU. Device buffers are held until the scope closes.
  */
 public final class Memory {
     private static final ThreadLocal<ArrayDeque<Scope>> SCOPES = ThreadLocal.withInitial(ArrayDeque::new);
@@ -48,8 +49,11 @@ public final class Memory {
     }
 
     public static final class Scope implements AutoCloseable {
-        /** The storages made inside this scope, held weakly; cleared references are dropped as the list grows. */
-        private final ArrayList<WeakReference<Storage>> owned = new ArrayList<>();
+        /**
+         * The storages made inside this scope: device buffers held strongly, CPU arrays weakly (cleared
+         * references are dropped as the list grows).
+         */
+        private final ArrayList<Held> owned = new ArrayList<>();
         private int compactAt = 64;
         private boolean closed;
 
@@ -57,10 +61,10 @@ public final class Memory {
 
         private void add(Storage storage) {
             if (owned.size() >= compactAt) {
-                owned.removeIf(r -> r.get() == null);
+                owned.removeIf(h -> h.get() == null);
                 compactAt = Math.max(64, 2 * owned.size());
             }
-            owned.add(new WeakReference<>(storage));
+            owned.add(storage.collectableInScope() ? new Held(null, new WeakReference<>(storage)) : new Held(storage, null));
         }
 
         /** Stops tracking storage; whether it was tracked here. */
@@ -95,7 +99,7 @@ public final class Memory {
         /** Number of buffers this scope would release now (those still in use). */
         public int size() {
             int n = 0;
-            for (WeakReference<Storage> r : owned) if (r.get() != null) n++;
+            for (Held h : owned) if (h.get() != null) n++;
             return n;
         }
 
@@ -108,11 +112,18 @@ public final class Memory {
                 throw new IllegalStateException("Memory scopes must close in the reverse order they were opened");
             }
             stack.pop();
-            for (WeakReference<Storage> r : owned) {
-                Storage s = r.get();
+            for (Held h : owned) {
+                Storage s = h.get();
                 if (s != null) s.release();
             }
             owned.clear();
+        }
+    }
+
+    /** A storage a scope tracks, held strongly or weakly. */
+    private record Held(Storage strong, WeakReference<Storage> weak) {
+        Storage get() {
+            return strong != null ? strong : weak.get();
         }
     }
 }

@@ -27,4 +27,15 @@ public interface Storage {
     default boolean needsRelease() {
         return false;
     }
+
+    /**
+     * Whether a {@link org.jvicreg.engine.Memory} scope holds this storage weakly, so that the garbage
+     * collector may take it before the scope closes once nothing else reaches it. True for CPU arrays. A
+     * device buffer is held until its scope closes: one the collector finds unreachable is freed from the
+     * collector's cleaner thread, which inside a step could hand its block to an allocation made while a
+     * backend call that has read its address has yet to queue the work that reads it.
+     */
+    default boolean collectableInScope() {
+        return false;
+    }
 }

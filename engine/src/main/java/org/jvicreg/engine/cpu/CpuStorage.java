@@ -49,6 +49,12 @@ public final class CpuStorage implements Storage {
         return true;
     }
 
+    /** The collector may take an array no one reaches before its scope closes: kernels hold the array itself. */
+    @Override
+    public boolean collectableInScope() {
+        return true;
+    }
+
     @Override
     public void recycle() {
         float[] d = data;

@@ -160,6 +160,19 @@ class CudaBackendTest {
     }
 
     @Test
+    void aScopeHoldsItsDeviceBuffersUntilItCloses() {
+        long before = gpu.bytesInUse();
+        try (var scope = Memory.scope()) {
+            gpuOut(1 << 20); // unreachable at once
+            for (int i = 0; i < 5; i++) System.gc();
+            // freed from the collector's thread, its block could go to an allocation while a backend call
+            // that read its address has yet to queue its work (Storage.collectableInScope)
+            assertEquals(1, scope.size());
+            assertTrue(gpu.bytesInUse() >= before + 4L * (1 << 20), "the scope still holds the buffer");
+        }
+    }
+
+    @Test
     void backwardGivesTheGradientsItConsumedBackToTheAllocator() throws InterruptedException {
         System.gc(); // storages earlier tests left unreachable go back now, not while this test measures
         Thread.sleep(100);
