@@ -7,8 +7,10 @@ import org.jvicreg.vicreg.augment.ViewAugmenter;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,6 +49,8 @@ public final class TwoViewLoader implements AutoCloseable {
     private final ExecutorService pool;
     private final String threadPrefix;
     private final ThreadLocal<Workspace> workspaces;
+    /** The pool's threads, joined by close (the pool reports termination before its last thread has exited). */
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     public TwoViewLoader(ImageDataset data, AugmentConfig config, LoaderOptions options) {
@@ -67,6 +71,7 @@ public final class TwoViewLoader implements AutoCloseable {
             pool = Executors.newFixedThreadPool(options.workers(), r -> {
                 Thread t = new Thread(r, threadPrefix + n.getAndIncrement());
                 t.setDaemon(true);
+                threads.add(t);
                 return t;
             });
         }
@@ -150,10 +155,15 @@ public final class TwoViewLoader implements AutoCloseable {
         for (Runnable queued : pool.shutdownNow()) {
             if (queued instanceof Future<?> f) f.cancel(false);
         }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try {
-            if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("loader workers did not stop within 30 s");
+            boolean stopped = pool.awaitTermination(30, TimeUnit.SECONDS);
+            for (Thread t : threads) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left > 0) t.join(left);
+                stopped &= !t.isAlive();
             }
+            if (!stopped) throw new IllegalStateException("loader workers did not stop within 30 s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
