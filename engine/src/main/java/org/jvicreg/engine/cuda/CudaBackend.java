@@ -148,6 +148,10 @@ public final class CudaBackend implements Backend {
         return allocator.stats().toString();
     }
 
+    DeviceAllocator.Stats allocatorStats() {
+        return allocator.stats();
+    }
+
     /** Bytes of device memory currently handed out to live buffers. */
     public long bytesInUse() {
         return allocator.stats().inUse();

@@ -16,14 +16,16 @@ final class CudaStorage implements Storage {
     private final CudaBackend backend;
     private final long size;
     private final DeviceAllocator.Block block;
+    private final Release release;
     private final Cleaner.Cleanable cleanable;
     private volatile boolean released;
 
     CudaStorage(CudaBackend backend, DeviceAllocator allocator, long size) {
         this.backend = backend;
         this.size = size;
-        this.block = allocator.allocate(Math.max(1, size) * Float.BYTES);
-        this.cleanable = CLEANER.register(this, new Release(allocator, block));
+        this.block = allocator.allocateStorage(Math.max(1, size) * Float.BYTES);
+        this.release = new Release(allocator, block);
+        this.cleanable = CLEANER.register(this, release);
     }
 
     /** The device address of element 0. */
@@ -45,6 +47,7 @@ final class CudaStorage implements Storage {
     @Override
     public void release() {
         released = true;
+        release.explicit = true;
         cleanable.clean();
     }
 
@@ -64,11 +67,25 @@ final class CudaStorage implements Storage {
         return true;
     }
 
-    /** Runs at most once: on release() or when the storage becomes unreachable. Holds no reference to it. */
-    private record Release(DeviceAllocator allocator, DeviceAllocator.Block block) implements Runnable {
+    /**
+     * Runs at most once: on release(), which frees the block at once, or on the cleaner thread when the
+     * storage has become unreachable, which hands it to {@link DeviceAllocator#freeCollected}. Holds no
+     * reference to the storage.
+     */
+    private static final class Release implements Runnable {
+        private final DeviceAllocator allocator;
+        private final DeviceAllocator.Block block;
+        private volatile boolean explicit;
+
+        Release(DeviceAllocator allocator, DeviceAllocator.Block block) {
+            this.allocator = allocator;
+            this.block = block;
+        }
+
         @Override
         public void run() {
-            allocator.free(block);
+            if (explicit) allocator.free(block);
+            else allocator.freeCollected(block);
         }
     }
 }

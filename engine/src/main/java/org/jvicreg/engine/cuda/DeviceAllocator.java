@@ -11,24 +11,34 @@ import java.util.TreeMap;
  * memory, every cached block is returned to the driver and the request is tried once more.
  *
  * <p>All device work runs on one stream in issue order, so a block freed here while kernels that use
- * it are still queued is safe to hand out again: the next user's work is queued after them. Methods
- * are synchronized because storages may also be freed by the garbage collector's cleaner thread.
+ * it are still queued is safe to hand out again: the next user's work is queued after them. A block whose
+ * storage the garbage collector found unreachable is different: the cleaner thread may free it while a
+ * backend call that read its address has yet to queue the work that reads it (the caller's last reference
+ * was the argument). Such blocks ({@link #freeCollected}) wait until the next tensor storage is allocated
+ * ({@link #allocateStorage}), which happens only between backend calls; scratch memory taken inside a
+ * call ({@link #allocate}) never gets them. Methods are synchronized for the cleaner thread.
  */
 final class DeviceAllocator {
     /** A block of device memory; {@code bytes} is its size class. */
     record Block(long address, long bytes) {}
 
-    /** Bytes handed out, bytes held in free lists, the most ever handed out, cuMemAlloc and cache-hit counts. */
-    record Stats(long inUse, long cached, long peakInUse, long mallocs, long cacheHits, int liveBlocks) {
+    /**
+     * Bytes handed out, bytes held in free lists, the most ever handed out, cuMemAlloc and cache-hit counts,
+     * live blocks, and of those the blocks the cleaner thread freed that wait for the next storage allocation.
+     */
+    record Stats(long inUse, long cached, long peakInUse, long mallocs, long cacheHits, int liveBlocks, int collected) {
         @Override
         public String toString() {
-            return String.format("%.1f MiB in use (peak %.1f MiB), %.1f MiB cached, %d live blocks, %d cuMemAlloc, %d cache hits",
-                    inUse / 1048576.0, peakInUse / 1048576.0, cached / 1048576.0, liveBlocks, mallocs, cacheHits);
+            return String.format("%.1f MiB in use (peak %.1f MiB), %.1f MiB cached, %d live blocks (%d freed by the collector, "
+                    + "not yet reused), %d cuMemAlloc, %d cache hits",
+                    inUse / 1048576.0, peakInUse / 1048576.0, cached / 1048576.0, liveBlocks, collected, mallocs, cacheHits);
         }
     }
 
     private final RawMemory raw;
     private final TreeMap<Long, ArrayDeque<Block>> free = new TreeMap<>();
+    /** Blocks the cleaner thread freed, not yet in the free lists. */
+    private final ArrayDeque<Block> collected = new ArrayDeque<>();
     private final Map<Long, Block> live = new HashMap<>();
     private long inUse, cached, peakInUse, mallocs, cacheHits;
 
@@ -37,12 +47,26 @@ final class DeviceAllocator {
     }
 
     /**
-     * A block of at least {@code bytes}. When the device is full, buffers that no memory scope released
-     * may still be waiting for the garbage collector to find them unreachable: ask it (outside the lock,
-     * so that the cleaner thread can give them back) a few times before failing.
+     * A block of at least {@code bytes} for scratch memory inside a backend call: never one of the blocks
+     * the cleaner thread freed ({@link #freeCollected}). When the device is full, the request is tried again
+     * after the collector has run (outside the lock, so that the cleaner thread can give buffers back):
+     * buffers that no memory scope released may be waiting for it.
      */
     Block allocate(long bytes) {
-        Block b = tryAllocate(bytes);
+        return allocate(bytes, false);
+    }
+
+    /**
+     * A block for a tensor's storage, allocated between backend calls: first the blocks the cleaner thread
+     * freed since the last such allocation go to the free lists, since every call that read their addresses
+     * has now queued its work.
+     */
+    Block allocateStorage(long bytes) {
+        return allocate(bytes, true);
+    }
+
+    private Block allocate(long bytes, boolean betweenCalls) {
+        Block b = tryAllocate(bytes, betweenCalls);
         for (int attempt = 0; b == null && attempt < 3; attempt++) {
             System.gc();
             try {
@@ -51,7 +75,7 @@ final class DeviceAllocator {
                 Thread.currentThread().interrupt();
                 break;
             }
-            b = tryAllocate(bytes);
+            b = tryAllocate(bytes, betweenCalls);
         }
         if (b == null) {
             throw new CudaError("cuda: out of device memory allocating " + bytes + " bytes (" + stats()
@@ -61,7 +85,10 @@ final class DeviceAllocator {
     }
 
     /** A cached block of the size class, or a new one from the driver; null when the device is full. */
-    private synchronized Block tryAllocate(long bytes) {
+    private synchronized Block tryAllocate(long bytes, boolean betweenCalls) {
+        if (betweenCalls) {
+            for (Block c; (c = collected.poll()) != null; ) free(c);
+        }
         long size = SizeClasses.round(bytes);
         ArrayDeque<Block> list = free.get(size);
         Block b;
@@ -85,6 +112,14 @@ final class DeviceAllocator {
         return b;
     }
 
+    /**
+     * From the cleaner thread: the block of a storage the collector found unreachable. It goes to the free
+     * lists at the next {@link #allocateStorage}, not before (see the class comment).
+     */
+    synchronized void freeCollected(Block b) {
+        collected.add(b);
+    }
+
     /** Returns a block to its free list. */
     synchronized void free(Block b) {
         if (live.remove(b.address()) != b) {
@@ -105,6 +140,6 @@ final class DeviceAllocator {
     }
 
     synchronized Stats stats() {
-        return new Stats(inUse, cached, peakInUse, mallocs, cacheHits, live.size());
+        return new Stats(inUse, cached, peakInUse, mallocs, cacheHits, live.size(), collected.size());
     }
 }

@@ -160,6 +160,20 @@ class CudaBackendTest {
     }
 
     @Test
+    void aBufferTheCollectorFreesWaitsForTheNextTensorAllocation() throws InterruptedException {
+        int before = gpu.allocatorStats().collected();
+        var storage = new java.lang.ref.WeakReference<>(gpuOut(1 << 16).storage()); // outside every scope, unreachable
+        for (int i = 0; i < 100 && gpu.allocatorStats().collected() == before; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertTrue(storage.get() == null && gpu.allocatorStats().collected() > before,
+                "the cleaner thread handed the block over: " + gpu.memoryStats());
+        gpuOut(16); // a tensor allocation comes between backend calls
+        assertEquals(0, gpu.allocatorStats().collected(), gpu.memoryStats());
+    }
+
+    @Test
     void aScopeHoldsItsDeviceBuffersUntilItCloses() {
         long before = gpu.bytesInUse();
         try (var scope = Memory.scope()) {
@@ -170,6 +184,7 @@ class CudaBackendTest {
             assertEquals(1, scope.size());
             assertTrue(gpu.bytesInUse() >= before + 4L * (1 << 20), "the scope still holds the buffer");
         }
+        assertTrue(gpu.bytesInUse() <= before, "a scope's release frees at once: " + gpu.memoryStats());
     }
 
     @Test

@@ -117,11 +117,30 @@ class DeviceAllocatorTest {
         DeviceAllocator a = new DeviceAllocator(dev);
         java.lang.ref.Cleaner cleaner = java.lang.ref.Cleaner.create();
         // a buffer nobody released, as CudaStorage registers its block: freed once its owner is unreachable
-        DeviceAllocator.Block lost = a.allocate(8192);
-        cleaner.register(new Object(), () -> a.free(lost));
-        DeviceAllocator.Block b = a.allocate(8192); // the device only fits one
+        DeviceAllocator.Block lost = a.allocateStorage(8192);
+        cleaner.register(new Object(), () -> a.freeCollected(lost));
+        DeviceAllocator.Block b = a.allocateStorage(8192); // the device only fits one
         assertEquals(8192, b.bytes());
         assertEquals(8192, a.stats().inUse());
+    }
+
+    @Test
+    void aBlockTheCollectorFreedWaitsForTheNextStorageNotForScratch() {
+        DeviceAllocator a = new DeviceAllocator(new FakeDevice(1 << 20));
+        DeviceAllocator.Block argument = a.allocateStorage(4096);
+        // inside a backend call: the argument's address has been read, its last reference dropped, and the
+        // cleaner thread frees its block before the call takes scratch memory of the same size class
+        a.freeCollected(argument);
+        DeviceAllocator.Block scratch = a.allocate(4096);
+        assertNotEquals(argument.address(), scratch.address(), "scratch must not alias a block a queued-to-be call reads");
+        assertEquals(2 * 4096, a.stats().inUse(), "the collected block counts as in use until it is taken back");
+        a.free(scratch);
+        // the next tensor allocation comes between calls: the collected block is free for anyone from here on
+        DeviceAllocator.Block next = a.allocateStorage(100);
+        assertEquals(512, next.bytes());
+        assertEquals(512, a.stats().inUse());
+        assertEquals(2 * 4096, a.stats().cached());
+        assertEquals(argument.address(), a.allocate(4096).address(), "scratch may reuse it now");
     }
 
     @Test
