@@ -30,10 +30,10 @@ public interface Storage {
 
     /**
      * Whether a {@link org.jvicreg.engine.Memory} scope holds this storage weakly, so that the garbage
-     * collector may take it before the scope closes once nothing else reaches it. True for CPU arrays. A
-     * device buffer is held until its scope closes: one the collector finds unreachable is freed from the
-     * collector's cleaner thread, which inside a step could hand its block to an allocation made while a
-     * backend call that has read its address has yet to queue the work that reads it.
+     * collector may take it before the scope closes once nothing else reaches it. True for CPU arrays, whose
+     * memory is the Java heap the collector watches. A device buffer is held until its scope closes, which
+     * frees it at a known point: the collector runs when the Java heap fills, not device memory, and a
+     * device block it frees is reused only from the next tensor allocation on.
      */
     default boolean collectableInScope() {
         return false;

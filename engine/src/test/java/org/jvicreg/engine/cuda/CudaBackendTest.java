@@ -179,8 +179,7 @@ class CudaBackendTest {
         try (var scope = Memory.scope()) {
             gpuOut(1 << 20); // unreachable at once
             for (int i = 0; i < 5; i++) System.gc();
-            // freed from the collector's thread, its block could go to an allocation while a backend call
-            // that read its address has yet to queue its work (Storage.collectableInScope)
+            // held strongly (Storage.collectableInScope): freed when the scope closes, not when the collector runs
             assertEquals(1, scope.size());
             assertTrue(gpu.bytesInUse() >= before + 4L * (1 << 20), "the scope still holds the buffer");
         }
