@@ -3,7 +3,9 @@ package org.jvicreg.engine.cpu;
 /**
  * Per-thread scratch arrays for the kernels' packing buffers and workspaces: one array per purpose and
  * thread, grown on demand and reused by every later call, so steady-state kernels allocate nothing.
- * Contents are undefined on return; callers overwrite what they read.
+ * Contents are undefined on return; callers overwrite what they read. With {@code -Djvicreg.cpu.poison=true}
+ * (the test suite's setting) every array is NaN-filled on return, so a kernel that reads scratch it has not
+ * written fails its tests instead of reading a fresh array's zeros or a previous call's values.
  */
 final class Scratch {
     /** What an array is for; two live arrays of one thread never share a slot. */
@@ -22,6 +24,7 @@ final class Scratch {
             a = new float[size];
             arrays[slot.ordinal()] = a;
         }
+        if (CpuBuffers.POISON) java.util.Arrays.fill(a, 0, size, Float.NaN);
         return a;
     }
 }
