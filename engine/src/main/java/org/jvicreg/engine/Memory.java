@@ -12,7 +12,9 @@ import java.util.ArrayList;
  * with {@link Scope#keep}, which move to the enclosing scope (or become untracked at the top), and those
  * made {@link #persistent}. On a device the block goes back to the caching allocator; on the CPU the array
  * goes back for reuse by the next allocation of its length, so a training loop with a scope per step
- * allocates no new activation arrays after its first few steps (bench/RESULTS.md). Either way a tensor used
+ * allocates no new activation arrays after its first two steps where the heap has room to keep them (the
+ * pool holds them softly: a heap no larger than the step's peak gives most of them back to the collector;
+ * bench/RESULTS.md). Either way a tensor used
  * after its scope closed throws. A scope holds CPU buffers weakly ({@link Storage#collectableInScope}): one
  * that becomes unreachable before the scope closes (a temporary of the forward pass that no backward function
  * reads) is left to the garbage collector, as buffers made outside every scope are, so a scope does not raise
