@@ -13,7 +13,7 @@ import java.util.ArrayList;
  * made {@link #persistent}. On a device the block goes back to the caching allocator; on the CPU the array
  * goes back for reuse by the next allocation of its length, so a training loop with a scope per step
  * allocates no new activation arrays after its first two steps where the heap has room to keep them (the
- * pool holds them softly: a heap no larger than the step's peak gives most of them back to the collector;
+ * pool holds them softly; in a heap no larger than the step's peak the collector takes most of them;
  * bench/RESULTS.md). Either way a tensor used
  * after its scope closed throws. A scope holds CPU buffers weakly ({@link Storage#collectableInScope}): one
  * that becomes unreachable before the scope closes (a temporary of the forward pass that no backward function
