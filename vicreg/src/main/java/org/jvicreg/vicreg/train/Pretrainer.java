@@ -123,6 +123,10 @@ public final class Pretrainer {
      * of the run), leaving RUN_DIR exactly as an interruption after that epoch would.
      */
     public Summary run(boolean resume, int stopAfter) throws IOException {
+        LoaderOptions opts = LoaderOptions.training(config.batch(), config.workers(), config.seed());
+        if (data.size() < config.batch()) { // before anything is written: a failed start leaves no run behind
+            throw new IllegalArgumentException("the dataset has " + data.size() + " images, fewer than one batch of " + config.batch());
+        }
         Files.createDirectories(runDir);
         Vicreg model = model(config, data.channels());
         model.to(device);
@@ -143,12 +147,8 @@ public final class Pretrainer {
             metrics.resumeAt(-1);
             if (knnFile) knnLog.resumeAt(-1);
         }
-        LoaderOptions opts = LoaderOptions.training(config.batch(), config.workers(), config.seed());
         try (TwoViewLoader loader = new TwoViewLoader(data, augment, opts); metrics; knnLog) {
-            int perEpoch = loader.batchesPerEpoch();
-            if (perEpoch == 0) {
-                throw new IllegalArgumentException("the dataset has " + data.size() + " images, fewer than one batch of " + config.batch());
-            }
+            int perEpoch = loader.batchesPerEpoch(); // at least 1: the batches drop the last partial one
             long total = (long) perEpoch * config.epochs();
             WarmupCosine schedule = new WarmupCosine(config.peakLr(), Math.round(config.warmupFraction() * total), total, 0.001);
             console.printf(Locale.ROOT, "pre-training %s width %d on %s: %d epochs x %d steps of %d, peak lr %.4g, device %s%n",

@@ -150,6 +150,13 @@ class PretrainCommandTest {
         Result typo = cli("knn", "--run", dir.resolve("nothing").toString(), "--kk", "5");
         assertEquals(2, typo.code());
         assertTrue(typo.err().contains("unknown option --kk (did you mean --k?)"), typo.err());
+        // fewer images than one batch: refused before the run directory exists, so the next try is not blocked
+        List<String> tooFew = pretrainArgs(data, dir.resolve("small"), 1);
+        tooFew.set(tooFew.indexOf("--batch") + 1, "128");
+        Result few = cli(tooFew.toArray(new String[0]));
+        assertEquals(1, few.code());
+        assertTrue(few.err().contains("the dataset has 64 images, fewer than one batch of 128"), few.err());
+        assertTrue(Files.notExists(dir.resolve("small")), "nothing written when the run cannot start");
         Path run = dir.resolve("run");
         assertEquals(0, cli(pretrainArgs(data, run, 1).toArray(new String[0])).code());
         Result again = cli(pretrainArgs(data, run, 1).toArray(new String[0]));
