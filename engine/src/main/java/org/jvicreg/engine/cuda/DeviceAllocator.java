@@ -48,25 +48,24 @@ final class DeviceAllocator {
 
     /**
      * A block of at least {@code bytes} for scratch memory inside a backend call: never one of the blocks
-     * the cleaner thread freed ({@link #freeCollected}). When the device is full, the request is tried again
-     * after the collector has run (outside the lock, so that the cleaner thread can give buffers back):
-     * buffers that no memory scope released may be waiting for it.
+     * the cleaner thread freed ({@link #freeCollected}), so when the device is full (after the cache has
+     * gone back to the driver) it fails rather than wait for the collector.
      */
     Block allocate(long bytes) {
-        return allocate(bytes, false);
+        Block b = tryAllocate(bytes, false);
+        if (b == null) throw outOfMemory(bytes);
+        return b;
     }
 
     /**
      * A block for a tensor's storage, allocated between backend calls: first the blocks the cleaner thread
      * freed since the last such allocation go to the free lists, since every call that read their addresses
-     * has now queued its work.
+     * has now queued its work. When the device is full, buffers that no memory scope released may still be
+     * waiting for the garbage collector to find them unreachable: ask it (outside the lock, so that the
+     * cleaner thread can give them back) a few times before failing.
      */
     Block allocateStorage(long bytes) {
-        return allocate(bytes, true);
-    }
-
-    private Block allocate(long bytes, boolean betweenCalls) {
-        Block b = tryAllocate(bytes, betweenCalls);
+        Block b = tryAllocate(bytes, true);
         for (int attempt = 0; b == null && attempt < 3; attempt++) {
             System.gc();
             try {
@@ -75,13 +74,15 @@ final class DeviceAllocator {
                 Thread.currentThread().interrupt();
                 break;
             }
-            b = tryAllocate(bytes, betweenCalls);
+            b = tryAllocate(bytes, true);
         }
-        if (b == null) {
-            throw new CudaError("cuda: out of device memory allocating " + bytes + " bytes (" + stats()
-                    + "); release per-step tensors with Memory.scope()");
-        }
+        if (b == null) throw outOfMemory(bytes);
         return b;
+    }
+
+    private CudaError outOfMemory(long bytes) {
+        return new CudaError("cuda: out of device memory allocating " + bytes + " bytes (" + stats()
+                + "); release per-step tensors with Memory.scope()");
     }
 
     /** A cached block of the size class, or a new one from the driver; null when the device is full. */
