@@ -7,7 +7,8 @@ import org.jvicreg.engine.backend.ConvGeometry;
 /**
  * Run in a JVM of its own with -Djvicreg.threads=16 (ConvKernelsTest#filterGradientIsTheSameWithManyThreads):
  * the filter gradient of convolutions that split their reduction among threads, computed six times, must
- * come out bitwise the same each time. Exits 1 with a message when it does not.
+ * come out bitwise the same each time; the batch-last filter gradient, whose threads split the depth at
+ * arbitrary (pixel, image) positions, must also match the NCHW one. Exits 1 with a message when not.
  */
 public final class ManyThreadsConvCheck {
     public static void main(String[] args) {
@@ -16,6 +17,8 @@ public final class ManyThreadsConvCheck {
                 new ConvGeometry(16, 3, 64, 64, 64, 7, 7, 2, 2, 3, 3, 1, 1, 1),
                 new ConvGeometry(16, 128, 16, 16, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1)};
         Rng r = new Rng(1);
+        checkBatchLast(new ConvGeometry(32, 16, 27, 27, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), r); // 16 threads splitting pixels, the narrow tile
+        checkBatchLast(new ConvGeometry(64, 32, 15, 15, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1), r); // strided, odd size
         for (ConvGeometry g : cases) {
             Tensor x = Tensor.randn(r, g.n(), g.c(), g.h(), g.w()), dy = Tensor.randn(r, g.n(), g.k(), g.p(), g.q());
             float[] first = null;
@@ -31,5 +34,32 @@ public final class ManyThreadsConvCheck {
                 }
             }
         }
+    }
+
+    /** The batch-last filter gradient of g, run six times, is bitwise stable and within 1e-4 of the NCHW one. */
+    private static void checkBatchLast(ConvGeometry g, Rng r) {
+        Tensor x = Tensor.randn(r, g.n(), g.c(), g.h(), g.w()), dy = Tensor.randn(r, g.n(), g.k(), g.p(), g.q());
+        Tensor xl = x.permute(1, 2, 3, 0), dyl = dy.permute(1, 2, 3, 0);
+        Tensor ref = Tensor.zeros(g.k(), g.c(), g.r(), g.s());
+        CpuBackend.INSTANCE.conv2dBackwardFilter(g, x, dy, ref);
+        float[] want = ref.toArray(), first = null;
+        for (int rep = 0; rep < 6; rep++) {
+            Tensor dw = Tensor.zeros(g.k(), g.c(), g.r(), g.s());
+            CpuBackend.INSTANCE.conv2dBackwardFilterBatchLast(g, xl, dyl, dw);
+            float[] v = dw.toArray();
+            if (first == null) first = v;
+            else if (!java.util.Arrays.equals(first, v)) fail("batch-last filter gradient of " + g + " changed between runs");
+        }
+        double maxErr = 0, scale = 0;
+        for (int i = 0; i < want.length; i++) {
+            maxErr = Math.max(maxErr, Math.abs(first[i] - want[i]));
+            scale = Math.max(scale, Math.abs(want[i]));
+        }
+        if (maxErr > 1e-4 * scale) fail("batch-last filter gradient of " + g + " is " + maxErr / scale + " off the NCHW one");
+    }
+
+    private static void fail(String message) {
+        System.err.println(message + " with " + Parallel.threads() + " threads");
+        System.exit(1);
     }
 }
