@@ -281,12 +281,12 @@ final class BatchLastConv {
         // output rows [rowLo, rowHi) and columns [colLo, colHi) whose input pixel at each tap is in the image
         int[] rowLo = new int[r], rowHi = new int[r], colLo = new int[s], colHi = new int[s];
         for (int rr = 0; rr < r; rr++) {
-            rowLo[rr] = Math.max(0, Math.ceilDiv(ph - rr, sh));
-            rowHi[rr] = Math.min(p, Math.floorDiv(h - 1 + ph - rr, sh) + 1);
+            rowLo[rr] = firstInside(ph, rr, sh);
+            rowHi[rr] = endInside(h, ph, rr, sh, p);
         }
         for (int ss = 0; ss < s; ss++) {
-            colLo[ss] = Math.max(0, Math.ceilDiv(pw - ss, sw));
-            colHi[ss] = Math.min(q, Math.floorDiv(wd - 1 + pw - ss, sw) + 1);
+            colLo[ss] = firstInside(pw, ss, sw);
+            colHi[ss] = endInside(wd, pw, ss, sw, q);
         }
         int threads = Math.max(1, Math.min(Parallel.threads(), depth / BlockedGemm.KC));
         float[] partial = new float[threads * k * taps];
@@ -338,6 +338,16 @@ final class BatchLastConv {
         });
     }
 
+    /** The first output row (or column) whose input row at filter tap {@code tap} is inside the image. */
+    private static int firstInside(int pad, int tap, int stride) {
+        return Math.max(0, Math.ceilDiv(pad - tap, stride));
+    }
+
+    /** One past the last output row (or column, of {@code out}) whose input row at {@code tap} is inside {@code size}. */
+    private static int endInside(int size, int pad, int tap, int stride, int out) {
+        return Math.min(out, Math.floorDiv(size - 1 + pad - tap, stride) + 1);
+    }
+
     /** Whether output pixel (op, oq)'s input pixel at tap (rr, ss) lies in the image. */
     private static boolean inImage(int op, int oq, int rr, int ss, int[] rowLo, int[] rowHi, int[] colLo, int[] colHi) {
         return op >= rowLo[rr] && op < rowHi[rr] && oq >= colLo[ss] && oq < colHi[ss];
@@ -356,10 +366,10 @@ final class BatchLastConv {
         float[] lanes = new float[TK * TC * VL]; // a tile's accumulators, stored to be summed lane by lane
         for (int rr = 0; rr < r; rr++) {
             // output rows of the block whose input row p*sh + rr - ph is inside the image
-            int pa = Math.max(p0, Math.ceilDiv(ph - rr, sh)), pb = Math.min(p1, Math.floorDiv(h - 1 + ph - rr, sh) + 1);
+            int pa = Math.max(p0, firstInside(ph, rr, sh)), pb = Math.min(p1, endInside(h, ph, rr, sh, p));
             if (pa >= pb) continue;
             for (int ss = 0; ss < s; ss++) {
-                int qa = Math.max(0, Math.ceilDiv(pw - ss, sw)), qb = Math.min(q, Math.floorDiv(wd - 1 + pw - ss, sw) + 1);
+                int qa = firstInside(pw, ss, sw), qb = endInside(wd, pw, ss, sw, q);
                 if (qa >= qb) continue;
                 for (int kk = 0; kk < k; kk += TK) {
                     int ch = 0;
