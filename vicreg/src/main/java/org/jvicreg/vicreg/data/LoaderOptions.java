@@ -43,4 +43,9 @@ public record LoaderOptions(int batchSize, int workers, int prefetch, boolean sh
     public LoaderOptions withDropLast(boolean value) {
         return new LoaderOptions(batchSize, workers, prefetch, shuffle, value, seed);
     }
+
+    /** Batches in an epoch of n samples: the last incomplete one dropped when {@code dropLast}. */
+    public int batchesPerEpoch(int n) {
+        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+    }
 }

@@ -96,8 +96,7 @@ public final class TwoViewLoader implements AutoCloseable {
 
     /** Batches per epoch: {@code size / batch} with drop-last, else rounded up. */
     public int batchesPerEpoch() {
-        int n = data.size(), b = options.batchSize();
-        return options.dropLast() ? n / b : (n + b - 1) / b;
+        return options.batchesPerEpoch(data.size());
     }
 
     /** The dataset indices of {@code epoch} in the order they are batched. */

@@ -124,7 +124,7 @@ public final class Pretrainer {
      */
     public Summary run(boolean resume, int stopAfter) throws IOException {
         LoaderOptions opts = LoaderOptions.training(config.batch(), config.workers(), config.seed());
-        if (data.size() < config.batch()) { // before anything is written: a failed start leaves no run behind
+        if (opts.batchesPerEpoch(data.size()) == 0) { // before anything is written: a failed start leaves no run behind
             throw new IllegalArgumentException("the dataset has " + data.size() + " images, fewer than one batch of " + config.batch());
         }
         Files.createDirectories(runDir);
@@ -148,7 +148,7 @@ public final class Pretrainer {
             if (knnFile) knnLog.resumeAt(-1);
         }
         try (TwoViewLoader loader = new TwoViewLoader(data, augment, opts); metrics; knnLog) {
-            int perEpoch = loader.batchesPerEpoch(); // at least 1: the batches drop the last partial one
+            int perEpoch = loader.batchesPerEpoch();
             long total = (long) perEpoch * config.epochs();
             WarmupCosine schedule = new WarmupCosine(config.peakLr(), Math.round(config.warmupFraction() * total), total, 0.001);
             console.printf(Locale.ROOT, "pre-training %s width %d on %s: %d epochs x %d steps of %d, peak lr %.4g, device %s%n",
