@@ -49,7 +49,7 @@ public final class TwoViewLoader implements AutoCloseable {
     private final ExecutorService pool;
     private final String threadPrefix;
     private final ThreadLocal<Workspace> workspaces;
-    /** The pool's threads, joined by close (the pool reports termination before its last thread has exited). */
+    /** The pool's threads, joined by close. */
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
@@ -154,9 +154,10 @@ public final class TwoViewLoader implements AutoCloseable {
         for (Runnable queued : pool.shutdownNow()) {
             if (queued instanceof Future<?> f) f.cancel(false);
         }
+        // wait for the threads themselves: the pool reports termination before its last thread has exited
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try {
-            boolean stopped = pool.awaitTermination(30, TimeUnit.SECONDS);
+            boolean stopped = true;
             for (Thread t : threads) {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left > 0) t.join(left);
