@@ -26,6 +26,8 @@ class BatchLastConvTest {
         {32, 16, 48, 8, 8, 3, 2, 1},
         {32, 12, 24, 6, 6, 3, 1, 1},   // 12 channels: the narrow tile with 4 zero channels
         {64, 24, 24, 4, 4, 3, 1, 1},   // 4 x 4 (recipe R's last stage), two image blocks
+        {192, 16, 16, 5, 5, 3, 1, 1},  // six image blocks: two sweeps of three at each pixel
+        {192, 24, 24, 5, 5, 3, 2, 1},  // the same, strided (the input gradient gathers taps)
         {32, 24, 24, 6, 6, 5, 1, 2},   // 5x5, padding 2
         {32, 24, 24, 5, 5, 3, 1, 0},   // no padding
         {32, 24, 24, 3, 3, 3, 1, 2},   // padding past the filter reach: output pixels with no tap inside

@@ -45,6 +45,13 @@ final class BatchLastConv {
     private static final int GRADIENT_BLOCK_FLOATS = 1 << 17;
     /** Output channels and input channels of the filter-gradient register tile. */
     private static final int TK = 4, TC = 4;
+    /**
+     * Images the forward and input-gradient loops take at each pixel before moving on ({@link #blocksPerSweep}).
+     * Recipe R's 16-channel 3x3 layer at 28 x 28, batch 256 (median ms over 40 calls, forward / input gradient):
+     * 32 images 7.90 / 7.83, 64 7.03 / 7.06, 128 6.26 / 6.25, 256 8.04 / 8.00; the other layers gain up to 20%
+     * (the strided ones) or stay the same.
+     */
+    private static final int SWEEP_IMAGES = 128;
 
     private static boolean plain(ConvGeometry g) {
         return g.groups() == 1 && g.dilH() == 1 && g.dilW() == 1;
@@ -121,6 +128,28 @@ final class BatchLastConv {
     }
 
     /**
+     * Blocks of NR images that the forward and input-gradient loops sweep together at each pixel, before the
+     * next pixel: the largest divisor of the block count up to {@link #SWEEP_IMAGES} images. Runs of 512
+     * bytes of each window row are read and written in a row, while the window rows of the pixel row above
+     * are still in L2.
+     */
+    private static int blocksPerSweep(int n) {
+        int blocks = n / NR, sweep = Math.max(1, Math.min(blocks, SWEEP_IMAGES / NR));
+        while (blocks % sweep != 0) sweep--;
+        return sweep;
+    }
+
+    /** The output pixel of work item {@code item} when items run pixel by pixel within sweeps of image blocks. */
+    private static int pixelOf(int item, int sweep, int pixels) {
+        return item % (sweep * pixels) / sweep;
+    }
+
+    /** The first image of work item {@code item} (see {@link #pixelOf}). */
+    private static int imagesOf(int item, int sweep, int pixels) {
+        return (item / (sweep * pixels) * sweep + item % sweep) * NR;
+    }
+
+    /**
      * y (m, outH, outW, n) = the m packed filters slid over x (depth channels, h, w, n) with the given stride
      * and padding. Work is split over (image block, output pixel); each range sweeps the filters in chunks
      * that stay in cache, and for each pixel runs one kernel call per filter row r over the taps of that row
@@ -130,11 +159,12 @@ final class BatchLastConv {
                                int n, float[] x, int[] rowOff, int outH, int outW, float[] y, int yo) {
         int taps = r * s * depth, pixels = outH * outW, ldc = pixels * n;
         int chunk = Math.max(MR, Math.min(m, FILTER_CHUNK_FLOATS / taps / MR * MR));
+        int sweep = blocksPerSweep(n);
         Parallel.forRange((n / NR) * pixels, 1, (lo, hi) -> {
             for (int k0 = 0; k0 < m; k0 += chunk) {
                 int k1 = Math.min(m, k0 + chunk);
                 for (int item = lo; item < hi; item++) {
-                    int pix = item % pixels, n0 = (item / pixels) * NR;
+                    int pix = pixelOf(item, sweep, pixels), n0 = imagesOf(item, sweep, pixels);
                     int ih0 = (pix / outW) * sh - ph, iw0 = (pix % outW) * sw - pw;
                     int r0 = Math.max(0, -ih0), r1 = Math.min(r, h - ih0), s0 = Math.max(0, -iw0), s1 = Math.min(s, w - iw0);
                     int col = (ih0 * w + iw0) * n + n0, out = yo + pix * n + n0;
@@ -171,9 +201,10 @@ final class BatchLastConv {
         float[] a = packFilters(w, wo, k, c, r, s, true, false);
         int[] rowOff = new int[taps];
         for (int t = 0; t < taps; t++) rowOff[t] = dyo + (t % k) * p * q * n;
+        int sweep = blocksPerSweep(n);
         Parallel.forRange((n / NR) * pixels, 1, (lo, hi) -> {
             for (int item = lo; item < hi; item++) {
-                int pix = item % pixels, n0 = (item / pixels) * NR, ih = pix / wd, iw = pix % wd;
+                int pix = pixelOf(item, sweep, pixels), n0 = imagesOf(item, sweep, pixels), ih = pix / wd, iw = pix % wd;
                 int out = dxo + pix * n + n0;
                 for (int ch = 0; ch < c; ch += MR) {
                     int cOff = out + ch * ldc;
