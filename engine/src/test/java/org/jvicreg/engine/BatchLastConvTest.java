@@ -24,6 +24,7 @@ class BatchLastConvTest {
         {32, 1, 24, 10, 10, 3, 1, 1},  // 1-channel stem: its input gradient takes the fallback
         {32, 16, 24, 7, 7, 3, 1, 1},   // 16 channels: the filter gradient's narrow (8 x 16) tile
         {32, 16, 48, 8, 8, 3, 2, 1},
+        {32, 16, 16, 6, 6, 5, 1, 2},   // 5x5 at 16 channels: three taps of a filter row at once, then one by one
         {32, 12, 24, 6, 6, 3, 1, 1},   // 12 channels: the narrow tile with 4 zero channels
         {64, 24, 24, 4, 4, 3, 1, 1},   // 4 x 4 (recipe R's last stage), two image blocks
         {192, 16, 16, 5, 5, 3, 1, 1},  // six image blocks: two sweeps of three at each pixel

@@ -267,7 +267,8 @@ final class BatchLastConv {
      * channels (a 1x1 layer, whose every input pixel is one tap, does better with the dot products of
      * {@link #gradientBlock}, in particular strided, when the copy would hold pixels no tap reads):
      * dw' (K x R*S*C', taps ordered (r, s, c), C' = C rounded up to NR with zero channels, or to 16 for the
-     * narrow tile of {@link SgemmKernel#runRowsNarrow} when C is at most 16) = dY (K x P*Q*N) * B, where row (p, q, n) of B at tap (r, s)
+     * narrow tiles of {@link SgemmKernel#runRowsNarrow3} (three taps of a filter row at once) and
+     * {@link SgemmKernel#runRowsNarrow} when C is at most 16) = dY (K x P*Q*N) * B, where row (p, q, n) of B at tap (r, s)
      * is the C channels of image n at input pixel (p*sh + r - ph, q*sw + s - pw). With x copied once into a
      * channels-last buffer (H, W, N, C') those rows are NR-wide runs read in place, and only dY is packed.
      * Each tap's product runs over the output pixels whose input pixel lies in the image: the rows that
@@ -319,6 +320,16 @@ final class BatchLastConv {
             colLo[ss] = firstInside(pw, ss, sw);
             colHi[ss] = endInside(wd, pw, ss, sw, q);
         }
+        // taps [tapLo[oq], tapHi[oq]) of a filter row read inside the image at output column oq (consecutive:
+        // colLo and colHi fall as the tap moves right)
+        int[] tapLo = new int[q], tapHi = new int[q];
+        for (int oq = 0; oq < q; oq++) {
+            int lo = 0, hi = 0;
+            while (lo < s && colLo[lo] > oq) lo++;
+            while (hi < s && colHi[hi] > oq) hi++;
+            tapLo[oq] = lo;
+            tapHi[oq] = Math.max(lo, hi);
+        }
         int threads = Math.max(1, Math.min(Parallel.threads(), depth / BlockedGemm.KC));
         float[] partial = new float[threads * k * taps];
         Parallel.forEachTask(threads, t -> {
@@ -330,26 +341,27 @@ final class BatchLastConv {
                     int panel = (row / MR) * kc * MR + row % MR, src = dyo + row * depth + dc;
                     for (int d = 0; d < kc; d++) ap[panel + d * MR] = dy[src + d];
                 }
-                for (int tap = 0; tap < r * s; tap++) {
-                    int rr = tap / s, ss = tap % s, col = ((rr - ph) * wd + ss - pw) * pixel;
-                    // the chunk's depth in runs of consecutive pixels whose input at this tap is in the image
+                for (int rr = 0; rr < r; rr++) {
+                    // the chunk's depth in runs of consecutive pixels whose inputs at the same taps of filter
+                    // row rr are in the image
                     for (int run = dc; run < dc + kc; ) {
-                        int pix = run / n;
-                        if (!inImage(pix / q, pix % q, rr, ss, rowLo, rowHi, colLo, colHi)) {
-                            run = Math.min(dc + kc, (pix + 1) * n);
-                            continue;
-                        }
-                        int runEnd = run;
-                        while (runEnd < dc + kc && inImage((runEnd / n) / q, (runEnd / n) % q, rr, ss, rowLo, rowHi, colLo, colHi)) {
-                            runEnd = Math.min(dc + kc, (runEnd / n + 1) * n);
-                        }
+                        int key = tapsInside(run / n, rr, q, rowLo, rowHi, tapLo, tapHi), runEnd = run;
+                        do runEnd = Math.min(dc + kc, (runEnd / n + 1) * n);
+                        while (runEnd < dc + kc && tapsInside(runEnd / n, rr, q, rowLo, rowHi, tapLo, tapHi) == key);
                         int len = runEnd - run, aOff = (run - dc) * MR;
-                        for (int c0 = 0; c0 < cp; c0 += width) {
-                            for (int k0 = 0; k0 < k; k0 += MR) {
-                                int at = t * k * taps + k0 * taps + tap * cp + c0;
-                                if (width == NR) SgemmKernel.runRows(false, len, ap, k0 * kc + aOff, xt, rowOff, run, col + c0, partial, at, taps);
-                                else SgemmKernel.runRowsNarrow(len, ap, k0 * kc + aOff, xt, rowOff, run, col + c0, partial, at, taps);
+                        for (int ss = key >>> 16; ss < (key & 0xffff); ) {
+                            // three taps of the row at once where the narrow tile has them (runRowsNarrow3)
+                            int tap = rr * s + ss, col = ((rr - ph) * wd + ss - pw) * pixel;
+                            int group = width == NR || (key & 0xffff) - ss < 3 ? 1 : 3;
+                            for (int c0 = 0; c0 < cp; c0 += width) {
+                                for (int k0 = 0; k0 < k; k0 += MR) {
+                                    int at = t * k * taps + k0 * taps + tap * cp + c0, a = k0 * kc + aOff;
+                                    if (width == NR) SgemmKernel.runRows(false, len, ap, a, xt, rowOff, run, col + c0, partial, at, taps);
+                                    else if (group == 3) SgemmKernel.runRowsNarrow3(len, ap, a, xt, rowOff, run, col + c0, pixel, partial, at, taps);
+                                    else SgemmKernel.runRowsNarrow(len, ap, a, xt, rowOff, run, col + c0, partial, at, taps);
+                                }
                             }
+                            ss += group;
                         }
                         run = runEnd;
                     }
@@ -379,9 +391,14 @@ final class BatchLastConv {
         return Math.min(out, Math.floorDiv(size - 1 + pad - tap, stride) + 1);
     }
 
-    /** Whether output pixel (op, oq)'s input pixel at tap (rr, ss) lies in the image. */
-    private static boolean inImage(int op, int oq, int rr, int ss, int[] rowLo, int[] rowHi, int[] colLo, int[] colHi) {
-        return op >= rowLo[rr] && op < rowHi[rr] && oq >= colLo[ss] && oq < colHi[ss];
+    /**
+     * The taps [lo, hi) of filter row rr whose input pixel lies in the image for output pixel pix, as
+     * {@code lo << 16 | hi}; 0 (none) where the row's input lies outside.
+     */
+    private static int tapsInside(int pix, int rr, int q, int[] rowLo, int[] rowHi, int[] tapLo, int[] tapHi) {
+        int op = pix / q, oq = pix % q;
+        if (op < rowLo[rr] || op >= rowHi[rr] || tapLo[oq] == tapHi[oq]) return 0;
+        return tapLo[oq] << 16 | tapHi[oq];
     }
 
     /** Channels per column block of {@link #channelsLastGradient}: NR, or 16 with the narrow tile for up to 16 channels. */

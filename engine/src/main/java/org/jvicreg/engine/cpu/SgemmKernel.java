@@ -378,4 +378,51 @@ final class SgemmKernel {
         c6.intoArray(c, cOff + 6 * ldc);
         c7.intoArray(c, cOff + 7 * ldc);
     }
+
+    /**
+     * {@link #runRowsNarrow} for three columns of taps at once: C[0:8, 0:48] += A panel * B, where the three
+     * B vectors of row p are at {@code rowOff[pOff + p] + col + j * bStep} and C's row is 48 contiguous floats.
+     * A 16-channel filter gradient's three taps of one filter row (bStep one input pixel apart) share every
+     * dY broadcast: 24 multiply-adds per 8 broadcasts and 3 loads, where the one-tap tile does 8 per 8 and
+     * is bound by its broadcasts. 24 accumulators + 3 B vectors + 1 broadcast fit the 32 registers.
+     */
+    static void runRowsNarrow3(int kc, float[] ap, int aOff, float[] b, int[] rowOff, int pOff, int col, int bStep,
+                               float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.fromArray(S, c, cOff), c01 = FloatVector.fromArray(S, c, cOff + 16), c02 = FloatVector.fromArray(S, c, cOff + 32);
+        FloatVector c10 = FloatVector.fromArray(S, c, cOff + ldc), c11 = FloatVector.fromArray(S, c, cOff + ldc + 16), c12 = FloatVector.fromArray(S, c, cOff + ldc + 32);
+        FloatVector c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc), c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + 16), c22 = FloatVector.fromArray(S, c, cOff + 2 * ldc + 32);
+        FloatVector c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc), c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + 16), c32 = FloatVector.fromArray(S, c, cOff + 3 * ldc + 32);
+        FloatVector c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc), c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + 16), c42 = FloatVector.fromArray(S, c, cOff + 4 * ldc + 32);
+        FloatVector c50 = FloatVector.fromArray(S, c, cOff + 5 * ldc), c51 = FloatVector.fromArray(S, c, cOff + 5 * ldc + 16), c52 = FloatVector.fromArray(S, c, cOff + 5 * ldc + 32);
+        FloatVector c60 = FloatVector.fromArray(S, c, cOff + 6 * ldc), c61 = FloatVector.fromArray(S, c, cOff + 6 * ldc + 16), c62 = FloatVector.fromArray(S, c, cOff + 6 * ldc + 32);
+        FloatVector c70 = FloatVector.fromArray(S, c, cOff + 7 * ldc), c71 = FloatVector.fromArray(S, c, cOff + 7 * ldc + 16), c72 = FloatVector.fromArray(S, c, cOff + 7 * ldc + 32);
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * 8, bi = rowOff[pOff + p] + col;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + bStep), b2 = FloatVector.fromArray(S, b, bi + 2 * bStep);
+            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31); c32 = a.fma(b2, c32);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41); c42 = a.fma(b2, c42);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51); c52 = a.fma(b2, c52);
+            a = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61); c62 = a.fma(b2, c62);
+            a = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71); c72 = a.fma(b2, c72);
+        }
+        c00.intoArray(c, cOff); c01.intoArray(c, cOff + 16); c02.intoArray(c, cOff + 32);
+        c10.intoArray(c, cOff + ldc); c11.intoArray(c, cOff + ldc + 16); c12.intoArray(c, cOff + ldc + 32);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + 16); c22.intoArray(c, cOff + 2 * ldc + 32);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + 16); c32.intoArray(c, cOff + 3 * ldc + 32);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + 16); c42.intoArray(c, cOff + 4 * ldc + 32);
+        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + 16); c52.intoArray(c, cOff + 5 * ldc + 32);
+        c60.intoArray(c, cOff + 6 * ldc); c61.intoArray(c, cOff + 6 * ldc + 16); c62.intoArray(c, cOff + 6 * ldc + 32);
+        c70.intoArray(c, cOff + 7 * ldc); c71.intoArray(c, cOff + 7 * ldc + 16); c72.intoArray(c, cOff + 7 * ldc + 32);
+    }
 }
