@@ -29,6 +29,8 @@ class BatchLastConvTest {
         {64, 24, 24, 4, 4, 3, 1, 1},   // 4 x 4 (recipe R's last stage), two image blocks
         {192, 16, 16, 5, 5, 3, 1, 1},  // six image blocks: two sweeps of three at each pixel
         {192, 24, 24, 5, 5, 3, 2, 1},  // the same, strided (the input gradient gathers taps)
+        {32, 16, 16, 12, 12, 3, 1, 1}, // 12 output columns: two strips of 6
+        {32, 24, 24, 17, 17, 3, 2, 1}, // strided: an input gradient over three strips of 17 columns
         {32, 24, 24, 6, 6, 5, 1, 2},   // 5x5, padding 2
         {32, 24, 24, 5, 5, 3, 1, 0},   // no padding
         {32, 24, 24, 3, 3, 3, 1, 2},   // padding past the filter reach: output pixels with no tap inside

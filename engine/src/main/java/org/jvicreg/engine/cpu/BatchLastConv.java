@@ -52,6 +52,13 @@ final class BatchLastConv {
      * (the strided ones) or stay the same.
      */
     private static final int SWEEP_IMAGES = 128;
+    /**
+     * Widest strip of output columns those loops take row by row before the next strip ({@link #stripOrder}):
+     * the window rows of the pixel row above are then fewer bytes back. 16 -> 16 at 28 x 28, forward / input
+     * gradient, median ms: whole rows 6.41 / 6.37, strips of 14 6.00 / 6.01, of 7 5.93 / 5.91; other layers
+     * 0-3% faster.
+     */
+    private static final int STRIP_COLUMNS = 7;
 
     private static boolean plain(ConvGeometry g) {
         return g.groups() == 1 && g.dilH() == 1 && g.dilW() == 1;
@@ -139,9 +146,26 @@ final class BatchLastConv {
         return sweep;
     }
 
-    /** The output pixel of work item {@code item} when items run pixel by pixel within sweeps of image blocks. */
+    /**
+     * The place in the pixel order ({@link #stripOrder}) of work item {@code item}: items run pixel by pixel
+     * within sweeps of image blocks.
+     */
     private static int pixelOf(int item, int sweep, int pixels) {
         return item % (sweep * pixels) / sweep;
+    }
+
+    /**
+     * The order in which work items visit output pixels: strips of at most {@code strip} columns (as many
+     * strips as that takes, of near-equal width), each strip row by row; entries are row-major pixel indices.
+     */
+    private static int[] stripOrder(int outH, int outW, int strip) {
+        int strips = (outW + strip - 1) / strip, i = 0;
+        int[] order = new int[outH * outW];
+        for (int st = 0; st < strips; st++) {
+            int q0 = st * outW / strips, q1 = (st + 1) * outW / strips;
+            for (int row = 0; row < outH; row++) for (int col = q0; col < q1; col++) order[i++] = row * outW + col;
+        }
+        return order;
     }
 
     /** The first image of work item {@code item} (see {@link #pixelOf}). */
@@ -160,11 +184,12 @@ final class BatchLastConv {
         int taps = r * s * depth, pixels = outH * outW, ldc = pixels * n;
         int chunk = Math.max(MR, Math.min(m, FILTER_CHUNK_FLOATS / taps / MR * MR));
         int sweep = blocksPerSweep(n);
+        int[] order = stripOrder(outH, outW, STRIP_COLUMNS);
         Parallel.forRange((n / NR) * pixels, 1, (lo, hi) -> {
             for (int k0 = 0; k0 < m; k0 += chunk) {
                 int k1 = Math.min(m, k0 + chunk);
                 for (int item = lo; item < hi; item++) {
-                    int pix = pixelOf(item, sweep, pixels), n0 = imagesOf(item, sweep, pixels);
+                    int pix = order[pixelOf(item, sweep, pixels)], n0 = imagesOf(item, sweep, pixels);
                     int ih0 = (pix / outW) * sh - ph, iw0 = (pix % outW) * sw - pw;
                     int r0 = Math.max(0, -ih0), r1 = Math.min(r, h - ih0), s0 = Math.max(0, -iw0), s1 = Math.min(s, w - iw0);
                     int col = (ih0 * w + iw0) * n + n0, out = yo + pix * n + n0;
@@ -202,9 +227,10 @@ final class BatchLastConv {
         int[] rowOff = new int[taps];
         for (int t = 0; t < taps; t++) rowOff[t] = dyo + (t % k) * p * q * n;
         int sweep = blocksPerSweep(n);
+        int[] order = stripOrder(h, wd, STRIP_COLUMNS);
         Parallel.forRange((n / NR) * pixels, 1, (lo, hi) -> {
             for (int item = lo; item < hi; item++) {
-                int pix = pixelOf(item, sweep, pixels), n0 = imagesOf(item, sweep, pixels), ih = pix / wd, iw = pix % wd;
+                int pix = order[pixelOf(item, sweep, pixels)], n0 = imagesOf(item, sweep, pixels), ih = pix / wd, iw = pix % wd;
                 int out = dxo + pix * n + n0;
                 for (int ch = 0; ch < c; ch += MR) {
                     int cOff = out + ch * ldc;
