@@ -29,10 +29,10 @@ import static org.jvicreg.engine.cpu.SgemmKernel.VL;
  *       ({@link #channelsLastGradient}); for 1x1 filters and few input channels, 4 x 4 tiles of (k, c) dot
  *       products along the contiguous batch ({@link #gradientBlock}).</li>
  * </ul>
- * Measured on 2 Zen 4 cores at batch 256, forward / input gradient / filter gradient in ms, NCHW kernels
- * then these: recipe R's 128 -> 128 at 4 x 4 12.6 / 12.9 / 8.7 -> 5.8 / 5.2 / 9.1; 64 -> 64 at 7 x 7
- * 9.3 / 10.8 / 7.6 -> 4.4 / 4.5 / 5.8; 32 -> 32 at 14 x 14 6.9 / 7.7 / 9.9 -> 5.4 / 5.4 / 8.4;
- * 16 -> 16 at 28 x 28 7.0 / 7.2 / 17.1 -> 8.1 / 8.2 / 17.4.
+ * Measured on 2 Zen 4 cores at batch 256 (bench/recipe/RecipeLayers.java, 2026-11-26), forward / input
+ * gradient / filter gradient in ms, NCHW kernels then these: recipe R's 128 -> 128 at 4 x 4 11.6 / 11.7 / 9.9
+ * -> 4.4 / 4.4 / 4.6; 64 -> 64 at 7 x 7 7.1 / 7.0 / 7.7 -> 3.8 / 3.9 / 4.3; 32 -> 32 at 14 x 14
+ * 6.3 / 6.0 / 9.9 -> 4.5 / 4.4 / 5.2; 16 -> 16 at 28 x 28 6.1 / 6.3 / 18.3 -> 5.5 / 5.6 / 8.3.
  * Shapes it does not cover ({@link #forwardFits} and friends) are the caller's to route elsewhere.
  */
 final class BatchLastConv {
@@ -147,14 +147,6 @@ final class BatchLastConv {
     }
 
     /**
-     * The place in the pixel order ({@link #stripOrder}) of work item {@code item}: items run pixel by pixel
-     * within sweeps of image blocks.
-     */
-    private static int pixelOf(int item, int sweep, int pixels) {
-        return item % (sweep * pixels) / sweep;
-    }
-
-    /**
      * The order in which work items visit output pixels: strips of at most {@code strip} columns (as many
      * strips as that takes, of near-equal width), each strip row by row; entries are row-major pixel indices.
      */
@@ -168,6 +160,14 @@ final class BatchLastConv {
         return order;
     }
 
+    /**
+     * The place in the pixel order ({@link #stripOrder}) of work item {@code item}: items run pixel by pixel
+     * within sweeps of image blocks.
+     */
+    private static int pixelOf(int item, int sweep, int pixels) {
+        return item % (sweep * pixels) / sweep;
+    }
+
     /** The first image of work item {@code item} (see {@link #pixelOf}). */
     private static int imagesOf(int item, int sweep, int pixels) {
         return (item / (sweep * pixels) * sweep + item % sweep) * NR;
@@ -175,7 +175,8 @@ final class BatchLastConv {
 
     /**
      * y (m, outH, outW, n) = the m packed filters slid over x (depth channels, h, w, n) with the given stride
-     * and padding. Work is split over (image block, output pixel); each range sweeps the filters in chunks
+     * and padding. Work is split over (image block, output pixel), ordered by {@link #blocksPerSweep} and
+     * {@link #stripOrder}; each range sweeps the filters in chunks
      * that stay in cache, and for each pixel runs one kernel call per filter row r over the taps of that row
      * that lie inside the image (consecutive in the (r, s, c) order).
      */
