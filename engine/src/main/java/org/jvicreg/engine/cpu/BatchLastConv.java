@@ -297,7 +297,8 @@ final class BatchLastConv {
      * narrow tiles of {@link SgemmKernel#runRowsNarrow3} (three taps of a filter row at once) and
      * {@link SgemmKernel#runRowsNarrow} when C is at most 16) = dY (K x P*Q*N) * B, where row (p, q, n) of B at tap (r, s)
      * is the C channels of image n at input pixel (p*sh + r - ph, q*sw + s - pw). With x copied once into a
-     * channels-last buffer (H, W, N, C') those rows are NR-wide runs read in place, and only dY is packed.
+     * channels-last buffer (H, W, N, C') those rows are NR-wide runs read in place; dY is packed for the NR-wide
+     * tile and read in place by the narrow ones.
      * Each tap's product runs over the output pixels whose input pixel lies in the image: the rows that
      * would read the padding contribute nothing and are skipped, as the forward pass skips them (recipe R's
      * 3x3 layer at 4 x 4 pixels multiplies 69% of the rows an im2col product would). The depth is split
@@ -364,7 +365,8 @@ final class BatchLastConv {
             int d0 = (int) ((long) depth * t / threads), d1 = (int) ((long) depth * (t + 1) / threads);
             for (int dc = d0; dc < d1; dc += BlockedGemm.KC) {
                 int kc = Math.min(BlockedGemm.KC, d1 - dc);
-                for (int row = 0; row < k; row++) {
+                // the narrow tiles read dY in place; the NR-wide one reads it packed
+                for (int row = 0; row < k && width == NR; row++) {
                     int panel = (row / MR) * kc * MR + row % MR, src = dyo + row * depth + dc;
                     for (int d = 0; d < kc; d++) ap[panel + d * MR] = dy[src + d];
                 }
@@ -382,10 +384,10 @@ final class BatchLastConv {
                             int group = width == NR || (key & 0xffff) - ss < 3 ? 1 : 3;
                             for (int c0 = 0; c0 < cp; c0 += width) {
                                 for (int k0 = 0; k0 < k; k0 += MR) {
-                                    int at = t * k * taps + k0 * taps + tap * cp + c0, a = k0 * kc + aOff;
-                                    if (width == NR) SgemmKernel.runRows(false, len, ap, a, xt, rowOff, run, col + c0, partial, at, taps);
-                                    else if (group == 3) SgemmKernel.runRowsNarrow3(len, ap, a, xt, rowOff, run, col + c0, pixel, partial, at, taps);
-                                    else SgemmKernel.runRowsNarrow(len, ap, a, xt, rowOff, run, col + c0, partial, at, taps);
+                                    int at = t * k * taps + k0 * taps + tap * cp + c0, a = dyo + k0 * depth + run;
+                                    if (width == NR) SgemmKernel.runRows(false, len, ap, k0 * kc + aOff, xt, rowOff, run, col + c0, partial, at, taps);
+                                    else if (group == 3) SgemmKernel.runRowsNarrow3(len, dy, a, depth, xt, rowOff, run, col + c0, pixel, partial, at, taps);
+                                    else SgemmKernel.runRowsNarrow(len, dy, a, depth, xt, rowOff, run, col + c0, partial, at, taps);
                                 }
                             }
                             ss += group;

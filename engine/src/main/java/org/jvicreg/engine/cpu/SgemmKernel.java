@@ -338,16 +338,17 @@ final class SgemmKernel {
     static final int NR_NARROW = 16;
 
     /**
-     * C tile += A panel * B like {@link #runRows}, with an 8 x 16 tile, one vector per row, for products whose
+     * C tile += A * B like {@link #runRows}, with an 8 x 16 tile, one vector per row, for products whose
      * columns come 16 at a time (a 16-channel layer's filter gradient, {@link BatchLastConv}, which always adds
-     * to its partial sums). Only where MR is 8, so the vector is 16 floats. It was two 256-bit vectors per row
+     * to its partial sums). A is read in place: row i, step p is {@code a[aOff + i * lda + p]} (8 sequential
+     * streams; packing it cost 18% of that filter gradient's time). Only where MR is 8, so the vector is 16 floats. It was two 256-bit vectors per row
      * until a second species turned out to be fragile: the JDK's FloatVector methods are shared by every
      * caller, and once a run had profiled them with 512-bit
      * vectors alone (the demo's probes run before pre-training), C2 sometimes left this tile's 256-bit
      * operations in their generic Java fallback, and the demo's pre-training ran at half speed (JFR: half
      * the samples in FloatVector.lanewiseTemplate under this method).
      */
-    static void runRowsNarrow(int kc, float[] ap, int aOff, float[] b, int[] rowOff, int pOff, int col,
+    static void runRowsNarrow(int kc, float[] a, int aOff, int lda, float[] b, int[] rowOff, int pOff, int col,
                               float[] c, int cOff, int ldc) {
         FloatVector c0 = FloatVector.fromArray(S, c, cOff);
         FloatVector c1 = FloatVector.fromArray(S, c, cOff + ldc);
@@ -358,16 +359,16 @@ final class SgemmKernel {
         FloatVector c6 = FloatVector.fromArray(S, c, cOff + 6 * ldc);
         FloatVector c7 = FloatVector.fromArray(S, c, cOff + 7 * ldc);
         for (int p = 0; p < kc; p++) {
-            int ai = aOff + p * 8;
+            int ai = aOff + p;
             FloatVector b0 = FloatVector.fromArray(S, b, rowOff[pOff + p] + col);
-            c0 = FloatVector.broadcast(S, ap[ai]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, ap[ai + 1]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, ap[ai + 2]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, ap[ai + 3]).fma(b0, c3);
-            c4 = FloatVector.broadcast(S, ap[ai + 4]).fma(b0, c4);
-            c5 = FloatVector.broadcast(S, ap[ai + 5]).fma(b0, c5);
-            c6 = FloatVector.broadcast(S, ap[ai + 6]).fma(b0, c6);
-            c7 = FloatVector.broadcast(S, ap[ai + 7]).fma(b0, c7);
+            c0 = FloatVector.broadcast(S, a[ai]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[ai + lda]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[ai + 2 * lda]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[ai + 3 * lda]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[ai + 4 * lda]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[ai + 5 * lda]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[ai + 6 * lda]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[ai + 7 * lda]).fma(b0, c7);
         }
         c0.intoArray(c, cOff);
         c1.intoArray(c, cOff + ldc);
@@ -380,13 +381,13 @@ final class SgemmKernel {
     }
 
     /**
-     * {@link #runRowsNarrow} for three columns of taps at once: C[0:8, 0:48] += A panel * B, where the three
+     * {@link #runRowsNarrow} for three columns of taps at once: C[0:8, 0:48] += A * B (A in place), where the three
      * B vectors of row p are at {@code rowOff[pOff + p] + col + j * bStep} and C's row is 48 contiguous floats.
      * A 16-channel filter gradient's three taps of one filter row (bStep one input pixel apart) share every
      * dY broadcast: 24 multiply-adds per 8 broadcasts and 3 loads, where the one-tap tile does 8 per 8 and
      * is bound by its broadcasts. 24 accumulators + 3 B vectors + 1 broadcast fit the 32 registers.
      */
-    static void runRowsNarrow3(int kc, float[] ap, int aOff, float[] b, int[] rowOff, int pOff, int col, int bStep,
+    static void runRowsNarrow3(int kc, float[] a, int aOff, int lda, float[] b, int[] rowOff, int pOff, int col, int bStep,
                                float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(S, c, cOff), c01 = FloatVector.fromArray(S, c, cOff + 16), c02 = FloatVector.fromArray(S, c, cOff + 32);
         FloatVector c10 = FloatVector.fromArray(S, c, cOff + ldc), c11 = FloatVector.fromArray(S, c, cOff + ldc + 16), c12 = FloatVector.fromArray(S, c, cOff + ldc + 32);
@@ -397,24 +398,24 @@ final class SgemmKernel {
         FloatVector c60 = FloatVector.fromArray(S, c, cOff + 6 * ldc), c61 = FloatVector.fromArray(S, c, cOff + 6 * ldc + 16), c62 = FloatVector.fromArray(S, c, cOff + 6 * ldc + 32);
         FloatVector c70 = FloatVector.fromArray(S, c, cOff + 7 * ldc), c71 = FloatVector.fromArray(S, c, cOff + 7 * ldc + 16), c72 = FloatVector.fromArray(S, c, cOff + 7 * ldc + 32);
         for (int p = 0; p < kc; p++) {
-            int ai = aOff + p * 8, bi = rowOff[pOff + p] + col;
+            int ai = aOff + p, bi = rowOff[pOff + p] + col;
             FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + bStep), b2 = FloatVector.fromArray(S, b, bi + 2 * bStep);
-            FloatVector a = FloatVector.broadcast(S, ap[ai]);
-            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02);
-            a = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12);
-            a = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22);
-            a = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31); c32 = a.fma(b2, c32);
-            a = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41); c42 = a.fma(b2, c42);
-            a = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51); c52 = a.fma(b2, c52);
-            a = FloatVector.broadcast(S, ap[ai + 6]);
-            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61); c62 = a.fma(b2, c62);
-            a = FloatVector.broadcast(S, ap[ai + 7]);
-            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71); c72 = a.fma(b2, c72);
+            FloatVector ak = FloatVector.broadcast(S, a[ai]);
+            c00 = ak.fma(b0, c00); c01 = ak.fma(b1, c01); c02 = ak.fma(b2, c02);
+            ak = FloatVector.broadcast(S, a[ai + 1 * lda]);
+            c10 = ak.fma(b0, c10); c11 = ak.fma(b1, c11); c12 = ak.fma(b2, c12);
+            ak = FloatVector.broadcast(S, a[ai + 2 * lda]);
+            c20 = ak.fma(b0, c20); c21 = ak.fma(b1, c21); c22 = ak.fma(b2, c22);
+            ak = FloatVector.broadcast(S, a[ai + 3 * lda]);
+            c30 = ak.fma(b0, c30); c31 = ak.fma(b1, c31); c32 = ak.fma(b2, c32);
+            ak = FloatVector.broadcast(S, a[ai + 4 * lda]);
+            c40 = ak.fma(b0, c40); c41 = ak.fma(b1, c41); c42 = ak.fma(b2, c42);
+            ak = FloatVector.broadcast(S, a[ai + 5 * lda]);
+            c50 = ak.fma(b0, c50); c51 = ak.fma(b1, c51); c52 = ak.fma(b2, c52);
+            ak = FloatVector.broadcast(S, a[ai + 6 * lda]);
+            c60 = ak.fma(b0, c60); c61 = ak.fma(b1, c61); c62 = ak.fma(b2, c62);
+            ak = FloatVector.broadcast(S, a[ai + 7 * lda]);
+            c70 = ak.fma(b0, c70); c71 = ak.fma(b1, c71); c72 = ak.fma(b2, c72);
         }
         c00.intoArray(c, cOff); c01.intoArray(c, cOff + 16); c02.intoArray(c, cOff + 32);
         c10.intoArray(c, cOff + ldc); c11.intoArray(c, cOff + ldc + 16); c12.intoArray(c, cOff + ldc + 32);
