@@ -29,18 +29,8 @@ public final class MetricsLog implements AutoCloseable {
     /** Reads the existing rows with step <= lastStep and rewrites the file with exactly those. */
     public void resumeAt(long lastStep) throws IOException {
         rows.clear();
-        if (Files.exists(file)) {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                Map<String, Object> row;
-                try {
-                    if (!(Json.parse(line) instanceof Map<?, ?> m)) continue;
-                    @SuppressWarnings("unchecked") Map<String, Object> mm = (Map<String, Object>) m;
-                    row = mm;
-                } catch (IllegalArgumentException partial) {
-                    continue; // a line cut short by a crash
-                }
-                if (row.get("step") instanceof Number s && s.longValue() <= lastStep) rows.add(row);
-            }
+        for (Map<String, Object> row : RunDir.readRows(file)) {
+            if (row.get("step") instanceof Number s && s.longValue() <= lastStep) rows.add(row);
         }
         StringBuilder b = new StringBuilder();
         for (Map<String, Object> r : rows) b.append(Json.write(r)).append('\n');
