@@ -45,6 +45,9 @@ def workloads(which):
         out += [("conv", ["--layer", l[0], "--batch", "16", "--pass", "fwdbwd"]) for l in RESNET50_CONVS]
     if which in ("all", "ops"):
         out += [("layer-op", ["--op", op, "--batch", "16"]) for op in ("batchnorm", "batchnorm-relu", "batchnorm-add-relu", "maxpool")]
+        # the expanders' batch norm: the official recipe's (16 x 8192) and recipe R's (256 x 512)
+        out += [("layer-op", ["--op", "batchnorm1d", "--batch", "16"]),
+                ("layer-op", ["--op", "batchnorm1d", "--batch", "256", "--channels", "512"])]
     if which in ("all", "step"):
         out += [("resnet50-step", ["--batch", "16", "--size", "224"]), ("vicreg-step", ["--batch", "16", "--size", "224"])]
     if which in ("all", "recipe"):
@@ -171,7 +174,7 @@ def main():
                             "-jar", jar, "bench", name] + args + common, a)
         torch_cmd = [py, os.path.join(ROOT, "bench", "pytorch", "workloads.py"), name] + args + common
         theirs, busy_t = run(torch_cmd, a)
-        if name in ("conv", "layer-op", "resnet50-step") and a.channels_last and theirs is not None:
+        if name in ("conv", "layer-op", "resnet50-step") and "batchnorm1d" not in args and a.channels_last and theirs is not None:
             # PyTorch at its best: keep NHWC when oneDNN runs it faster
             nhwc, busy_n = run(torch_cmd + ["--channels-last"], a)
             if nhwc is not None and nhwc["median_ms"] < theirs["median_ms"]:

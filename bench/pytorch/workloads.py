@@ -235,7 +235,7 @@ class LayerOp:
     or with the residual add and ReLU that end a torchvision block (relu(bn(x) + identity), three ATen ops on
     the CPU), or the stem's max pooling (3x3, stride 2, padding 1). No flops are counted."""
 
-    DEFAULT_SHAPE = {"maxpool": (64, 112)}
+    DEFAULT_SHAPE = {"maxpool": (64, 112), "batchnorm1d": (8192, None)}
 
     def __init__(self, a):
         channels, size = self.DEFAULT_SHAPE.get(a.op, (256, 56))
@@ -244,6 +244,17 @@ class LayerOp:
         g = torch.Generator().manual_seed(4)
         fmt = torch.channels_last if a.channels_last else torch.contiguous_format
         self.op = a.op
+        if a.op == "batchnorm1d":
+            if a.size is not None or a.channels_last:
+                sys.exit("--size and --channels-last do not apply to batchnorm1d: its input is (batch, channels)")
+            self.x = torch.randn(a.batch, channels, generator=g).to(a.device).requires_grad_(True)
+            self.residual = None
+            self.gy = torch.randn(a.batch, channels, generator=g).to(a.device)
+            self.bn = torch.nn.BatchNorm1d(channels).to(a.device).train()
+            self.params = f"op={a.op} batch={a.batch} channels={channels}"
+            self.flops = 0.0
+            self.items = a.batch
+            return
         self.x = torch.randn(a.batch, channels, size, size, generator=g).to(a.device, memory_format=fmt).requires_grad_(True)
         self.residual = None
         if a.op == "batchnorm-add-relu":
@@ -258,7 +269,7 @@ class LayerOp:
     def run(self):
         if self.op == "maxpool":
             y = F.max_pool2d(self.x, 3, 2, 1)
-        elif self.op == "batchnorm":
+        elif self.op in ("batchnorm", "batchnorm1d"):
             y = self.bn(self.x)
         elif self.op == "batchnorm-relu":
             y = torch.relu(self.bn(self.x))
@@ -294,8 +305,9 @@ def main():
     p.add_argument("--batch", type=int, help="default 256 for recipe-step, 16 otherwise (as vicreg bench)")
     p.add_argument("--size", type=int, help="default 28 for recipe-step, 224 otherwise (as vicreg bench)")
     p.add_argument("--pass", dest="pass_", choices=["fwd", "fwdbwd"], default="fwdbwd")
-    p.add_argument("--op", choices=["batchnorm", "batchnorm-relu", "batchnorm-add-relu", "maxpool"], default="batchnorm")
-    p.add_argument("--channels", type=int, help="layer-op: default 256, 64 for maxpool (as vicreg bench)")
+    p.add_argument("--op", choices=["batchnorm", "batchnorm-relu", "batchnorm-add-relu", "maxpool", "batchnorm1d"],
+                   default="batchnorm")
+    p.add_argument("--channels", type=int, help="layer-op: default 256, 64 for maxpool, 8192 for batchnorm1d (as vicreg bench)")
     p.add_argument("--cov", choices=["auto", "gram", "direct"], default="auto")
     p.add_argument("--channels-last", action="store_true",
                    help="conv, layer-op and resnet50-step in torch.channels_last (NHWC) memory format")

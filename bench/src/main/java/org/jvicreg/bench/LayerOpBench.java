@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * ResNet-50's memory-bound layers at batch 16, forward + backward through autograd ({@link LayerOpWorkload}):
  * train-mode batch norm on 256 x 56 x 56 alone, with ReLU, with residual add and ReLU, and the stem's max
- * pooling on 64 x 112 x 112. The workload of {@code vicreg bench layer-op}; bench/pytorch/workloads.py
+ * pooling on 64 x 112 x 112, and the official expander's batch norm over 16 x 8192 rows. The workload of
+ * {@code vicreg bench layer-op}; bench/pytorch/workloads.py
  * layer-op times PyTorch's.
  * <pre>
  *   java -jar bench/target/benchmarks.jar LayerOpBench -p op=maxpool
@@ -33,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class LayerOpBench {
-    @Param({"batchnorm", "batchnorm-relu", "batchnorm-add-relu", "maxpool"})
+    @Param({"batchnorm", "batchnorm-relu", "batchnorm-add-relu", "maxpool", "batchnorm1d"})
     String op;
 
     @Param({"16"})

@@ -64,9 +64,10 @@ public final class BenchCommand implements Command {
                   conv            one ResNet-50 convolution at 224x224 input (--layer, --batch, --pass)
                   layer-op        a memory-bound layer forward + backward (--op, --batch, --channels,
                                   --size): batchnorm, batchnorm-relu, batchnorm-add-relu (train mode,
-                                  default 256 channels of 56 x 56, as ResNet-50's layer1) or maxpool
-                                  (3x3 stride 2 padding 1, default the stem's 64 channels of 112 x 112);
-                                  gflops is 0, time is the figure
+                                  default 256 channels of 56 x 56, as ResNet-50's layer1), maxpool
+                                  (3x3 stride 2 padding 1, default the stem's 64 channels of 112 x 112)
+                                  or batchnorm1d (the expander's, on (batch, channels), default 8192
+                                  channels, no --size); gflops is 0, time is the figure
                   resnet50-step   one ResNet-50 SGD training step, train-mode batch norm (--batch, --size)
                   recipe-step     one recipe R step without data loading: two views of --batch 1-channel
                                   images at --size, ResNet-18 width 16 (small stem), expander
@@ -88,9 +89,9 @@ public final class BenchCommand implements Command {
                   --size HW       input height = width for the steps (default 224, 28 for recipe-step)
                                   and layer-op (default 56, 112 for maxpool)
                   --pass P        conv: fwd or fwdbwd (forward then both gradients) (default fwdbwd)
-                  --op OP         layer-op: batchnorm, batchnorm-relu, batchnorm-add-relu or maxpool
-                                  (default batchnorm)
-                  --channels C    layer-op: channels (default 256, 64 for maxpool)
+                  --op OP         layer-op: batchnorm, batchnorm-relu, batchnorm-add-relu, maxpool or
+                                  batchnorm1d (default batchnorm)
+                  --channels C    layer-op: channels (default 256, 64 for maxpool, 8192 for batchnorm1d)
                   --device D      cpu or cuda (default cpu)
                   --cuda-libs DIRS
                                   cuda: directories holding libcublas.so.* / libcudnn.so.*,
@@ -155,10 +156,14 @@ public final class BenchCommand implements Command {
                 LayerOpWorkload.Op op = LayerOpWorkload.Op.byName(args.choice("op", LayerOpWorkload.Op.BATCHNORM.cli, ops));
                 int[] shape = op.defaultShape();
                 int batch = args.positiveInteger("batch", 16), channels = args.positiveInteger("channels", shape[0]);
+                if (op == LayerOpWorkload.Op.BATCHNORM1D && args.has("size")) {
+                    throw new UsageException("--size does not apply to batchnorm1d: its input is (--batch, --channels)");
+                }
                 int size = args.positiveInteger("size", shape[1]);
                 args.finish();
                 if (op != LayerOpWorkload.Op.MAXPOOL && (long) batch * size * size < 2) {
-                    throw new UsageException("train-mode batch norm needs more than one value per channel (--batch x --size^2 >= 2)");
+                    throw new UsageException("train-mode batch norm needs more than one value per channel ("
+                            + (op == LayerOpWorkload.Op.BATCHNORM1D ? "--batch >= 2)" : "--batch x --size^2 >= 2)"));
                 }
                 yield new LayerOpWorkload(op, batch, channels, size, Device.of(deviceName));
             }

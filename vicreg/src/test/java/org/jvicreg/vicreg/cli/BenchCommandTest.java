@@ -41,11 +41,17 @@ class BenchCommandTest {
             assertTrue(r.out().strip().startsWith("{\"name\":\"layer-op\",\"params\":\"op=" + op
                     + " batch=2 channels=3 size=9\""), r.out());
         }
+        CliRun r = CliRun.of("bench", "layer-op", "--op", "batchnorm1d", "--batch", "4", "--channels", "3",
+                "--warmup", "0", "--runs", "1", "--seconds", "0");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().strip().startsWith("{\"name\":\"layer-op\",\"params\":\"op=batchnorm1d batch=4 channels=3\""), r.out());
     }
 
     @Test
     void mistakesAreUsageErrors() {
         assertEquals(2, CliRun.of("bench", "layer-op", "--op", "avgpool").assertFails("--op must be one of").code());
+        assertEquals(2, CliRun.of("bench", "layer-op", "--op", "batchnorm1d", "--size", "4").assertFails("--size does not apply").code());
+        assertEquals(2, CliRun.of("bench", "layer-op", "--op", "batchnorm1d", "--batch", "1").assertFails("more than one value").code());
         assertEquals(2, CliRun.of("bench", "gemm", "--cudnn-benchmark").assertFails("--cudnn-benchmark needs --device cuda").code());
         assertEquals(2, CliRun.of("bench", "gemm", "--cuda-libs", "/opt/x").assertFails("--cuda-libs needs --device cuda").code());
         assertEquals(2, CliRun.of("bench", "vicreg-step", "--batch", "1").assertFails("--batch must be at least 2").code());
