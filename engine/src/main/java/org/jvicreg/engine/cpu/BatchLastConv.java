@@ -361,12 +361,12 @@ final class BatchLastConv {
         int threads = Math.max(1, Math.min(Parallel.threads(), depth / BlockedGemm.KC));
         float[] partial = new float[threads * k * taps];
         Parallel.forEachTask(threads, t -> {
-            float[] ap = Scratch.get(Scratch.Slot.PACKED_A, k * BlockedGemm.KC);
+            // the NR-wide tile reads dY packed, chunk by chunk; the narrow ones read it in place
+            float[] ap = width == NR ? Scratch.get(Scratch.Slot.PACKED_A, k * BlockedGemm.KC) : null;
             int d0 = (int) ((long) depth * t / threads), d1 = (int) ((long) depth * (t + 1) / threads);
             for (int dc = d0; dc < d1; dc += BlockedGemm.KC) {
                 int kc = Math.min(BlockedGemm.KC, d1 - dc);
-                // the narrow tiles read dY in place; the NR-wide one reads it packed
-                for (int row = 0; row < k && width == NR; row++) {
+                for (int row = 0; ap != null && row < k; row++) {
                     int panel = (row / MR) * kc * MR + row % MR, src = dyo + row * depth + dc;
                     for (int d = 0; d < kc; d++) ap[panel + d * MR] = dy[src + d];
                 }
@@ -377,17 +377,17 @@ final class BatchLastConv {
                         int key = tapsInside(run / n, rr, q, rowLo, rowHi, tapLo, tapHi), runEnd = run;
                         do runEnd = Math.min(dc + kc, (runEnd / n + 1) * n);
                         while (runEnd < dc + kc && tapsInside(runEnd / n, rr, q, rowLo, rowHi, tapLo, tapHi) == key);
-                        int len = runEnd - run, aOff = (run - dc) * MR;
+                        int len = runEnd - run, packedAt = (run - dc) * MR;
                         for (int ss = key >>> 16; ss < (key & 0xffff); ) {
                             // three taps of the row at once where the narrow tile has them (runRowsNarrow3)
                             int tap = rr * s + ss, col = ((rr - ph) * wd + ss - pw) * pixel;
                             int group = width == NR || (key & 0xffff) - ss < 3 ? 1 : 3;
                             for (int c0 = 0; c0 < cp; c0 += width) {
                                 for (int k0 = 0; k0 < k; k0 += MR) {
-                                    int at = t * k * taps + k0 * taps + tap * cp + c0, a = dyo + k0 * depth + run;
-                                    if (width == NR) SgemmKernel.runRows(false, len, ap, k0 * kc + aOff, xt, rowOff, run, col + c0, partial, at, taps);
-                                    else if (group == 3) SgemmKernel.runRowsNarrow3(len, dy, a, depth, xt, rowOff, run, col + c0, pixel, partial, at, taps);
-                                    else SgemmKernel.runRowsNarrow(len, dy, a, depth, xt, rowOff, run, col + c0, partial, at, taps);
+                                    int at = t * k * taps + k0 * taps + tap * cp + c0, dyAt = dyo + k0 * depth + run;
+                                    if (width == NR) SgemmKernel.runRows(false, len, ap, k0 * kc + packedAt, xt, rowOff, run, col + c0, partial, at, taps);
+                                    else if (group == 3) SgemmKernel.runRowsNarrow3(len, dy, dyAt, depth, xt, rowOff, run, col + c0, pixel, partial, at, taps);
+                                    else SgemmKernel.runRowsNarrow(len, dy, dyAt, depth, xt, rowOff, run, col + c0, partial, at, taps);
                                 }
                             }
                             ss += group;
