@@ -46,14 +46,14 @@ final class BatchLastConv {
     /** Output channels and input channels of the filter-gradient register tile. */
     private static final int TK = 4, TC = 4;
     /**
-     * Images the forward and input-gradient loops take at each pixel before moving on ({@link #blocksPerSweep}).
+     * Images the forward and input-gradient loops take at each pixel before moving on ({@link WorkOrder}).
      * Recipe R's 16-channel 3x3 layer at 28 x 28, batch 256 (median ms over 40 calls, forward / input gradient):
      * 32 images 7.90 / 7.83, 64 7.03 / 7.06, 128 6.26 / 6.25, 256 8.04 / 8.00; the other layers gain up to 20%
      * (the strided ones) or stay the same.
      */
     private static final int SWEEP_IMAGES = 128;
     /**
-     * Widest strip of output columns those loops take row by row before the next strip ({@link #stripOrder}):
+     * Widest strip of output columns those loops take row by row before the next strip ({@link WorkOrder}):
      * the window rows of the pixel row above are then fewer bytes back. 16 -> 16 at 28 x 28, forward / input
      * gradient, median ms: whole rows 6.41 / 6.37, strips of 14 6.00 / 6.01, of 7 5.93 / 5.91; other layers
      * 0-3% faster.
@@ -135,48 +135,41 @@ final class BatchLastConv {
     }
 
     /**
-     * Blocks of NR images that the forward and input-gradient loops sweep together at each pixel, before the
-     * next pixel: the largest divisor of the block count up to {@link #SWEEP_IMAGES} images. Runs of 512
-     * bytes of each window row are read and written in a row, while the window rows of the pixel row above
-     * are still in L2.
+     * The order in which the forward and input-gradient loops visit their work items (output pixel, block of
+     * NR images). Items run pixel by pixel within sweeps of {@code sweep} image blocks, the largest divisor of
+     * the block count up to {@link #SWEEP_IMAGES} images: runs of 512 bytes of each window row are read and
+     * written in a row, while the window rows of the pixel row above are still in L2. Pixels come in strips of
+     * at most {@link #STRIP_COLUMNS} columns (as many strips as that takes, of near-equal width), each strip
+     * row by row; {@code pixels} holds their row-major indices in that order.
      */
-    private static int blocksPerSweep(int n) {
-        int blocks = n / NR, sweep = Math.max(1, Math.min(blocks, SWEEP_IMAGES / NR));
-        while (blocks % sweep != 0) sweep--;
-        return sweep;
-    }
-
-    /**
-     * The order in which work items visit output pixels: strips of at most {@code strip} columns (as many
-     * strips as that takes, of near-equal width), each strip row by row; entries are row-major pixel indices.
-     */
-    private static int[] stripOrder(int outH, int outW, int strip) {
-        int strips = (outW + strip - 1) / strip, i = 0;
-        int[] order = new int[outH * outW];
-        for (int st = 0; st < strips; st++) {
-            int q0 = st * outW / strips, q1 = (st + 1) * outW / strips;
-            for (int row = 0; row < outH; row++) for (int col = q0; col < q1; col++) order[i++] = row * outW + col;
+    private record WorkOrder(int sweep, int[] pixels) {
+        static WorkOrder of(int outH, int outW, int n) {
+            int blocks = n / NR, sweep = Math.max(1, Math.min(blocks, SWEEP_IMAGES / NR));
+            while (blocks % sweep != 0) sweep--;
+            int strips = (outW + STRIP_COLUMNS - 1) / STRIP_COLUMNS, i = 0;
+            int[] pixels = new int[outH * outW];
+            for (int st = 0; st < strips; st++) {
+                int q0 = st * outW / strips, q1 = (st + 1) * outW / strips;
+                for (int row = 0; row < outH; row++) for (int col = q0; col < q1; col++) pixels[i++] = row * outW + col;
+            }
+            return new WorkOrder(sweep, pixels);
         }
-        return order;
-    }
 
-    /**
-     * The place in the pixel order ({@link #stripOrder}) of work item {@code item}: items run pixel by pixel
-     * within sweeps of image blocks.
-     */
-    private static int pixelOf(int item, int sweep, int pixels) {
-        return item % (sweep * pixels) / sweep;
-    }
+        /** The output pixel (row-major index) of work item {@code item}. */
+        int pixel(int item) {
+            return pixels[item % (sweep * pixels.length) / sweep];
+        }
 
-    /** The first image of work item {@code item} (see {@link #pixelOf}). */
-    private static int imagesOf(int item, int sweep, int pixels) {
-        return (item / (sweep * pixels) * sweep + item % sweep) * NR;
+        /** The first image of work item {@code item}. */
+        int firstImage(int item) {
+            return (item / (sweep * pixels.length) * sweep + item % sweep) * NR;
+        }
     }
 
     /**
      * y (m, outH, outW, n) = the m packed filters slid over x (depth channels, h, w, n) with the given stride
-     * and padding. Work is split over (image block, output pixel), ordered by {@link #blocksPerSweep} and
-     * {@link #stripOrder}; each range sweeps the filters in chunks
+     * and padding. Work is split over (image block, output pixel), in {@link WorkOrder}; each range sweeps the
+     * filters in chunks
      * that stay in cache, and for each pixel runs one kernel call per filter row r over the taps of that row
      * that lie inside the image (consecutive in the (r, s, c) order).
      */
@@ -184,13 +177,12 @@ final class BatchLastConv {
                                int n, float[] x, int[] rowOff, int outH, int outW, float[] y, int yo) {
         int taps = r * s * depth, pixels = outH * outW, ldc = pixels * n;
         int chunk = Math.max(MR, Math.min(m, FILTER_CHUNK_FLOATS / taps / MR * MR));
-        int sweep = blocksPerSweep(n);
-        int[] order = stripOrder(outH, outW, STRIP_COLUMNS);
+        WorkOrder order = WorkOrder.of(outH, outW, n);
         Parallel.forRange((n / NR) * pixels, 1, (lo, hi) -> {
             for (int k0 = 0; k0 < m; k0 += chunk) {
                 int k1 = Math.min(m, k0 + chunk);
                 for (int item = lo; item < hi; item++) {
-                    int pix = order[pixelOf(item, sweep, pixels)], n0 = imagesOf(item, sweep, pixels);
+                    int pix = order.pixel(item), n0 = order.firstImage(item);
                     int ih0 = (pix / outW) * sh - ph, iw0 = (pix % outW) * sw - pw;
                     int r0 = Math.max(0, -ih0), r1 = Math.min(r, h - ih0), s0 = Math.max(0, -iw0), s1 = Math.min(s, w - iw0);
                     int col = (ih0 * w + iw0) * n + n0, out = yo + pix * n + n0;
@@ -227,11 +219,10 @@ final class BatchLastConv {
         float[] a = packFilters(w, wo, k, c, r, s, true, false);
         int[] rowOff = new int[taps];
         for (int t = 0; t < taps; t++) rowOff[t] = dyo + (t % k) * p * q * n;
-        int sweep = blocksPerSweep(n);
-        int[] order = stripOrder(h, wd, STRIP_COLUMNS);
+        WorkOrder order = WorkOrder.of(h, wd, n);
         Parallel.forRange((n / NR) * pixels, 1, (lo, hi) -> {
             for (int item = lo; item < hi; item++) {
-                int pix = order[pixelOf(item, sweep, pixels)], n0 = imagesOf(item, sweep, pixels), ih = pix / wd, iw = pix % wd;
+                int pix = order.pixel(item), n0 = order.firstImage(item), ih = pix / wd, iw = pix % wd;
                 int out = dxo + pix * n + n0;
                 for (int ch = 0; ch < c; ch += MR) {
                     int cOff = out + ch * ldc;
@@ -338,23 +329,19 @@ final class BatchLastConv {
             int img = d % n, pix = d / n;
             rowOff[d] = ((pix / q) * sh * wd + (pix % q) * sw) * pixel + img * cp;
         }
-        // output rows [rowLo, rowHi) and columns [colLo, colHi) whose input pixel at each tap is in the image
-        int[] rowLo = new int[r], rowHi = new int[r], colLo = new int[s], colHi = new int[s];
+        // output rows [rowLo, rowHi) whose input row at each filter row is in the image
+        int[] rowLo = new int[r], rowHi = new int[r];
         for (int rr = 0; rr < r; rr++) {
             rowLo[rr] = firstInside(ph, rr, sh);
             rowHi[rr] = endInside(h, ph, rr, sh, p);
         }
-        for (int ss = 0; ss < s; ss++) {
-            colLo[ss] = firstInside(pw, ss, sw);
-            colHi[ss] = endInside(wd, pw, ss, sw, q);
-        }
-        // taps [tapLo[oq], tapHi[oq]) of a filter row read inside the image at output column oq (consecutive:
-        // colLo and colHi fall as the tap moves right)
+        // taps [tapLo[oq], tapHi[oq]) of a filter row whose input column is in the image at output column oq
+        // (consecutive: both bounds of a tap's output columns fall as the tap moves right)
         int[] tapLo = new int[q], tapHi = new int[q];
         for (int oq = 0; oq < q; oq++) {
             int lo = 0, hi = 0;
-            while (lo < s && colLo[lo] > oq) lo++;
-            while (hi < s && colHi[hi] > oq) hi++;
+            while (lo < s && firstInside(pw, lo, sw) > oq) lo++;
+            while (hi < s && endInside(wd, pw, hi, sw, q) > oq) hi++;
             tapLo[oq] = lo;
             tapHi[oq] = Math.max(lo, hi);
         }
@@ -377,11 +364,11 @@ final class BatchLastConv {
                         int key = tapsInside(run / n, rr, q, rowLo, rowHi, tapLo, tapHi), runEnd = run;
                         do runEnd = Math.min(dc + kc, (runEnd / n + 1) * n);
                         while (runEnd < dc + kc && tapsInside(runEnd / n, rr, q, rowLo, rowHi, tapLo, tapHi) == key);
-                        int len = runEnd - run, packedAt = (run - dc) * MR;
-                        for (int ss = key >>> 16; ss < (key & 0xffff); ) {
+                        int len = runEnd - run, packedAt = (run - dc) * MR, endTap = key & 0xffff;
+                        for (int ss = key >>> 16; ss < endTap; ) {
                             // three taps of the row at once where the narrow tile has them (runRowsNarrow3)
                             int tap = rr * s + ss, col = ((rr - ph) * wd + ss - pw) * pixel;
-                            int group = width == NR || (key & 0xffff) - ss < 3 ? 1 : 3;
+                            int group = width == NR || endTap - ss < 3 ? 1 : 3;
                             for (int c0 = 0; c0 < cp; c0 += width) {
                                 for (int k0 = 0; k0 < k; k0 += MR) {
                                     int at = t * k * taps + k0 * taps + tap * cp + c0, dyAt = dyo + k0 * depth + run;
