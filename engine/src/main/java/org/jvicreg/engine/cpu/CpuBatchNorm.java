@@ -63,11 +63,18 @@ final class CpuBatchNorm {
             if (relu) v = v.max(0f);
             v.intoArray(y, yo + i);
         }
-        for (; i < len; i++) {
-            float v = x[xo + i] * scale + shift;
-            if (res != null) v += res[ro + i];
-            y[yo + i] = relu ? Math.max(v, 0f) : v;
-        }
+        for (; i < len; i++) y[yo + i] = affineAt(x[xo + i] * scale + shift, res, ro + i, relu);
+    }
+
+    /** One output of {@link #affine} from its affine value v: the residual added (if any), then the ReLU. */
+    private static float affineAt(float v, float[] res, int ri, boolean relu) {
+        if (res != null) v += res[ri];
+        return relu ? Math.max(v, 0f) : v;
+    }
+
+    /** The upstream gradient at dy[di], zero where the fused ReLU's output y[yi] was not positive. */
+    private static float upstream(boolean relu, float[] y, int yi, float[] dy, int di) {
+        return relu && y[yi] <= 0f ? 0f : dy[di];
     }
 
     /** Training mode; see Backend#batchNormTrainActivation. residual may be null. */
@@ -130,11 +137,7 @@ final class CpuBatchNorm {
             }
             for (int i = 0; i < n; i++) {
                 int at = i * c + lo;
-                for (int j = 0; j < w; j++) {
-                    float v = x[xo + at + j] * scale[j] + shift[j];
-                    if (res != null) v += res[ro + at + j];
-                    y[yo + at + j] = relu ? Math.max(v, 0f) : v;
-                }
+                for (int j = 0; j < w; j++) y[yo + at + j] = affineAt(x[xo + at + j] * scale[j] + shift[j], res, ro + at + j, relu);
             }
         });
     }
@@ -203,7 +206,7 @@ final class CpuBatchNorm {
                     sumDy += lanes(accG, tmp);
                     sumDyXc += lanes(accGx, tmp);
                     for (; j < hw; j++) {
-                        float g = relu && y[yo + base + j] <= 0f ? 0f : dy[dyo + base + j];
+                        float g = upstream(relu, y, yo + base + j, dy, dyo + base + j);
                         sumDy += g;
                         sumDyXc += (double) g * (x[xo + base + j] - mu);
                     }
@@ -221,7 +224,7 @@ final class CpuBatchNorm {
                         g.fma(FloatVector.broadcast(S, a), xc.fma(cx, b)).intoArray(dx, dxo + base + j);
                     }
                     for (; j < hw; j++) {
-                        float g = relu && y[yo + base + j] <= 0f ? 0f : dy[dyo + base + j];
+                        float g = upstream(relu, y, yo + base + j, dy, dyo + base + j);
                         if (dRes != null) dRes[dro + base + j] = g;
                         dx[dxo + base + j] = a * g + b + cx * (x[xo + base + j] - mu);
                     }
@@ -241,7 +244,7 @@ final class CpuBatchNorm {
             for (int i = 0; i < n; i++) {
                 int at = i * c + lo;
                 for (int j = 0; j < w; j++) {
-                    float g = relu && y[yo + at + j] <= 0f ? 0f : dy[dyo + at + j];
+                    float g = upstream(relu, y, yo + at + j, dy, dyo + at + j);
                     sumDy[j] += g;
                     sumDyXc[j] += (double) g * (x[xo + at + j] - mean[mo + lo + j]);
                 }
@@ -255,7 +258,7 @@ final class CpuBatchNorm {
             for (int i = 0; i < n; i++) {
                 int at = i * c + lo;
                 for (int j = 0; j < w; j++) {
-                    float g = relu && y[yo + at + j] <= 0f ? 0f : dy[dyo + at + j];
+                    float g = upstream(relu, y, yo + at + j, dy, dyo + at + j);
                     if (dRes != null) dRes[dro + at + j] = g;
                     dx[dxo + at + j] = a[j] * g + b[j] + cx[j] * (x[xo + at + j] - mean[mo + lo + j]);
                 }
