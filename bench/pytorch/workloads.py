@@ -244,27 +244,24 @@ class LayerOp:
         g = torch.Generator().manual_seed(4)
         fmt = torch.channels_last if a.channels_last else torch.contiguous_format
         self.op = a.op
+        self.residual = None
+        self.flops = 0.0
+        self.items = a.batch
         if a.op == "batchnorm1d":
             if a.size is not None or a.channels_last:
                 sys.exit("--size and --channels-last do not apply to batchnorm1d: its input is (batch, channels)")
             self.x = torch.randn(a.batch, channels, generator=g).to(a.device).requires_grad_(True)
-            self.residual = None
             self.gy = torch.randn(a.batch, channels, generator=g).to(a.device)
             self.bn = torch.nn.BatchNorm1d(channels).to(a.device).train()
             self.params = f"op={a.op} batch={a.batch} channels={channels}"
-            self.flops = 0.0
-            self.items = a.batch
             return
         self.x = torch.randn(a.batch, channels, size, size, generator=g).to(a.device, memory_format=fmt).requires_grad_(True)
-        self.residual = None
         if a.op == "batchnorm-add-relu":
             self.residual = torch.randn(a.batch, channels, size, size, generator=g).to(a.device, memory_format=fmt).requires_grad_(True)
         out = (size - 1) // 2 + 1 if a.op == "maxpool" else size
         self.gy = torch.randn(a.batch, channels, out, out, generator=g).to(a.device, memory_format=fmt)
         self.bn = torch.nn.BatchNorm2d(channels).to(a.device).train()
         self.params = f"op={a.op} batch={a.batch} channels={channels} size={size}" + (" channels_last" if a.channels_last else "")
-        self.flops = 0.0
-        self.items = a.batch
 
     def run(self):
         if self.op == "maxpool":
