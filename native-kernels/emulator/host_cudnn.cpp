@@ -7,13 +7,15 @@
 // them the other way round, fastest first, and counts its calls (emu_cudnn_find_calls) so tests see
 // which ranking a plan used.
 //
-// build: g++ -std=c++20 -O2 -shared -fPIC host_cudnn.cpp -o libcudnn.so.99
+// The graph (backend) API is in host_cudnn_graph.cpp.
+//
+// build: g++ -std=c++20 -O2 -shared -fPIC host_cudnn.cpp host_cudnn_graph.cpp -o libcudnn.so.99
 #include <cmath>
 #include <cstddef>
 #include <cstring>
 
 namespace {
-constexpr int SUCCESS = 0, BAD_PARAM = 3;
+constexpr int SUCCESS = 0, BAD_PARAM = 3, NOT_SUPPORTED = 9;
 constexpr int DATA_FLOAT = 0, NCHW = 0, CROSS_CORRELATION = 1, FMA_MATH = 3, TENSOR_OP_MATH = 1;
 constexpr int BATCHNORM_SPATIAL = 1;
 constexpr double BN_MIN_EPSILON = 1e-5;
@@ -132,7 +134,8 @@ size_t cudnnGetVersion() {
     return 99000;
 }
 const char* cudnnGetErrorString(int status) {
-    return status == SUCCESS ? "CUDNN_STATUS_SUCCESS" : status == BAD_PARAM ? "CUDNN_STATUS_BAD_PARAM" : "CUDNN_STATUS_UNKNOWN";
+    return status == SUCCESS ? "CUDNN_STATUS_SUCCESS" : status == BAD_PARAM ? "CUDNN_STATUS_BAD_PARAM"
+        : status == NOT_SUPPORTED ? "CUDNN_STATUS_NOT_SUPPORTED" : "CUDNN_STATUS_UNKNOWN";
 }
 
 int cudnnCreateTensorDescriptor(Tensor** d) {

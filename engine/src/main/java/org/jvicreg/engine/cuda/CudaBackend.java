@@ -36,6 +36,7 @@ public final class CudaBackend implements Backend {
     private volatile String cudnnBatchNormOff;
     private volatile boolean tf32;
     private volatile boolean convBenchmark;
+    private volatile String convolutionPath;
 
     /**
      * A backend on {@code device} with the given cuBLAS provider and, from the backend's convolution
@@ -52,6 +53,7 @@ public final class CudaBackend implements Backend {
         dnn = d.provider();
         this.tf32 = tf32;
         this.convBenchmark = convBenchmark;
+        convolutionPath = dnn.setGraphApi(true);
         cudnnBatchNormOff = dnn.batchNormUnavailable();
         description = "cuda: " + device.describe()
                 + "\n  BLAS: " + blas.describe() + rejected(b.rejected())
@@ -65,6 +67,7 @@ public final class CudaBackend implements Backend {
         CudaBackend b = new CudaBackend(device, ProviderChoice.first("cuBLAS", blasCandidates(options, locator)),
                 ws -> ProviderChoice.first("cuDNN", dnnCandidates(options, locator, ws)), options.tf32(),
                 options.benchmark());
+        b.setCudnnGraph(options.cudnnGraph());
         LOG.log(System.Logger.Level.INFO, b.describe());
         return b;
     }
@@ -117,6 +120,7 @@ public final class CudaBackend implements Backend {
         return description
                 + "\n  TF32 " + (tf32 ? "on" : "off") + " (" + CudaOptions.TF32_PROPERTY + "), convolution algorithms "
                 + (convBenchmark ? "timed per shape" : "from cuDNN's heuristics") + " (" + CudaOptions.BENCHMARK_PROPERTY + ")"
+                + "\n  convolutions: cuDNN " + convolutionPath + " (" + CudaOptions.CUDNN_GRAPH_PROPERTY + ")"
                 + "\n  batch norm: " + (off == null ? "cuDNN, fused with add/ReLU on the project's kernels"
                 : "the project's kernels (not cuDNN: " + off + ")");
     }
@@ -141,6 +145,14 @@ public final class CudaBackend implements Backend {
      */
     public void setConvBenchmark(boolean measure) {
         convBenchmark = measure;
+    }
+
+    /**
+     * Runs convolutions from now on through cuDNN's graph API with an execution plan kept per shape (true,
+     * the default where the library has the API) or through the legacy cudnnConvolution* calls (false).
+     */
+    public void setCudnnGraph(boolean on) {
+        convolutionPath = dnn.setGraphApi(on);
     }
 
     /** The caching allocator's counters (bytes in use, cached, peak; see {@link DeviceAllocator.Stats}). */

@@ -20,10 +20,14 @@ import java.util.Properties;
  *   <li>{@code jvicreg.cuda.device} / {@code JVICREG_CUDA_DEVICE}: the device ordinal (default 0);</li>
  *   <li>{@code jvicreg.cuda.benchmark} / {@code JVICREG_CUDA_BENCHMARK}: time every cuDNN algorithm the
  *       first time a convolution shape runs and keep the fastest, as PyTorch's
- *       {@code cudnn.benchmark = True} (default false: cuDNN's heuristics choose, as PyTorch's default).</li>
+ *       {@code cudnn.benchmark = True} (default false: cuDNN's heuristics choose, as PyTorch's default);</li>
+ *   <li>{@code jvicreg.cuda.cudnnGraph} / {@code JVICREG_CUDA_CUDNN_GRAPH}: run convolutions through cuDNN's
+ *       graph API with an execution plan kept per shape (default true where the library has it), else
+ *       through the legacy {@code cudnnConvolution*} calls.</li>
  * </ul>
  */
-public record CudaOptions(List<Path> libraryDirs, boolean tf32, Provider provider, int device, boolean benchmark) {
+public record CudaOptions(List<Path> libraryDirs, boolean tf32, Provider provider, int device, boolean benchmark,
+                          boolean cudnnGraph) {
 
     public static final String LIBS_PROPERTY = "jvicreg.cuda.libs";
     public static final String LIBS_ENV = "JVICREG_CUDA_LIBS";
@@ -35,6 +39,8 @@ public record CudaOptions(List<Path> libraryDirs, boolean tf32, Provider provide
     public static final String DEVICE_ENV = "JVICREG_CUDA_DEVICE";
     public static final String BENCHMARK_PROPERTY = "jvicreg.cuda.benchmark";
     public static final String BENCHMARK_ENV = "JVICREG_CUDA_BENCHMARK";
+    public static final String CUDNN_GRAPH_PROPERTY = "jvicreg.cuda.cudnnGraph";
+    public static final String CUDNN_GRAPH_ENV = "JVICREG_CUDA_CUDNN_GRAPH";
 
     /** Which binding of cuBLAS and cuDNN may be used. */
     public enum Provider {
@@ -66,8 +72,9 @@ public record CudaOptions(List<Path> libraryDirs, boolean tf32, Provider provide
         String provider = setting(props, env, PROVIDER_PROPERTY, PROVIDER_ENV, "auto");
         String device = setting(props, env, DEVICE_PROPERTY, DEVICE_ENV, "0");
         String benchmark = setting(props, env, BENCHMARK_PROPERTY, BENCHMARK_ENV, "false");
+        String graph = setting(props, env, CUDNN_GRAPH_PROPERTY, CUDNN_GRAPH_ENV, "true");
         return new CudaOptions(dirs, parseBoolean(TF32_PROPERTY, tf32), parseProvider(provider), parseDevice(device),
-                parseBoolean(BENCHMARK_PROPERTY, benchmark));
+                parseBoolean(BENCHMARK_PROPERTY, benchmark), parseBoolean(CUDNN_GRAPH_PROPERTY, graph));
     }
 
     private static String setting(Properties props, Map<String, String> env, String property, String variable, String dflt) {

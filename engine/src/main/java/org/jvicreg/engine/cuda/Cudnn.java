@@ -2,15 +2,30 @@ package org.jvicreg.engine.cuda;
 
 import org.jvicreg.engine.backend.ConvGeometry;
 
-/** {@link Dnn} on one cuDNN binding: its convolution plans and its batch-norm descriptors. */
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link Dnn} on one cuDNN binding: its convolution plans and its batch-norm descriptors. Convolutions
+ * go through the graph API's cached execution plans where the library has it and the graph API is on,
+ * except when algorithms are timed ({@code measure}: the legacy cudnnFind* path) or the graph API has no
+ * plan for a shape; everything else through the legacy calls.
+ */
 final class Cudnn<D> implements Dnn {
     private final CudnnApi<D> api;
     private final CudnnConvolutions<D> convolutions;
+    private final CudnnGraphConvolutions graph;
+    private final String graphMissing;
     private final CudnnBatchNorm<D> batchNorm;
+    private volatile boolean graphOn;
 
     Cudnn(CudnnApi<D> api, Workspace workspace) {
         this.api = api;
         convolutions = new CudnnConvolutions<>(api, workspace);
+        List<String> why = new ArrayList<>();
+        graph = api.graphConvolutions(workspace, why);
+        graphMissing = String.join("; ", why);
+        graphOn = graph != null;
         batchNorm = new CudnnBatchNorm<>(api);
     }
 
@@ -20,18 +35,31 @@ final class Cudnn<D> implements Dnn {
     }
 
     @Override
+    public String setGraphApi(boolean on) {
+        graphOn = on && graph != null;
+        if (graphOn) return "graph API, an execution plan per shape (legacy API when timing algorithms)";
+        return "legacy API" + (graph == null ? " (no graph API: " + graphMissing + ")" : "");
+    }
+
+    @Override
     public void convForward(ConvGeometry g, long x, long w, long y, boolean tf32, boolean measure) {
-        convolutions.forward(g, x, w, y, tf32, measure);
+        if (measure || !graphOn || !graph.run(CudnnGraphConvolutions.Direction.FORWARD, g, x, w, y, tf32)) {
+            convolutions.forward(g, x, w, y, tf32, measure);
+        }
     }
 
     @Override
     public void convBackwardData(ConvGeometry g, long dy, long w, long dx, boolean tf32, boolean measure) {
-        convolutions.backwardData(g, dy, w, dx, tf32, measure);
+        if (measure || !graphOn || !graph.run(CudnnGraphConvolutions.Direction.BACKWARD_DATA, g, dx, w, dy, tf32)) {
+            convolutions.backwardData(g, dy, w, dx, tf32, measure);
+        }
     }
 
     @Override
     public void convBackwardFilter(ConvGeometry g, long x, long dy, long dw, boolean tf32, boolean measure) {
-        convolutions.backwardFilter(g, x, dy, dw, tf32, measure);
+        if (measure || !graphOn || !graph.run(CudnnGraphConvolutions.Direction.BACKWARD_FILTER, g, x, dw, dy, tf32)) {
+            convolutions.backwardFilter(g, x, dy, dw, tf32, measure);
+        }
     }
 
     @Override
@@ -59,6 +87,7 @@ final class Cudnn<D> implements Dnn {
     @Override
     public void close() {
         convolutions.close();
+        if (graph != null) graph.close();
         batchNorm.close();
         api.close();
     }

@@ -17,6 +17,15 @@ interface CudnnApi<D> extends AutoCloseable {
 
     String describe();
 
+    /**
+     * Convolutions through cuDNN's graph API on this binding's library and handle, or null with the reason
+     * added to {@code why} when the binding or the library lacks it.
+     */
+    default CudnnGraphConvolutions graphConvolutions(Workspace workspace, List<String> why) {
+        why.add("this binding does not reach cuDNN's graph API");
+        return null;
+    }
+
     D tensor4d(int n, int c, int h, int w);
 
     D filter4d(int k, int c, int h, int w);

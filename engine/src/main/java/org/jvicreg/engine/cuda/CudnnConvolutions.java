@@ -41,6 +41,7 @@ final class CudnnConvolutions<D> {
     private final class Plan {
         final D x, w, y, conv;
         Chosen fwd, bwdData, bwdFilter;
+        int mathType = -1; // as last set on conv
 
         Plan(ConvGeometry g) {
             x = api.tensor4d(g.n(), g.c(), g.h(), g.w());
@@ -70,47 +71,54 @@ final class CudnnConvolutions<D> {
      * Ranks the algorithms (heuristics or measured) under the query math type, picks, and sizes the
      * workspace under the run math type.
      */
-    private Chosen choose(D conv, boolean tf32, String direction, Supplier<List<ConvAlgorithm>> heuristics,
+    private Chosen choose(Plan p, boolean tf32, String direction, Supplier<List<ConvAlgorithm>> heuristics,
                           IntToLongFunction workspaceFor) {
-        api.setMathType(conv, ConvAlgorithm.queryMathType(tf32));
+        setMathType(p, ConvAlgorithm.queryMathType(tf32));
         ConvAlgorithm a = ConvAlgorithm.pick(direction, heuristics.get(), tf32, ConvAlgorithm.MAX_WORKSPACE);
-        api.setMathType(conv, ConvAlgorithm.runMathType(a, tf32));
+        setMathType(p, ConvAlgorithm.runMathType(a, tf32));
         return new Chosen(a, workspaceFor.applyAsLong(a.algo()));
     }
 
+    /** Sets the math type on the plan's convolution descriptor unless it is already set. */
+    private void setMathType(Plan p, int mathType) {
+        if (p.mathType == mathType) return;
+        api.setMathType(p.conv, mathType);
+        p.mathType = mathType;
+    }
+
     /** Sets the run math type and returns the workspace address for a chosen algorithm. */
-    private long prepare(D conv, Chosen c, boolean tf32) {
-        api.setMathType(conv, ConvAlgorithm.runMathType(c.algorithm(), tf32));
+    private long prepare(Plan p, Chosen c, boolean tf32) {
+        setMathType(p, ConvAlgorithm.runMathType(c.algorithm(), tf32));
         return workspace.ensure(c.workspace());
     }
 
     synchronized void forward(ConvGeometry g, long x, long w, long y, boolean tf32, boolean measure) {
         Plan p = plan(g, tf32, measure);
         if (p.fwd == null) {
-            p.fwd = choose(p.conv, tf32, "forward", () -> api.forwardAlgorithms(p.x, p.w, p.conv, p.y, measure),
+            p.fwd = choose(p, tf32, "forward", () -> api.forwardAlgorithms(p.x, p.w, p.conv, p.y, measure),
                     algo -> api.forwardWorkspace(p.x, p.w, p.conv, p.y, algo));
         }
-        long ws = prepare(p.conv, p.fwd, tf32);
+        long ws = prepare(p, p.fwd, tf32);
         api.forward(p.x, x, p.w, w, p.conv, p.fwd.algo(), ws, p.fwd.workspace(), p.y, y);
     }
 
     synchronized void backwardData(ConvGeometry g, long dy, long w, long dx, boolean tf32, boolean measure) {
         Plan p = plan(g, tf32, measure);
         if (p.bwdData == null) {
-            p.bwdData = choose(p.conv, tf32, "backward data", () -> api.backwardDataAlgorithms(p.w, p.y, p.conv, p.x, measure),
+            p.bwdData = choose(p, tf32, "backward data", () -> api.backwardDataAlgorithms(p.w, p.y, p.conv, p.x, measure),
                     algo -> api.backwardDataWorkspace(p.w, p.y, p.conv, p.x, algo));
         }
-        long ws = prepare(p.conv, p.bwdData, tf32);
+        long ws = prepare(p, p.bwdData, tf32);
         api.backwardData(p.w, w, p.y, dy, p.conv, p.bwdData.algo(), ws, p.bwdData.workspace(), p.x, dx);
     }
 
     synchronized void backwardFilter(ConvGeometry g, long x, long dy, long dw, boolean tf32, boolean measure) {
         Plan p = plan(g, tf32, measure);
         if (p.bwdFilter == null) {
-            p.bwdFilter = choose(p.conv, tf32, "backward filter", () -> api.backwardFilterAlgorithms(p.x, p.y, p.conv, p.w, measure),
+            p.bwdFilter = choose(p, tf32, "backward filter", () -> api.backwardFilterAlgorithms(p.x, p.y, p.conv, p.w, measure),
                     algo -> api.backwardFilterWorkspace(p.x, p.y, p.conv, p.w, algo));
         }
-        long ws = prepare(p.conv, p.bwdFilter, tf32);
+        long ws = prepare(p, p.bwdFilter, tf32);
         api.backwardFilter(p.x, x, p.y, dy, p.conv, p.bwdFilter.algo(), ws, p.bwdFilter.workspace(), p.w, dw);
     }
 

@@ -18,6 +18,14 @@ interface Dnn extends AutoCloseable {
     /** What this is, e.g. "cuDNN 90300 through FFM (.../libcudnn.so.9)". */
     String describe();
 
+    /**
+     * Whether convolutions run through cuDNN's graph API with a cached execution plan per shape (true,
+     * where the library has it) or through the legacy calls; a description of the state for describe().
+     */
+    default String setGraphApi(boolean on) {
+        return "legacy API";
+    }
+
     void convForward(ConvGeometry g, long x, long w, long y, boolean tf32, boolean measure);
 
     void convBackwardData(ConvGeometry g, long dy, long w, long dx, boolean tf32, boolean measure);

@@ -131,6 +131,11 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
         return "cuDNN " + version + " through FFM (" + lib.path + ")";
     }
 
+    @Override
+    public CudnnGraphConvolutions graphConvolutions(Workspace workspace, List<String> why) {
+        return CudnnGraphConvolutions.open(lib, handle, this::check, workspace, why);
+    }
+
     private void check(String call, int status) {
         if (status == 0) return;
         String name;

@@ -425,6 +425,69 @@ class CudaBackendTest {
         if (emulated) assertEquals(findsBefore + 6, emulator.cudnnFindCalls(), "cudnnFind* calls");
     }
 
+    /**
+     * Convolutions run through the graph API's cached plans where one can be built (also on a pointer that
+     * is only 4-byte aligned, which needs a plan of its own), through the legacy API where none can (the
+     * emulated cuDNN offers no TF32-free engine for dilated convolutions) or when the graph API is off.
+     */
+    @Test
+    void convolutionsRunThroughCudnnGraphPlansWhereTheyCan() {
+        assertTrue(gpu.describe().contains("convolutions: cuDNN graph API"), gpu.describe());
+        ConvGeometry plain = new ConvGeometry(2, 5, 9, 9, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        int before = graphExecutes();
+        convolutionCase(plain);
+        if (emulated) {
+            assertEquals(before + 3, graphExecutes(), "graph executions, plain convolution");
+            // the first engine that uses no tensor cores, compiles nothing at run time, keeps float32 inputs,
+            // builds a plan and needs a workspace under the limit: the emulated one that needs 4 KiB
+            assertEquals(1, emulator.cudnnGraphLastEngine(), "engine with TF32 off");
+        }
+        gpu.setTf32(true);
+        try {
+            Tensor x = randn(plain.n(), plain.c(), plain.h(), plain.w()), w = randn(plain.k(), plain.cg(), plain.r(), plain.s());
+            Tensor yc = cpuOut(plain.n(), plain.k(), plain.p(), plain.q()), yg = gpuOut(plain.n(), plain.k(), plain.p(), plain.q());
+            CPU.conv2dForward(plain, x, w, yc);
+            gpu.conv2dForward(plain, onGpu(x), onGpu(w), yg);
+            assertNormClose("conv forward with TF32", yc, yg, 1e-3);
+            if (emulated) assertEquals(7, emulator.cudnnGraphLastEngine(), "engine with TF32 on: the tensor-core one");
+        } finally {
+            gpu.setTf32(false);
+        }
+
+        ConvGeometry dilated = new ConvGeometry(2, 4, 11, 11, 6, 3, 3, 1, 1, 2, 2, 2, 2, 1);
+        before = graphExecutes();
+        convolutionCase(dilated);
+        if (emulated) assertEquals(before, graphExecutes(), "a convolution without a usable engine runs legacy");
+
+        Rng r = new Rng(5);
+        int numel = plain.n() * plain.c() * plain.h() * plain.w();
+        Tensor x = Tensor.randn(r, plain.n(), plain.c(), plain.h(), plain.w());
+        Tensor w = Tensor.randn(r, plain.k(), plain.cg(), plain.r(), plain.s());
+        float[] shifted = new float[numel + 1];
+        System.arraycopy(x.toArray(), 0, shifted, 1, numel);
+        Tensor xOdd = onGpu(Tensor.of(shifted, numel + 1)).narrow(0, 1, numel).view(x.shape());
+        Tensor yc = cpuOut(plain.n(), plain.k(), plain.p(), plain.q()), yg = gpuOut(plain.n(), plain.k(), plain.p(), plain.q());
+        CPU.conv2dForward(plain, x, w, yc);
+        before = graphExecutes();
+        gpu.conv2dForward(plain, xOdd, onGpu(w), yg);
+        assertNormClose("conv forward from a 4-byte aligned input", yc, yg, 1e-4);
+        if (emulated) assertEquals(before + 1, graphExecutes(), "graph executions, 4-byte aligned input");
+
+        gpu.setCudnnGraph(false);
+        try {
+            assertTrue(gpu.describe().contains("convolutions: cuDNN legacy API"), gpu.describe());
+            before = graphExecutes();
+            convolutionCase(plain);
+            if (emulated) assertEquals(before, graphExecutes(), "graph API off");
+        } finally {
+            gpu.setCudnnGraph(true);
+        }
+    }
+
+    private int graphExecutes() {
+        return emulated ? emulator.cudnnGraphExecutes() : 0;
+    }
+
     private void convolutionCase(ConvGeometry g) {
         Tensor x = randn(g.n(), g.c(), g.h(), g.w()), w = randn(g.k(), g.cg(), g.r(), g.s()).mul(0.3f);
         Tensor dy = randn(g.n(), g.k(), g.p(), g.q());

@@ -21,8 +21,20 @@ class CudaOptionsTest {
         assertEquals(List.of(), o.libraryDirs());
         assertFalse(o.tf32());
         assertFalse(o.benchmark());
+        assertTrue(o.cudnnGraph());
         assertEquals(CudaOptions.Provider.AUTO, o.provider());
         assertEquals(0, o.device());
+    }
+
+    @Test
+    void theCudnnGraphApiCanBeTurnedOff() {
+        assertFalse(CudaOptions.from(new Properties(), Map.of(CudaOptions.CUDNN_GRAPH_ENV, "0")).cudnnGraph());
+        Properties p = new Properties();
+        p.setProperty(CudaOptions.CUDNN_GRAPH_PROPERTY, "false");
+        assertFalse(CudaOptions.from(p, Map.of(CudaOptions.CUDNN_GRAPH_ENV, "true")).cudnnGraph());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> CudaOptions.from(new Properties(), Map.of(CudaOptions.CUDNN_GRAPH_ENV, "sometimes")));
+        assertTrue(e.getMessage().contains(CudaOptions.CUDNN_GRAPH_PROPERTY), e.getMessage());
     }
 
     @Test

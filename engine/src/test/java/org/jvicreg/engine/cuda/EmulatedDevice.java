@@ -65,7 +65,7 @@ public final class EmulatedDevice implements DeviceRuntime {
         Path src = KernelSourcesTest.NATIVE, emu = src.resolve("emulator");
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         md.update(KernelSourcesTest.manifest(src).getBytes());
-        for (String f : List.of("emulator.cpp", "host_cuda.h", "host_cublas.cpp", "host_cudnn.cpp")) {
+        for (String f : List.of("emulator.cpp", "host_cuda.h", "host_cublas.cpp", "host_cudnn.cpp", "host_cudnn_graph.cpp")) {
             md.update(Files.readAllBytes(emu.resolve(f)));
         }
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jvicreg-emulator-" + HexFormat.of().formatHex(md.digest(), 0, 8));
@@ -75,7 +75,8 @@ public final class EmulatedDevice implements DeviceRuntime {
                 gxx(tmp.resolve("libjvicreg_emu.so"), "-I", src.resolve("src").toString(), "-include",
                         emu.resolve("host_cuda.h").toString(), emu.resolve("emulator.cpp").toString());
                 gxx(tmp.resolve("libcublas.so.99"), emu.resolve("host_cublas.cpp").toString());
-                gxx(tmp.resolve("libcudnn.so.99"), emu.resolve("host_cudnn.cpp").toString());
+                gxx(tmp.resolve("libcudnn.so.99"), emu.resolve("host_cudnn.cpp").toString(),
+                        emu.resolve("host_cudnn_graph.cpp").toString());
             } catch (IOException e) {
                 System.out.println("no kernel emulation: g++ did not start (" + e.getMessage() + ")");
                 return null;
@@ -107,7 +108,7 @@ public final class EmulatedDevice implements DeviceRuntime {
 
     /** The same with its cuDNN provider wrapped (a test's stand-in that fails some calls). */
     CudaBackend backend(java.util.function.UnaryOperator<Dnn> wrap) {
-        CudaOptions options = new CudaOptions(List.of(dir), false, CudaOptions.Provider.FFM, 0, false);
+        CudaOptions options = new CudaOptions(List.of(dir), false, CudaOptions.Provider.FFM, 0, false, true);
         LibraryLocator locator = new LibraryLocator(List.of(dir));
         return new CudaBackend(this, ProviderChoice.first("cuBLAS", CudaBackend.blasCandidates(options, locator)), ws -> {
             ProviderChoice.Choice<Dnn> c = ProviderChoice.first("cuDNN", CudaBackend.dnnCandidates(options, locator, ws));
@@ -117,10 +118,24 @@ public final class EmulatedDevice implements DeviceRuntime {
 
     /** How many times the host cuDNN has ranked algorithms by measuring them (its cudnnFind* functions). */
     int cudnnFindCalls() {
+        return cudnnCounter("emu_cudnn_find_calls");
+    }
+
+    /** How many convolutions the host cuDNN has run through graph-API execution plans (cudnnBackendExecute). */
+    int cudnnGraphExecutes() {
+        return cudnnCounter("emu_cudnn_graph_executes");
+    }
+
+    /** The engine of the last graph-API plan the host cuDNN executed (-1 before the first). */
+    int cudnnGraphLastEngine() {
+        return cudnnCounter("emu_cudnn_graph_last_engine");
+    }
+
+    private int cudnnCounter(String function) {
         try {
             SymbolLookup cudnn = SymbolLookup.libraryLookup(dir.resolve("libcudnn.so.99"), Arena.global());
-            return (int) LINKER.downcallHandle(cudnn.find("emu_cudnn_find_calls").orElseThrow(),
-                    FunctionDescriptor.of(JAVA_INT)).invokeExact();
+            return (int) LINKER.downcallHandle(cudnn.find(function).orElseThrow(), FunctionDescriptor.of(JAVA_INT))
+                    .invokeExact();
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
