@@ -8,6 +8,8 @@
 # hung stage still leaves the others' results.
 #
 # usage (repository root): bash native-kernels/gpu-check.sh [BUNDLE]   (default engine/target/gpu-bundle)
+# GPU_CHECK_ONLY picks stage groups (default tests,step,micro,bench,pipeline,profile); GPU_CHECK_MATCH, a bash
+# regex, keeps only the stages whose name matches it (e.g. 'b16|host time').
 # Logs go to $OUT when it is set (the device tool's output folder), else to /tmp/jvicreg-gpu-check.
 # (No JUnit XML: the small runtime from ../shared/tools/make-jre has no java.xml module.)
 set -uo pipefail
@@ -43,6 +45,8 @@ failed=""
 
 stage() { # name, seconds, log, command...
   local name=$1 secs=$2 log=$3; shift 3
+  # GPU_CHECK_MATCH (a bash regex) keeps only the stages whose name matches it
+  if [[ -n ${GPU_CHECK_MATCH:-} && ! $name =~ $GPU_CHECK_MATCH ]]; then return 0; fi
   echo "== $name (at most ${secs} s)"
   local t0=$SECONDS
   timeout -k 5 "$secs" "$@" > >(tee -a "$logs/$log") 2>&1
@@ -79,6 +83,8 @@ fi
 
 if [[ $only == *profile* ]]; then
   stage "VICReg loss phases" 60 profile.log "${java[@]}" -cp "$cp" org.jvicreg.vicreg.cuda.VicregLossPhases
+  # host time per convolution call, cuDNN's legacy API against the graph API's cached plans, batch 16
+  stage "convolution host time" 60 profile.log "${java[@]}" -cp "$cp" org.jvicreg.engine.cuda.ConvHostTime 16
   # where a ResNet-50 step's GPU time goes, per cuDNN/cuBLAS call and kernel with its shapes (each call synchronised)
   stage "jvicreg resnet50-step b16, per-primitive profile" 60 profile.log "${java[@]}" -cp "$cp" \
     org.jvicreg.vicreg.cli.Main bench resnet50-step --device cuda --batch 16 --size 224 --warmup 3 --runs 3 \
