@@ -57,6 +57,8 @@ public final class EmulatedDevice implements DeviceRuntime {
         if (!missing.isEmpty()) throw new IllegalStateException("native-kernels/emulator/emulator.cpp lacks " + missing);
     }
 
+    private long hostWaits;
+
     /**
      * Builds (once per source version, in java.io.tmpdir) the kernel emulator and the host cuBLAS and
      * cuDNN, and loads the emulator; null when g++ is absent.
@@ -191,11 +193,13 @@ public final class EmulatedDevice implements DeviceRuntime {
 
     @Override
     public void download(long src, float[] dst, int off, int n) {
+        hostWaits++;
         MemorySegment.copy(MEMORY, JAVA_FLOAT, src, dst, off, n);
     }
 
     @Override
     public int readInt(long address) {
+        hostWaits++;
         return MEMORY.get(JAVA_INT, address);
     }
 
@@ -224,7 +228,17 @@ public final class EmulatedDevice implements DeviceRuntime {
     }
 
     @Override
-    public void synchronize() {}
+    public void synchronize() {
+        hostWaits++;
+    }
+
+    /**
+     * How many calls so far made the host wait for the device's queue to drain (downloads, word reads,
+     * synchronisations): on a GPU each one stops the host from queueing work ahead of the device.
+     */
+    public long hostWaits() {
+        return hostWaits;
+    }
 
     @Override
     public String describe() {

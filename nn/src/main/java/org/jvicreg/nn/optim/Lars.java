@@ -10,7 +10,9 @@ import java.util.Map;
  * LARS exactly as the official VICReg code (facebookresearch/vicreg, main_vicreg.py): for every
  * parameter with more than one axis, d = g + wd * p and d *= eta * ||p|| / ||d|| (1 when either norm is
  * 0); parameters with one axis (biases, BatchNorm) get neither decay nor adaptation. Then
- * mu = momentum * mu + d (mu starts at 0) and p -= lr * mu.
+ * mu = momentum * mu + d (mu starts at 0) and p -= lr * mu. As there, the trust ratio is computed in
+ * float32 on the parameter's device ({@code torch.where} on the norms), so a step never waits for the
+ * device to hand a number back.
  */
 public final class Lars extends Optimizer {
     private final double momentum, weightDecay, eta;
@@ -29,11 +31,14 @@ public final class Lars extends Optimizer {
         return new Lars(params, lr, 1e-6, 0.9, 0.001);
     }
 
-    /** The factor LARS scales the update of a parameter by (1 for 1-D parameters). */
-    public double trustRatio(Tensor p, Tensor update) {
-        if (p.dim() == 1) return 1.0;
-        double pn = norm(p), un = norm(update);
-        return pn > 0 && un > 0 ? eta * pn / un : 1.0;
+    /**
+     * The factor LARS scales the update of a parameter with more than one axis by, as a scalar tensor on
+     * the parameter's device: eta * ||p|| / ||update||, or 1 when either norm is 0.
+     */
+    public Tensor trustRatio(Tensor p, Tensor update) {
+        Tensor pn = p.square().sum().sqrt(), un = update.square().sum().sqrt();
+        Tensor zero = Tensor.zeros(p.device()), one = Tensor.full(p.device(), 1f);
+        return Tensor.where(pn.gt(zero), Tensor.where(un.gt(zero), pn.mul((float) eta).div(un), one), one);
     }
 
     @Override
@@ -45,7 +50,7 @@ public final class Lars extends Optimizer {
                 Tensor d = p.grad();
                 if (p.dim() != 1) {
                     if (weightDecay != 0) d = d.add(p.mul((float) weightDecay));
-                    d = d.mul((float) trustRatio(p, d));
+                    d = d.mul(trustRatio(p, d));
                 }
                 Tensor m = mu.get(i, p);
                 m.mulInPlace((float) momentum).addInPlace(d, 1f);

@@ -43,9 +43,4 @@ public abstract class Optimizer {
 
     /** Restores what {@link #state()} returned (shapes must match). */
     public abstract void loadState(Map<String, Tensor> state);
-
-    /** L2 norm of a tensor as a double (one host sync). */
-    protected static double norm(Tensor t) {
-        return Math.sqrt(t.square().sum().item());
-    }
 }

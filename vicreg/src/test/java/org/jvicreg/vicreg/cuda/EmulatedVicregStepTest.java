@@ -36,12 +36,13 @@ class EmulatedVicregStepTest {
     private static final int BATCH = 8, SIZE = 12;
     private static CudaBackend gpu;
     private static Device device;
+    private static EmulatedDevice emulator;
 
     @BeforeAll
     static void open() throws Throwable {
         // native-kernels/gpu-check.sh sets this on GPU machines, where ResNet50CudaStepTest runs the real step
         assumeFalse(Boolean.getBoolean("jvicreg.cuda.required"), "a GPU is here: ResNet50CudaStepTest checks the real step");
-        EmulatedDevice emulator = EmulatedDevice.load();
+        emulator = EmulatedDevice.load();
         assumeTrue(emulator != null, "no g++ to build the CUDA emulator");
         gpu = emulator.backend();
         gpu.setTf32(false);
@@ -103,6 +104,26 @@ class EmulatedVicregStepTest {
             }
             if (s == 1) baseline = gpu.bytesInUse();
             if (s > 1) assertTrue(gpu.bytesInUse() <= baseline, "device memory grew by step " + s + ": " + gpu.memoryStats());
+        }
+    }
+
+    /**
+     * LARS keeps its trust ratios on the device: a step queues its work without waiting for the device
+     * (on a GPU each wait drains the queue, and the host then has to refill it while the GPU idles).
+     */
+    @Test
+    void aLarsStepNeverWaitsForTheDevice() {
+        Rng r = new Rng(4);
+        Vicreg m = model(device);
+        Lars opt = Lars.official(m.parameters(), 0.2);
+        try (var scope = Memory.scope()) {
+            Tensor a = Tensor.randn(r, BATCH, 3, SIZE, SIZE).to(device), b = Tensor.randn(r, BATCH, 3, SIZE, SIZE).to(device);
+            VicregLoss.Result res = m.embed(a, b).loss(VicregLoss.official());
+            opt.zeroGrad();
+            res.loss().backward();
+            long before = emulator.hostWaits();
+            opt.step();
+            assertEquals(before, emulator.hostWaits(), "device waits during a LARS step");
         }
     }
 
