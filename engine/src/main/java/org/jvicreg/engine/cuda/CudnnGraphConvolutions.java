@@ -21,8 +21,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * (geometry, direction, TF32, pointer alignment) one execution plan is built the first time, from the
  * engine configurations cuDNN's heuristics rank first (mode A), and kept; a call then only packs its three
  * device pointers and the workspace into a variant pack and executes the plan. The legacy
- * {@code cudnnConvolution*} calls rebuild that state on every call in cuDNN 9 (about 0.1 ms of host time
- * each, measured on an H100), which made a small-batch ResNet step wait on the host.
+ * {@code cudnnConvolution*} calls rebuild that state on every call in cuDNN 9 (25-400 us of host time
+ * each on an H100, ConvHostTime), which made a small-batch ResNet step wait on the host.
  *
  * <p>Engines are filtered as the legacy path filters algorithms: with TF32 off none that uses tensor cores
  * (for float32 data that is TF32), never one that converts inputs down or reduces in lower precision, none
@@ -82,16 +82,15 @@ final class CudnnGraphConvolutions implements AutoCloseable {
     private record Key(ConvGeometry g, Direction direction, boolean tf32, int alignment) {}
 
     /** A built plan with the descriptors it was built from (kept alive with it) and its workspace size. */
-    private record Plan(MemorySegment plan, long workspace, long engine, List<MemorySegment> owned) {}
+    private record Plan(MemorySegment plan, long workspace, List<MemorySegment> owned) {}
 
-    private static final Plan NONE = new Plan(MemorySegment.NULL, 0, -1, List.of());
+    private static final Plan NONE = new Plan(MemorySegment.NULL, 0, List.of());
 
     private final MethodHandle create, destroy, finalizeFn, set, get, execute;
     private final MemorySegment handle;
     private final Status check;
     private final Workspace workspace;
     private final Map<Key, Plan> plans = new HashMap<>();
-    private final List<String> refused = new ArrayList<>();
     // per-call arguments, reused under this object's lock
     private final MemorySegment uids, pointers, workspacePointer, out;
 
@@ -168,16 +167,6 @@ final class CudnnGraphConvolutions implements AutoCloseable {
         return (int) Math.min(16, Long.lowestOneBit(addresses));
     }
 
-    /** Shapes whose plan could not be built, with cuDNN's reason. */
-    synchronized List<String> refused() {
-        return List.copyOf(refused);
-    }
-
-    /** How many execution plans are cached (for tests and the start-up line). */
-    synchronized int planCount() {
-        return (int) plans.values().stream().filter(p -> p != NONE).count();
-    }
-
     private Plan build(Key key) {
         List<MemorySegment> owned = new ArrayList<>();
         try (Arena a = Arena.ofConfined()) {
@@ -208,7 +197,6 @@ final class CudnnGraphConvolutions implements AutoCloseable {
             throw new CudaError("no engine usable (tf32 " + (key.tf32() ? "on" : "off") + "): " + skipped);
         } catch (RuntimeException e) {
             owned.forEach(this::destroyQuietly);
-            refused.add(key.direction().label + " " + key.g() + ": " + e.getMessage());
             System.getLogger(CudnnGraphConvolutions.class.getName()).log(System.Logger.Level.WARNING,
                     "cuDNN graph API: convolution " + key.direction().label + " " + key.g()
                             + " runs through the legacy API: " + e.getMessage());
@@ -255,7 +243,7 @@ final class CudnnGraphConvolutions implements AutoCloseable {
                 skipped.add("engine " + index + " workspace " + bytes);
                 continue;
             }
-            return new Plan(plan, bytes, index, List.copyOf(owned));
+            return new Plan(plan, bytes, List.copyOf(owned));
         }
         return null;
     }
