@@ -65,7 +65,7 @@ public final class CudaBackend implements Backend {
         DeviceRuntime device = new JCudaDevice(options.device());
         LibraryLocator locator = LibraryLocator.forSystem(options);
         CudaBackend b = new CudaBackend(device, ProviderChoice.first("cuBLAS", blasCandidates(options, locator)),
-                ws -> ProviderChoice.first("cuDNN", dnnCandidates(options, locator, ws)), options.tf32(),
+                ws -> ProviderChoice.first("cuDNN", dnnCandidates(options, locator, ws, device::synchronize)), options.tf32(),
                 options.benchmark());
         b.setCudnnGraph(options.cudnnGraph());
         LOG.log(System.Logger.Level.INFO, b.describe());
@@ -89,15 +89,16 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    static List<ProviderChoice.Candidate<Dnn>> dnnCandidates(CudaOptions o, LibraryLocator locator, Workspace ws) {
+    static List<ProviderChoice.Candidate<Dnn>> dnnCandidates(CudaOptions o, LibraryLocator locator, Workspace ws,
+                                                             Runnable synchronize) {
         List<ProviderChoice.Candidate<Dnn>> out = new ArrayList<>();
         if (o.provider().allowsJCuda()) {
-            out.add(new ProviderChoice.Candidate<>("JCudnn 11.7.0", () -> new Cudnn<>(JCudnnApi.open(), ws)));
+            out.add(new ProviderChoice.Candidate<>("JCudnn 11.7.0", () -> new Cudnn<>(JCudnnApi.open(), ws, synchronize)));
         }
         if (o.provider().allowsFfm()) {
             List<LibraryLocator.Found> found = locator.find("cudnn");
             for (LibraryLocator.Found f : found) {
-                out.add(new ProviderChoice.Candidate<>("FFM " + f.path(), () -> new Cudnn<>(FfmCudnnApi.open(f), ws)));
+                out.add(new ProviderChoice.Candidate<>("FFM " + f.path(), () -> new Cudnn<>(FfmCudnnApi.open(f), ws, synchronize)));
             }
             if (found.isEmpty()) out.add(notFound("libcudnn.so.*", locator));
         }

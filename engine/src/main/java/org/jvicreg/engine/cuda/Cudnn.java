@@ -8,8 +8,7 @@ import java.util.List;
 /**
  * {@link Dnn} on one cuDNN binding: its convolution plans and its batch-norm descriptors. Convolutions
  * go through the graph API's cached execution plans where the library has it and the graph API is on,
- * except when algorithms are timed ({@code measure}: the legacy cudnnFind* path) or the graph API has no
- * plan for a shape; everything else through the legacy calls.
+ * else (and for shapes the graph API has no plan for) through the legacy calls.
  */
 final class Cudnn<D> implements Dnn {
     private final CudnnApi<D> api;
@@ -19,11 +18,12 @@ final class Cudnn<D> implements Dnn {
     private final CudnnBatchNorm<D> batchNorm;
     private volatile boolean graphOn;
 
-    Cudnn(CudnnApi<D> api, Workspace workspace) {
+    /** {@code synchronize} waits for the device (the graph API times plans with it). */
+    Cudnn(CudnnApi<D> api, Workspace workspace, Runnable synchronize) {
         this.api = api;
         convolutions = new CudnnConvolutions<>(api, workspace);
         List<String> why = new ArrayList<>();
-        graph = api.graphConvolutions(workspace, why);
+        graph = api.graphConvolutions(workspace, synchronize, why);
         graphMissing = String.join("; ", why);
         graphOn = graph != null;
         batchNorm = new CudnnBatchNorm<>(api);
@@ -37,27 +37,27 @@ final class Cudnn<D> implements Dnn {
     @Override
     public String setGraphApi(boolean on) {
         graphOn = on && graph != null;
-        if (graphOn) return "graph API, an execution plan per shape (legacy API when timing algorithms)";
+        if (graphOn) return "graph API, an execution plan per shape";
         return "legacy API" + (graph == null ? " (no graph API: " + graphMissing + ")" : "");
     }
 
     @Override
     public void convForward(ConvGeometry g, long x, long w, long y, boolean tf32, boolean measure) {
-        if (measure || !graphOn || !graph.run(CudnnGraphConvolutions.Direction.FORWARD, g, x, w, y, tf32)) {
+        if (!graphOn || !graph.run(CudnnGraphConvolutions.Direction.FORWARD, g, x, w, y, tf32, measure)) {
             convolutions.forward(g, x, w, y, tf32, measure);
         }
     }
 
     @Override
     public void convBackwardData(ConvGeometry g, long dy, long w, long dx, boolean tf32, boolean measure) {
-        if (measure || !graphOn || !graph.run(CudnnGraphConvolutions.Direction.BACKWARD_DATA, g, dx, w, dy, tf32)) {
+        if (!graphOn || !graph.run(CudnnGraphConvolutions.Direction.BACKWARD_DATA, g, dx, w, dy, tf32, measure)) {
             convolutions.backwardData(g, dy, w, dx, tf32, measure);
         }
     }
 
     @Override
     public void convBackwardFilter(ConvGeometry g, long x, long dy, long dw, boolean tf32, boolean measure) {
-        if (measure || !graphOn || !graph.run(CudnnGraphConvolutions.Direction.BACKWARD_FILTER, g, x, dw, dy, tf32)) {
+        if (!graphOn || !graph.run(CudnnGraphConvolutions.Direction.BACKWARD_FILTER, g, x, dw, dy, tf32, measure)) {
             convolutions.backwardFilter(g, x, dy, dw, tf32, measure);
         }
     }

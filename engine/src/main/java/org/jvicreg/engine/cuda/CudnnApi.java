@@ -21,7 +21,7 @@ interface CudnnApi<D> extends AutoCloseable {
      * Convolutions through cuDNN's graph API on this binding's library and handle, or null with the reason
      * added to {@code why} when the binding or the library lacks it.
      */
-    default CudnnGraphConvolutions graphConvolutions(Workspace workspace, List<String> why) {
+    default CudnnGraphConvolutions graphConvolutions(Workspace workspace, Runnable synchronize, List<String> why) {
         why.add("this binding does not reach cuDNN's graph API");
         return null;
     }

@@ -18,8 +18,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Convolutions through cuDNN's graph (backend) API, as PyTorch and cudnn-frontend run them: for each
- * (geometry, direction, TF32, pointer alignment) one execution plan is built the first time, from the
- * engine configurations cuDNN's heuristics rank first (mode A), and kept; a call then only packs its three
+ * (geometry, direction, TF32, pointer alignment, measured or not) one execution plan is built the first
+ * time, from the engine configuration cuDNN's heuristics rank first (mode A) or, when algorithms are
+ * measured (PyTorch's cudnn.benchmark), from the fastest of the first few, and kept; a call then only packs its three
  * device pointers and the workspace into a variant pack and executes the plan. The legacy
  * {@code cudnnConvolution*} calls rebuild that state on every call in cuDNN 9 (25-400 us of host time
  * each on an H100, ConvHostTime), which made a small-batch ResNet step wait on the host.
@@ -79,7 +80,10 @@ final class CudnnGraphConvolutions implements AutoCloseable {
         }
     }
 
-    private record Key(ConvGeometry g, Direction direction, boolean tf32, int alignment) {}
+    private record Key(ConvGeometry g, Direction direction, boolean tf32, boolean measure, int alignment) {}
+
+    /** How many usable engine configurations a measured choice times, best-ranked first. */
+    static final int MEASURED_CANDIDATES = 8;
 
     /** A built plan with the descriptors it was built from (kept alive with it) and its workspace size. */
     private record Plan(MemorySegment plan, long workspace, List<MemorySegment> owned) {}
@@ -90,6 +94,7 @@ final class CudnnGraphConvolutions implements AutoCloseable {
     private final MemorySegment handle;
     private final Status check;
     private final Workspace workspace;
+    private final Runnable synchronize;
     private final Map<Key, Plan> plans = new HashMap<>();
     // per-call arguments, reused under this object's lock
     private final MemorySegment uids, pointers, workspacePointer, out;
@@ -99,7 +104,8 @@ final class CudnnGraphConvolutions implements AutoCloseable {
         void check(String call, int status);
     }
 
-    private CudnnGraphConvolutions(NativeLibrary lib, MemorySegment handle, Status check, Workspace workspace) {
+    private CudnnGraphConvolutions(NativeLibrary lib, MemorySegment handle, Status check, Workspace workspace,
+                                   Runnable synchronize) {
         create = lib.function("cudnnBackendCreateDescriptor", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
         destroy = lib.function("cudnnBackendDestroyDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         finalizeFn = lib.function("cudnnBackendFinalize", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -111,6 +117,7 @@ final class CudnnGraphConvolutions implements AutoCloseable {
         this.handle = handle;
         this.check = check;
         this.workspace = workspace;
+        this.synchronize = synchronize;
         Arena arena = Arena.global();
         uids = arena.allocateFrom(JAVA_LONG, X, W, Y);
         pointers = arena.allocate(JAVA_LONG, 3);
@@ -118,11 +125,14 @@ final class CudnnGraphConvolutions implements AutoCloseable {
         out = arena.allocate(ADDRESS);
     }
 
-    /** The graph API on this library and handle, or null when the library lacks it (the reason in {@code why}). */
+    /**
+     * The graph API on this library and handle, or null when the library lacks it (the reason in
+     * {@code why}); {@code synchronize} waits for the device (to time plans).
+     */
     static CudnnGraphConvolutions open(NativeLibrary lib, MemorySegment handle, Status check, Workspace workspace,
-                                       List<String> why) {
+                                       Runnable synchronize, List<String> why) {
         try {
-            return new CudnnGraphConvolutions(lib, handle, check, workspace);
+            return new CudnnGraphConvolutions(lib, handle, check, workspace, synchronize);
         } catch (IllegalStateException e) {
             why.add(e.getMessage());
             return null;
@@ -132,16 +142,24 @@ final class CudnnGraphConvolutions implements AutoCloseable {
     /**
      * Runs one direction of a convolution; false when no execution plan exists for it (the caller then
      * runs the legacy API). x, w and y are the device addresses of X, W and Y whichever one is written.
+     * With {@code measure} the shape's plan is the fastest of the first {@link #MEASURED_CANDIDATES}
+     * usable engines, each timed on these buffers the first time (PyTorch's cudnn.benchmark); else the
+     * first usable engine.
      */
-    synchronized boolean run(Direction d, ConvGeometry g, long x, long w, long y, boolean tf32) {
+    synchronized boolean run(Direction d, ConvGeometry g, long x, long w, long y, boolean tf32, boolean measure) {
         if (g.groups() != 1) return false;
-        Key key = new Key(g, d, tf32, alignment(x | w | y));
+        Key key = new Key(g, d, tf32, measure, alignment(x | w | y));
         Plan p = plans.get(key);
         if (p == null) {
-            p = build(key);
+            p = build(key, x, w, y);
             plans.put(key, p);
         }
         if (p == NONE) return false;
+        execute(p, d, x, w, y);
+        return true;
+    }
+
+    private void execute(Plan p, Direction d, long x, long w, long y) {
         pointers.setAtIndex(JAVA_LONG, 0, x);
         pointers.setAtIndex(JAVA_LONG, 1, w);
         pointers.setAtIndex(JAVA_LONG, 2, y);
@@ -158,7 +176,6 @@ final class CudnnGraphConvolutions implements AutoCloseable {
         } finally {
             destroyQuietly(pack);
         }
-        return true;
     }
 
     /** The largest power of two up to 16 that divides every address. */
@@ -167,7 +184,7 @@ final class CudnnGraphConvolutions implements AutoCloseable {
         return (int) Math.min(16, Long.lowestOneBit(addresses));
     }
 
-    private Plan build(Key key) {
+    private Plan build(Key key, long x, long w, long y) {
         List<MemorySegment> owned = new ArrayList<>();
         try (Arena a = Arena.ofConfined()) {
             ConvGeometry g = key.g();
@@ -190,9 +207,12 @@ final class CudnnGraphConvolutions implements AutoCloseable {
             set(graph, GRAPH_OPS, T_DESCRIPTOR, 1, pointer(a, op));
             finish(graph, "operation graph");
             List<String> skipped = new ArrayList<>();
+            int wanted = key.measure() ? MEASURED_CANDIDATES : 1;
             for (int mode : new int[] {HEUR_MODE_A, HEUR_MODE_FALLBACK}) {
-                Plan p = firstUsable(a, owned, graph, mode, key.tf32(), skipped);
-                if (p != null) return p;
+                List<Plan> usable = usable(a, owned, graph, mode, key.tf32(), wanted, skipped);
+                if (usable.isEmpty()) continue;
+                Plan p = usable.size() == 1 ? usable.getFirst() : fastest(usable, d, x, w, y, skipped);
+                if (p != null) return new Plan(p.plan(), p.workspace(), List.copyOf(owned));
             }
             throw new CudaError("no engine usable (tf32 " + (key.tf32() ? "on" : "off") + "): " + skipped);
         } catch (RuntimeException e) {
@@ -204,9 +224,13 @@ final class CudnnGraphConvolutions implements AutoCloseable {
         }
     }
 
-    /** The first engine configuration of one heuristics mode that passes the filter and builds a plan. */
-    private Plan firstUsable(Arena a, List<MemorySegment> owned, MemorySegment graph, int mode, boolean tf32,
-                             List<String> skipped) {
+    /**
+     * The plans of up to {@code wanted} engine configurations of one heuristics mode, in its order, that
+     * pass the filter and build (the descriptors they come from go to {@code owned}).
+     */
+    private List<Plan> usable(Arena a, List<MemorySegment> owned, MemorySegment graph, int mode, boolean tf32, int wanted,
+                              List<String> skipped) {
+        List<Plan> out = new ArrayList<>();
         MemorySegment heur = own(owned, create(ENGINEHEUR));
         set(heur, HEUR_OPERATION_GRAPH, T_DESCRIPTOR, 1, pointer(a, graph));
         set(heur, HEUR_MODE, T_HEUR_MODE, 1, a.allocateFrom(JAVA_INT, mode));
@@ -218,7 +242,7 @@ final class CudnnGraphConvolutions implements AutoCloseable {
         for (int i = 0; i < n; i++) configs.setAtIndex(ADDRESS, i, own(owned, create(ENGINECFG)));
         get(heur, HEUR_RESULTS, T_DESCRIPTOR, n, count, configs);
         n = (int) count.get(JAVA_LONG, 0);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n && out.size() < wanted; i++) {
             MemorySegment config = configs.getAtIndex(ADDRESS, i);
             MemorySegment engine = own(owned, create(ENGINE));
             get(config, ENGINECFG_ENGINE, T_DESCRIPTOR, 1, count, pointer(a, engine));
@@ -243,9 +267,42 @@ final class CudnnGraphConvolutions implements AutoCloseable {
                 skipped.add("engine " + index + " workspace " + bytes);
                 continue;
             }
-            return new Plan(plan, bytes, List.copyOf(owned));
+            out.add(new Plan(plan, bytes, List.of()));
         }
-        return null;
+        return out;
+    }
+
+    /**
+     * Times each plan on the call's buffers (one run to warm up, then three, synchronised; every run
+     * overwrites the output, which the chosen plan writes again afterwards) and returns the fastest,
+     * destroying the others; a plan that fails to run is skipped. Null when none runs.
+     */
+    private Plan fastest(List<Plan> plans, Direction d, long x, long w, long y, List<String> skipped) {
+        Plan best = null;
+        long bestNanos = Long.MAX_VALUE;
+        for (Plan p : plans) {
+            long nanos;
+            try {
+                execute(p, d, x, w, y);
+                synchronize.run();
+                long t0 = System.nanoTime();
+                for (int r = 0; r < 3; r++) execute(p, d, x, w, y);
+                synchronize.run();
+                nanos = System.nanoTime() - t0;
+            } catch (CudaError e) {
+                skipped.add("a plan failed to run: " + e.getMessage());
+                destroyQuietly(p.plan());
+                continue;
+            }
+            if (nanos < bestNanos) {
+                if (best != null) destroyQuietly(best.plan());
+                best = p;
+                bestNanos = nanos;
+            } else {
+                destroyQuietly(p.plan());
+            }
+        }
+        return best;
     }
 
     /** Why an engine may not run here, or null. */

@@ -132,8 +132,8 @@ final class FfmCudnnApi implements CudnnApi<MemorySegment> {
     }
 
     @Override
-    public CudnnGraphConvolutions graphConvolutions(Workspace workspace, List<String> why) {
-        return CudnnGraphConvolutions.open(lib, handle, this::check, workspace, why);
+    public CudnnGraphConvolutions graphConvolutions(Workspace workspace, Runnable synchronize, List<String> why) {
+        return CudnnGraphConvolutions.open(lib, handle, this::check, workspace, synchronize, why);
     }
 
     private void check(String call, int status) {

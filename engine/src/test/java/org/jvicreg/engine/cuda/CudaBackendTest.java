@@ -410,19 +410,34 @@ class CudaBackendTest {
         for (ConvGeometry g : cases) convolutionCase(g);
     }
 
-    /** With algorithms timed per shape (cudnn.benchmark), results as with the heuristics' choice. */
+    /**
+     * With algorithms timed per shape (cudnn.benchmark), results as with the heuristics' choice: through
+     * the graph API, plans timed on the call's buffers; through the legacy API (grouped convolutions, or
+     * the graph API off), cudnnFind*.
+     */
     @Test
     void convolutionsWithMeasuredAlgorithms() {
-        int findsBefore = emulated ? emulator.cudnnFindCalls() : 0;
+        ConvGeometry plain = new ConvGeometry(2, 8, 16, 16, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1);
+        ConvGeometry grouped = new ConvGeometry(1, 8, 12, 12, 8, 3, 3, 1, 1, 2, 2, 2, 2, 4);
+        int findsBefore = emulated ? emulator.cudnnFindCalls() : 0, executesBefore = graphExecutes();
         gpu.setConvBenchmark(true);
         try {
-            convolutionCase(new ConvGeometry(2, 8, 16, 16, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1));
-            convolutionCase(new ConvGeometry(1, 8, 12, 12, 8, 3, 3, 1, 1, 2, 2, 2, 2, 4));
+            convolutionCase(plain);
+            convolutionCase(grouped);
+            // one measured ranking per direction of the grouped shape
+            if (emulated) assertEquals(findsBefore + 3, emulator.cudnnFindCalls(), "cudnnFind* calls");
+            // per direction, the emulator's two usable engines each run once to warm up and three times
+            // timed, then the chosen one runs the call
+            if (emulated) assertEquals(executesBefore + 3 * (2 * 4 + 1), graphExecutes(), "graph executions");
+            // the heuristics rank the emulator's engine 1 first, but engine 0 is faster
+            if (emulated) assertEquals(0, emulator.cudnnGraphLastEngine(), "measured engine");
+            gpu.setCudnnGraph(false);
+            convolutionCase(plain);
+            if (emulated) assertEquals(findsBefore + 6, emulator.cudnnFindCalls(), "cudnnFind* calls, graph API off");
         } finally {
             gpu.setConvBenchmark(false);
+            gpu.setCudnnGraph(true);
         }
-        // one measured ranking per direction and shape
-        if (emulated) assertEquals(findsBefore + 6, emulator.cudnnFindCalls(), "cudnnFind* calls");
     }
 
     /**

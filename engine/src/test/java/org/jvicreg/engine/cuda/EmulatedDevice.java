@@ -113,7 +113,7 @@ public final class EmulatedDevice implements DeviceRuntime {
         CudaOptions options = new CudaOptions(List.of(dir), false, CudaOptions.Provider.FFM, 0, false, true);
         LibraryLocator locator = new LibraryLocator(List.of(dir));
         return new CudaBackend(this, ProviderChoice.first("cuBLAS", CudaBackend.blasCandidates(options, locator)), ws -> {
-            ProviderChoice.Choice<Dnn> c = ProviderChoice.first("cuDNN", CudaBackend.dnnCandidates(options, locator, ws));
+            ProviderChoice.Choice<Dnn> c = ProviderChoice.first("cuDNN", CudaBackend.dnnCandidates(options, locator, ws, this::synchronize));
             return new ProviderChoice.Choice<>(wrap.apply(c.provider()), c.name(), c.rejected());
         }, options.tf32(), options.benchmark());
     }
