@@ -252,24 +252,37 @@ final class CudnnGraphConvolutions implements AutoCloseable {
                 skipped.add("engine " + index + " " + why);
                 continue;
             }
-            MemorySegment plan = create(EXECUTION_PLAN);
+            Plan p = plan(a, config, index, skipped);
+            if (p != null) out.add(p);
+        }
+        return out;
+    }
+
+    /**
+     * The execution plan of one engine configuration, or null (the reason added to {@code skipped}) when
+     * it does not build or needs more than {@link ConvAlgorithm#MAX_WORKSPACE}.
+     */
+    private Plan plan(Arena a, MemorySegment config, long engine, List<String> skipped) {
+        MemorySegment plan = create(EXECUTION_PLAN);
+        String why;
+        try {
             set(plan, PLAN_HANDLE, T_HANDLE, 1, pointer(a, handle));
             set(plan, PLAN_ENGINE_CONFIG, T_DESCRIPTOR, 1, pointer(a, config));
             int status = finalizeStatus(plan);
-            if (status != 0) {
-                destroyQuietly(plan);
-                skipped.add("engine " + index + " plan status " + status);
-                continue;
+            if (status == 0) {
+                long bytes = getLong(a, plan, PLAN_WORKSPACE_SIZE);
+                if (bytes <= ConvAlgorithm.MAX_WORKSPACE) return new Plan(plan, bytes, List.of());
+                why = "workspace " + bytes;
+            } else {
+                why = "plan status " + status;
             }
-            long bytes = getLong(a, plan, PLAN_WORKSPACE_SIZE);
-            if (bytes > ConvAlgorithm.MAX_WORKSPACE) {
-                destroyQuietly(plan);
-                skipped.add("engine " + index + " workspace " + bytes);
-                continue;
-            }
-            out.add(new Plan(plan, bytes, List.of()));
+        } catch (RuntimeException e) {
+            destroyQuietly(plan);
+            throw e;
         }
-        return out;
+        destroyQuietly(plan);
+        skipped.add("engine " + engine + " " + why);
+        return null;
     }
 
     /**
