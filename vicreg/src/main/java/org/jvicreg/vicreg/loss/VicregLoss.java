@@ -94,15 +94,18 @@ public final class VicregLoss implements SslLoss {
         boolean gram = path == CovPath.GRAM || (path == CovPath.AUTO && n < d);
         Branch bx, by;
         Tensor diff;
-        double invariance;
+        double[] sums;
         try (var g = Grad.off()) {
             diff = x.sub(y);
-            invariance = diff.square().sum().item() / ((double) n * d);
             bx = new Branch(x, n, d, gram);
             by = new Branch(y, n, d, gram);
+            // everything the loss's value needs from the device, read in one go
+            sums = hostSums(diff.square().sum(), bx.hingeSum, by.hingeSum, bx.secondRowSums, bx.diagSquares,
+                    by.secondRowSums, by.diagSquares);
         }
-        double variance = (bx.hingeSum + by.hingeSum) / (2.0 * d);
-        double covariance = (bx.offDiagonal + by.offDiagonal) / d;
+        double invariance = sums[0] / ((double) n * d);
+        double variance = (sums[1] + sums[2]) / (2.0 * d);
+        double covariance = (bx.offDiagonal(sums[3], sums[4]) + by.offDiagonal(sums[5], sums[6])) / d;
         double total = simCoeff * invariance + stdCoeff * variance + covCoeff * covariance;
         Tensor loss = Tensor.full(x.device(), (float) total, new int[0]);
         final Tensor savedDiff = diff;
@@ -131,12 +134,31 @@ public final class VicregLoss implements SslLoss {
         return new Result(loss, invariance, variance, covariance, bx.std, by.std, norms);
     }
 
+    /**
+     * For each tensor, the sum of its float values in double, in index order (a one-element tensor gives its
+     * value), from a single read of them all: on a device the host waits for its queue once, not per tensor.
+     */
+    static double[] hostSums(Tensor... parts) {
+        java.util.List<Tensor> flat = new java.util.ArrayList<>(parts.length);
+        for (Tensor t : parts) flat.add(t.reshape(t.numel()));
+        float[] all = Tensor.cat(flat, 0).toArray();
+        double[] out = new double[parts.length];
+        int at = 0;
+        for (int i = 0; i < parts.length; i++) {
+            double s = 0;
+            for (int k = 0; k < parts[i].numel(); k++) s += all[at++];
+            out[i] = s;
+        }
+        return out;
+    }
+
     /** One embedding matrix's statistics, with what its gradient needs. */
     private static final class Branch {
         final int n, d;
         final boolean gram;
         final Tensor centred, std, hingeGrad;
-        final double hingeSum, offDiagonal;
+        /** sum_j relu(1 - std_j), the row sums of the squared second-moment matrix, and s_j^2 (device tensors). */
+        final Tensor hingeSum, secondRowSums, diagSquares;
         /** K = Xc Xc^T (gram) or C = Xc^T Xc / (N-1) (direct). */
         final Tensor second;
         /** s_j = sum_i Xc_ij^2 (so diag(C) = s / (N-1)), as a (1, D) row. */
@@ -151,17 +173,25 @@ public final class VicregLoss implements SslLoss {
             std = Tensor.uninitialized(z.backend(), d);
             hingeGrad = Tensor.uninitialized(z.backend(), n, d);
             z.backend().vicregColumnStats(n, d, z, EPS, centred, std, hingeGrad);
-            hingeSum = std.neg().add(1f).relu().sum().item();
+            hingeSum = std.neg().add(1f).relu().sum();
             double nm1 = n - 1;
             diag = centred.square().sum(0, true);
-            if (gram) {
-                second = centred.matmul(centred, false, true);
-                // the difference of two large sums: row sums on the device, the rest in double on the host
-                offDiagonal = (sumOfSquares(second) - sumOfSquares(diag.reshape(d, 1))) / (nm1 * nm1);
-            } else {
-                second = centred.matmul(centred, true, false).mul((float) (1 / nm1));
-                offDiagonal = sumOfSquares(second) - sumOfSquares(diag.reshape(d, 1)) / (nm1 * nm1);
-            }
+            second = gram ? centred.matmul(centred, false, true)
+                    : centred.matmul(centred, true, false).mul((float) (1 / nm1));
+            // the off-diagonal sum is the difference of two large sums: row sums on the device, the rest in
+            // double on the host (offDiagonal)
+            secondRowSums = rowSumsOfSquares(second);
+            diagSquares = rowSumsOfSquares(diag.reshape(d, 1));
+        }
+
+        /** sum_{i != j} C_ij^2 from the host totals of {@link #secondRowSums} and {@link #diagSquares}. */
+        double offDiagonal(double second, double diag) {
+            double nm1 = n - 1;
+            return gram ? (second - diag) / (nm1 * nm1) : second - diag / (nm1 * nm1);
+        }
+
+        static Tensor rowSumsOfSquares(Tensor t) {
+            return t.square().sum(1, false);
         }
 
         /** d/dz of (varScale * sum_j relu(1 - std_j) + covScale * sum_{i != j} C_ij^2). */
@@ -187,9 +217,7 @@ public final class VicregLoss implements SslLoss {
 
         /** Sum of squares of a matrix: float sums of each row where the tensor lives, their total in double. */
         static double sumOfSquares(Tensor t) {
-            double s = 0;
-            for (float v : t.square().sum(1, false).toArray()) s += v;
-            return s;
+            return hostSums(rowSumsOfSquares(t))[0];
         }
     }
 }

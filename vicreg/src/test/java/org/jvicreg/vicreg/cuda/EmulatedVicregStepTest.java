@@ -108,20 +108,24 @@ class EmulatedVicregStepTest {
     }
 
     /**
-     * LARS keeps its trust ratios on the device: a step queues its work without waiting for the device
-     * (on a GPU each wait drains the queue, and the host then has to refill it while the GPU idles).
+     * The forward pass waits for the device once (the loss's terms) and LARS keeps its trust ratios on the
+     * device, so a step queues its work without draining the queue (on a GPU each wait makes the host
+     * refill it while the GPU idles).
      */
     @Test
-    void aLarsStepNeverWaitsForTheDevice() {
+    void theForwardPassWaitsOnceAndALarsStepNever() {
         Rng r = new Rng(4);
         Vicreg m = model(device);
         Lars opt = Lars.official(m.parameters(), 0.2);
         try (var scope = Memory.scope()) {
             Tensor a = Tensor.randn(r, BATCH, 3, SIZE, SIZE).to(device), b = Tensor.randn(r, BATCH, 3, SIZE, SIZE).to(device);
+            long before = emulator.hostWaits();
             VicregLoss.Result res = m.embed(a, b).loss(VicregLoss.official());
+            // the loss's terms come to the host in one read
+            assertEquals(before + 1, emulator.hostWaits(), "device waits in the forward pass and the loss");
             opt.zeroGrad();
             res.loss().backward();
-            long before = emulator.hostWaits();
+            before = emulator.hostWaits();
             opt.step();
             assertEquals(before, emulator.hostWaits(), "device waits during a LARS step");
         }
