@@ -1,4 +1,4 @@
-// Elementwise kernels: unary and binary ops, select (where), strided copy and axpy.
+// Elementwise kernels: unary and binary ops, select (where), strided copy, axpy and the fused SGD step.
 // Each op's scalar definition is the Java enum's apply(); the formulas below follow it, computing
 // in double where Java does and the float result could differ visibly.
 #include "common.cuh"
@@ -87,4 +87,19 @@ extern "C" __global__ void copy_strided_f32(const float* src, float* dst, long l
 // y += alpha * x (the optimizers' update).
 extern "C" __global__ void axpy_f32(const float* x, float* y, long long n, float alpha) {
     FOR_EACH_INDEX(i, n) y[i] += alpha * x[i];
+}
+
+// One torch.optim.SGD step of a parameter in one pass (what Sgd otherwise runs as five): d = g + wd p;
+// with momentum, buf = first ? d : m buf + (1 - dampening) d and d = nesterov ? d + m buf : buf; p -= lr d.
+extern "C" __global__ void sgd_step_f32(float* p, const float* g, float* buf, long long n, float lr, float momentum,
+                                        float dampening, float weight_decay, int nesterov, int first) {
+    FOR_EACH_INDEX(i, n) {
+        float d = weight_decay != 0.0f ? g[i] + weight_decay * p[i] : g[i];
+        if (momentum != 0.0f) {
+            float b = first ? d : momentum * buf[i] + (1.0f - dampening) * d;
+            buf[i] = b;
+            d = nesterov ? d + momentum * b : b;
+        }
+        p[i] -= lr * d;
+    }
 }

@@ -60,6 +60,18 @@ public interface Backend {
     /** y += alpha * x over x.numel() elements (the optimizers' update). */
     void axpy(float alpha, Tensor x, Tensor y);
 
+    /**
+     * One torch.optim.SGD step of a parameter p with gradient g and momentum buffer buf (null
+     * with momentum 0), in one pass where the backend has a fused kernel: d = g + weightDecay * p; with
+     * momentum, buf = first ? d : momentum * buf + (1 - dampening) * d and d = nesterov ? d + momentum * buf
+     * : buf; p -= lr * d. Returns false, touching nothing, where the backend has none: the caller then runs
+     * the step as separate operations (the CPU backend does, so its results stay those of the operations).
+     */
+    default boolean fusedSgdStep(Tensor p, Tensor g, Tensor buf, float lr, float momentum, float dampening,
+                                 float weightDecay, boolean nesterov, boolean first) {
+        return false;
+    }
+
     /** y[i] = cond[i] != 0 ? a[i] : b[i], all read through strides of y's rank. */
     void where(Tensor cond, long[] condStrides, Tensor a, long[] aStrides, Tensor b, long[] bStrides, Tensor y);
 

@@ -270,6 +270,13 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public boolean fusedSgdStep(Tensor p, Tensor g, Tensor buf, float lr, float momentum, float dampening,
+                                float weightDecay, boolean nesterov, boolean first) {
+        CudaPointwise.sgdStep(this, p, g, buf, lr, momentum, dampening, weightDecay, nesterov, first);
+        return true;
+    }
+
+    @Override
     public void where(Tensor cond, long[] cs, Tensor a, long[] as, Tensor b, long[] bs, Tensor y) {
         CudaPointwise.where(this, cond, cs, a, as, b, bs, y);
     }

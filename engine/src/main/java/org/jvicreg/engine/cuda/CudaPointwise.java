@@ -5,7 +5,7 @@ import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.backend.BinaryOp;
 import org.jvicreg.engine.backend.UnaryOp;
 
-/** Launches of the elementwise kernels (elementwise.cu): unary, binary, where, strided copy, axpy. */
+/** Launches of the elementwise kernels (elementwise.cu): unary, binary, where, strided copy, axpy, SGD step. */
 final class CudaPointwise {
     private CudaPointwise() {}
 
@@ -61,5 +61,15 @@ final class CudaPointwise {
         if (n == 0) return;
         gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.AXPY)
                 .ptr(gpu.address(x)).ptr(gpu.address(y)).i64(n).f32(alpha));
+    }
+
+    /** {@link org.jvicreg.engine.backend.Backend#fusedSgdStep}: one launch; buf's address is 0 without momentum. */
+    static void sgdStep(CudaBackend gpu, Tensor p, Tensor g, Tensor buf, float lr, float momentum, float dampening,
+                        float weightDecay, boolean nesterov, boolean first) {
+        long n = p.numel();
+        if (n == 0) return;
+        gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.SGD_STEP)
+                .ptr(gpu.address(p)).ptr(gpu.address(g)).ptr(buf == null ? 0 : gpu.address(buf)).i64(n).f32(lr)
+                .f32(momentum).f32(dampening).f32(weightDecay).i32(nesterov ? 1 : 0).i32(first ? 1 : 0));
     }
 }

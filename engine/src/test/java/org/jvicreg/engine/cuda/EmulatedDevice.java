@@ -57,7 +57,7 @@ public final class EmulatedDevice implements DeviceRuntime {
         if (!missing.isEmpty()) throw new IllegalStateException("native-kernels/emulator/emulator.cpp lacks " + missing);
     }
 
-    private long hostWaits;
+    private long hostWaits, launches;
 
     /**
      * Builds (once per source version, in java.io.tmpdir) the kernel emulator and the host cuBLAS and
@@ -205,6 +205,7 @@ public final class EmulatedDevice implements DeviceRuntime {
 
     @Override
     public void launch(LaunchGeometry g, KernelArgs args) {
+        launches++;
         List<Object> values = args.complete();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment argv = arena.allocate(ADDRESS, values.size());
@@ -238,6 +239,11 @@ public final class EmulatedDevice implements DeviceRuntime {
      */
     public long hostWaits() {
         return hostWaits;
+    }
+
+    /** How many kernels have been launched so far. */
+    public long launches() {
+        return launches;
     }
 
     @Override

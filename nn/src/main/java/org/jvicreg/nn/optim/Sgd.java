@@ -31,11 +31,16 @@ public final class Sgd extends Optimizer {
             for (int i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
                 if (p.grad() == null) continue;
+                boolean first = momentum != 0 && !buffers.has(i);
+                Tensor buf = momentum != 0 ? buffers.get(i, p) : null;
+                // one kernel where the backend fuses the step (CUDA); else the operations below
+                if (p.backend().fusedSgdStep(p, p.grad(), buf, (float) lr, (float) momentum, (float) dampening,
+                        (float) weightDecay, nesterov, first)) {
+                    continue;
+                }
                 Tensor d = p.grad();
                 if (weightDecay != 0) d = d.add(p.mul((float) weightDecay));
                 if (momentum != 0) {
-                    boolean first = !buffers.has(i);
-                    Tensor buf = buffers.get(i, p);
                     if (first) buf.assignInPlace(d);
                     else buf.mulInPlace((float) momentum).addInPlace(d, (float) (1 - dampening));
                     d = nesterov ? d.add(buf.mul((float) momentum)) : buf;

@@ -21,8 +21,6 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What {@link ResNet50CudaStepTest} checks on a GPU, on the CPU emulator of the CUDA backend (the real
@@ -40,10 +38,7 @@ class EmulatedVicregStepTest {
 
     @BeforeAll
     static void open() throws Throwable {
-        // native-kernels/gpu-check.sh sets this on GPU machines, where ResNet50CudaStepTest runs the real step
-        assumeFalse(Boolean.getBoolean("jvicreg.cuda.required"), "a GPU is here: ResNet50CudaStepTest checks the real step");
-        emulator = EmulatedDevice.load();
-        assumeTrue(emulator != null, "no g++ to build the CUDA emulator");
+        emulator = EmulatedCuda.load("ResNet50CudaStepTest checks the real step");
         gpu = emulator.backend();
         gpu.setTf32(false);
         device = Device.of("cuda-emulated", gpu);
