@@ -28,11 +28,11 @@ public final class BatchNorm {
                 throw new IllegalArgumentException("batch_norm: training needs more than one value per channel, got input "
                         + Shape.str(s));
             }
-            Tensor mean = Tensor.allocate(x.backend(), c), invStd = Tensor.allocate(x.backend(), c);
+            Tensor mean = Tensor.uninitialized(x.backend(), c), invStd = Tensor.uninitialized(x.backend(), c);
             x.backend().batchNormTrain(n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, y, mean, invStd);
             return Autograd.record("batch_norm", y, g -> {
                 Tensor dx = Tensor.uninitialized(g.backend(), s);
-                Tensor dgamma = Tensor.allocate(g.backend(), c), dbeta = Tensor.allocate(g.backend(), c);
+                Tensor dgamma = Tensor.uninitialized(g.backend(), c), dbeta = Tensor.uninitialized(g.backend(), c);
                 g.backend().batchNormBackward(n, c, hw, x, g, gamma, mean, invStd, eps, dx, dgamma, dbeta);
                 return new Tensor[] {dx, dgamma, dbeta};
             }, x, weight, bias);

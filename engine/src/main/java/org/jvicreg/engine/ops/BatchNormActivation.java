@@ -44,14 +44,14 @@ public final class BatchNormActivation {
                 throw new IllegalArgumentException(op + ": training needs more than one value per channel, got input "
                         + Shape.str(s));
             }
-            Tensor mean = Tensor.allocate(x.backend(), c), invStd = Tensor.allocate(x.backend(), c);
+            Tensor mean = Tensor.uninitialized(x.backend(), c), invStd = Tensor.uninitialized(x.backend(), c);
             x.backend().batchNormTrainActivation(n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, residual, true,
                     y, mean, invStd);
             boolean residualGrad = residual != null && residual.requiresGrad();
             return Autograd.record(op, y, g -> {
                 Tensor dx = Tensor.uninitialized(g.backend(), s);
                 Tensor dRes = residualGrad ? Tensor.uninitialized(g.backend(), s) : null;
-                Tensor dgamma = Tensor.allocate(g.backend(), c), dbeta = Tensor.allocate(g.backend(), c);
+                Tensor dgamma = Tensor.uninitialized(g.backend(), c), dbeta = Tensor.uninitialized(g.backend(), c);
                 g.backend().batchNormBackwardActivation(n, c, hw, x, y, true, g, gamma, mean, invStd, eps, dx, dRes, dgamma, dbeta);
                 return new Tensor[] {dx, dRes, dgamma, dbeta};
             }, x, residual, weight, bias);
