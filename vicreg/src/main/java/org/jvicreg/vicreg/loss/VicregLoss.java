@@ -138,7 +138,7 @@ public final class VicregLoss implements SslLoss {
      * For each tensor, the sum of its float values in double, in index order (a one-element tensor gives its
      * value), from a single read of them all: on a device the host waits for its queue once, not per tensor.
      */
-    static double[] hostSums(Tensor... parts) {
+    private static double[] hostSums(Tensor... parts) {
         java.util.List<Tensor> flat = new java.util.ArrayList<>(parts.length);
         for (Tensor t : parts) flat.add(t.reshape(t.numel()));
         float[] all = Tensor.cat(flat, 0).toArray();
