@@ -612,6 +612,11 @@ class CudaBackendTest {
         }
 
         @Override
+        public String setGraphApi(boolean on) {
+            return cudnn.setGraphApi(on);
+        }
+
+        @Override
         public void convForward(ConvGeometry g, long x, long w, long y, boolean tf32, boolean measure) {
             cudnn.convForward(g, x, w, y, tf32, measure);
         }
