@@ -124,10 +124,12 @@ public final class VicregLoss implements SslLoss {
                 float varScale = (float) (stdCoeff / (2.0 * d)), covScale = (float) (covCoeff / d);
                 // the invariance gradient is +-(2 sim / (N D)) (x - y) for x and y, and ||x - y||^2 = invariance * N * D
                 double inv = Math.sqrt(2 * invariance * n * d) * simCoeff * 2.0 / ((double) n * d);
-                double var = Math.sqrt(Branch.sumOfSquares(bx.varianceGradient(varScale))
-                        + Branch.sumOfSquares(by.varianceGradient(varScale)));
-                double cov = Math.sqrt(Branch.sumOfSquares(bx.covarianceGradient(covScale))
-                        + Branch.sumOfSquares(by.covarianceGradient(covScale)));
+                double[] s = hostSums(Branch.rowSumsOfSquares(bx.varianceGradient(varScale)),
+                        Branch.rowSumsOfSquares(by.varianceGradient(varScale)),
+                        Branch.rowSumsOfSquares(bx.covarianceGradient(covScale)),
+                        Branch.rowSumsOfSquares(by.covarianceGradient(covScale)));
+                double var = Math.sqrt(s[0] + s[1]);
+                double cov = Math.sqrt(s[2] + s[3]);
                 return new TermGradients(inv, var, cov);
             }
         };
@@ -190,6 +192,7 @@ public final class VicregLoss implements SslLoss {
             return gram ? (second - diag) / (nm1 * nm1) : second - diag / (nm1 * nm1);
         }
 
+        /** Float sums of each row of t^2 where the tensor lives (their total is taken in double on the host). */
         static Tensor rowSumsOfSquares(Tensor t) {
             return t.square().sum(1, false);
         }
@@ -213,11 +216,6 @@ public final class VicregLoss implements SslLoss {
             }
             // 4 Xc offdiag(C) / (N-1) = 4 (Xc C - Xc diag(s) / (N-1)) / (N-1)
             return centred.matmul(second).sub(centred.mul(diag.mul((float) (1 / nm1)))).mul((float) (4 * covScale / nm1));
-        }
-
-        /** Sum of squares of a matrix: float sums of each row where the tensor lives, their total in double. */
-        static double sumOfSquares(Tensor t) {
-            return hostSums(rowSumsOfSquares(t))[0];
         }
     }
 }

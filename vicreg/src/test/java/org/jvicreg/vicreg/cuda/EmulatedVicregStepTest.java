@@ -103,8 +103,9 @@ class EmulatedVicregStepTest {
     }
 
     /**
-     * The forward pass waits for the device once (the loss's terms) and LARS keeps its trust ratios on the
-     * device, so a step queues its work without draining the queue (on a GPU each wait makes the host
+     * The forward pass waits for the device once (the loss's terms), the trainer's per-term gradient norms
+     * once more, and LARS keeps its trust ratios on the device, so a step queues its work without draining
+     * the queue (on a GPU each wait makes the host
      * refill it while the GPU idles).
      */
     @Test
@@ -120,6 +121,9 @@ class EmulatedVicregStepTest {
             assertEquals(before + 1, emulator.hostWaits(), "device waits in the forward pass and the loss");
             opt.zeroGrad();
             res.loss().backward();
+            before = emulator.hostWaits();
+            res.gradientNorms();
+            assertEquals(before + 1, emulator.hostWaits(), "device waits for the terms' gradient norms");
             before = emulator.hostWaits();
             opt.step();
             assertEquals(before, emulator.hostWaits(), "device waits during a LARS step");
