@@ -40,10 +40,10 @@ public final class CudaBackend implements Backend {
 
     /**
      * A backend on {@code device} with the given cuBLAS provider and, from the backend's convolution
-     * workspace, its cuDNN provider.
+     * workspace, its cuDNN provider; tf32, convBenchmark and cudnnGraph as {@link CudaOptions}.
      */
     CudaBackend(DeviceRuntime device, ProviderChoice.Choice<Blas> b, Function<Workspace, ProviderChoice.Choice<Dnn>> dnnFor,
-                boolean tf32, boolean convBenchmark) {
+                boolean tf32, boolean convBenchmark, boolean cudnnGraph) {
         this.device = device;
         device.bind();
         allocator = new DeviceAllocator(device);
@@ -53,7 +53,7 @@ public final class CudaBackend implements Backend {
         dnn = d.provider();
         this.tf32 = tf32;
         this.convBenchmark = convBenchmark;
-        convolutionPath = dnn.setGraphApi(true);
+        convolutionPath = dnn.setGraphApi(cudnnGraph);
         cudnnBatchNormOff = dnn.batchNormUnavailable();
         description = "cuda: " + device.describe()
                 + "\n  BLAS: " + blas.describe() + rejected(b.rejected())
@@ -66,8 +66,7 @@ public final class CudaBackend implements Backend {
         LibraryLocator locator = LibraryLocator.forSystem(options);
         CudaBackend b = new CudaBackend(device, ProviderChoice.first("cuBLAS", blasCandidates(options, locator)),
                 ws -> ProviderChoice.first("cuDNN", dnnCandidates(options, locator, ws, device::synchronize)), options.tf32(),
-                options.benchmark());
-        b.setCudnnGraph(options.cudnnGraph());
+                options.benchmark(), options.cudnnGraph());
         LOG.log(System.Logger.Level.INFO, b.describe());
         return b;
     }

@@ -115,7 +115,7 @@ public final class EmulatedDevice implements DeviceRuntime {
         return new CudaBackend(this, ProviderChoice.first("cuBLAS", CudaBackend.blasCandidates(options, locator)), ws -> {
             ProviderChoice.Choice<Dnn> c = ProviderChoice.first("cuDNN", CudaBackend.dnnCandidates(options, locator, ws, this::synchronize));
             return new ProviderChoice.Choice<>(wrap.apply(c.provider()), c.name(), c.rejected());
-        }, options.tf32(), options.benchmark());
+        }, options.tf32(), options.benchmark(), options.cudnnGraph());
     }
 
     /** How many times the host cuDNN has ranked algorithms by measuring them (its cudnnFind* functions). */
