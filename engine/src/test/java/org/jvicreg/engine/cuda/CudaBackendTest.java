@@ -460,10 +460,7 @@ class CudaBackendTest {
         gpu.setTf32(true);
         try {
             Tensor x = randn(plain.n(), plain.c(), plain.h(), plain.w()), w = randn(plain.k(), plain.cg(), plain.r(), plain.s());
-            Tensor yc = cpuOut(plain.n(), plain.k(), plain.p(), plain.q()), yg = gpuOut(plain.n(), plain.k(), plain.p(), plain.q());
-            CPU.conv2dForward(plain, x, w, yc);
-            gpu.conv2dForward(plain, onGpu(x), onGpu(w), yg);
-            assertNormClose("conv forward with TF32", yc, yg, 1e-3);
+            forwardCase("conv forward with TF32", plain, x, w, onGpu(x), 1e-3);
             if (emulated) assertEquals(7, emulator.cudnnGraphLastEngine(), "engine with TF32 on: the tensor-core one");
         } finally {
             gpu.setTf32(false);
@@ -481,11 +478,8 @@ class CudaBackendTest {
         float[] shifted = new float[numel + 1];
         System.arraycopy(x.toArray(), 0, shifted, 1, numel);
         Tensor xOdd = onGpu(Tensor.of(shifted, numel + 1)).narrow(0, 1, numel).view(x.shape());
-        Tensor yc = cpuOut(plain.n(), plain.k(), plain.p(), plain.q()), yg = gpuOut(plain.n(), plain.k(), plain.p(), plain.q());
-        CPU.conv2dForward(plain, x, w, yc);
         before = graphExecutes();
-        gpu.conv2dForward(plain, xOdd, onGpu(w), yg);
-        assertNormClose("conv forward from a 4-byte aligned input", yc, yg, 1e-4);
+        forwardCase("conv forward from a 4-byte aligned input", plain, x, w, xOdd, 1e-4);
         if (emulated) assertEquals(before + 1, graphExecutes(), "graph executions, 4-byte aligned input");
 
         gpu.setCudnnGraph(false);
@@ -506,12 +500,9 @@ class CudaBackendTest {
     private void convolutionCase(ConvGeometry g) {
         Tensor x = randn(g.n(), g.c(), g.h(), g.w()), w = randn(g.k(), g.cg(), g.r(), g.s()).mul(0.3f);
         Tensor dy = randn(g.n(), g.k(), g.p(), g.q());
-        Tensor yc = cpuOut(g.n(), g.k(), g.p(), g.q()), yg = gpuOut(g.n(), g.k(), g.p(), g.q());
-        CPU.conv2dForward(g, x, w, yc);
-        gpu.conv2dForward(g, onGpu(x), onGpu(w), yg);
         // largest error over largest value (cuDNN may pick Winograd or FFT algorithms, whose rounding is
         // spread over the whole output rather than per element)
-        assertNormClose("conv forward " + g, yc, yg, 1e-4);
+        forwardCase("conv forward " + g, g, x, w, onGpu(x), 1e-4);
         Tensor dxc = cpuOut(g.n(), g.c(), g.h(), g.w()), dxg = gpuOut(g.n(), g.c(), g.h(), g.w());
         CPU.conv2dBackwardData(g, dy, w, dxc);
         gpu.conv2dBackwardData(g, onGpu(dy), onGpu(w), dxg);
@@ -520,6 +511,14 @@ class CudaBackendTest {
         CPU.conv2dBackwardFilter(g, x, dy, dwc);
         gpu.conv2dBackwardFilter(g, onGpu(x), onGpu(dy), dwg);
         assertNormClose("conv backward filter " + g, dwc, dwg, 1e-4);
+    }
+
+    /** conv2dForward of x and w on the CPU against the GPU's of xg (x on the device) and w, within tol. */
+    private void forwardCase(String what, ConvGeometry g, Tensor x, Tensor w, Tensor xg, double tol) {
+        Tensor yc = cpuOut(g.n(), g.k(), g.p(), g.q()), yg = gpuOut(g.n(), g.k(), g.p(), g.q());
+        CPU.conv2dForward(g, x, w, yc);
+        gpu.conv2dForward(g, xg, onGpu(w), yg);
+        assertNormClose(what, yc, yg, tol);
     }
 
     // ---- batch norm, pooling ------------------------------------------------------------------------------
