@@ -133,9 +133,11 @@ public final class EmulatedDevice implements DeviceRuntime {
         return cudnnCounter("emu_cudnn_graph_last_engine");
     }
 
+    private SymbolLookup cudnn;
+
     private int cudnnCounter(String function) {
         try {
-            SymbolLookup cudnn = SymbolLookup.libraryLookup(dir.resolve("libcudnn.so.99"), Arena.global());
+            if (cudnn == null) cudnn = SymbolLookup.libraryLookup(dir.resolve("libcudnn.so.99"), Arena.global());
             return (int) LINKER.downcallHandle(cudnn.find(function).orElseThrow(), FunctionDescriptor.of(JAVA_INT))
                     .invokeExact();
         } catch (Throwable t) {
