@@ -5,8 +5,9 @@
 # and the JUnit console launcher.
 # Output: engine/target/gpu-bundle (under target/, so git ignores it), about 55 MB.
 #
-# usage (here, with a JDK 25 and Maven):  native-kernels/gpu-bundle.sh
-# then on the GPU machine, carrying engine/target/gpu-bundle:  bash native-kernels/gpu-check.sh
+# usage (where a JDK 25 and Maven are):  native-kernels/gpu-bundle.sh
+# then copy the repository with engine/target/gpu-bundle to the GPU machine and run there:
+#   bash native-kernels/gpu-check.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/engine/target/gpu-bundle"
@@ -36,7 +37,7 @@ for m in nn vicreg; do
   cp -r $m/target/classes "$out/$m-classes"
   cp -r $m/target/test-classes "$out/$m-test-classes"
 done
-# the modules ../shared/tools/make-jre puts in, plus jdk.jfr for profiling the host side there
+# the JDK modules the classes and the JUnit launcher use, plus jdk.jfr for profiling the host side there
 "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.management,jdk.unsupported,jdk.incubator.vector,jdk.jfr \
   --compress=zip-9 --strip-debug --no-header-files --no-man-pages --output "$out/jre"
 
@@ -59,4 +60,4 @@ for kind, header in (("images-idx3", 16), ("labels-idx1", 8)):
 PY
 fi
 du -sh "$out"
-echo "carry engine/target/gpu-bundle and run: bash native-kernels/gpu-check.sh"
+echo "copy the repository with engine/target/gpu-bundle to the GPU machine and run there: bash native-kernels/gpu-check.sh"

@@ -10,8 +10,8 @@
 # usage (repository root): bash native-kernels/gpu-check.sh [BUNDLE]   (default engine/target/gpu-bundle)
 # GPU_CHECK_ONLY picks stage groups (default tests,step,micro,bench,pipeline,profile); GPU_CHECK_MATCH, a bash
 # regex, keeps only the stages whose name matches it (e.g. 'b16|host time').
-# Logs go to $OUT when it is set (the device tool's output folder), else to /tmp/jvicreg-gpu-check.
-# (No JUnit XML: the small runtime from ../shared/tools/make-jre has no java.xml module.)
+# Logs go to the directory $OUT names when it is set, else to /tmp/jvicreg-gpu-check.
+# (No JUnit XML: the bundle's jlink'd runtime has no java.xml module.)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bundle="${1:-engine/target/gpu-bundle}"
@@ -35,7 +35,7 @@ done | sort -u
 cp="$bundle/classes:$bundle/test-classes"
 for m in nn vicreg; do cp="$cp:$bundle/$m-classes:$bundle/$m-test-classes"; done
 for j in "$bundle"/lib/*.jar; do cp="$cp:$j"; done
-# JCuda unpacks its native libraries into java.io.tmpdir: keep them out of $OUT
+# JCuda unpacks its native libraries into java.io.tmpdir: keep them out of the log directory
 tmp=$(mktemp -d /tmp/jvicreg-gpu-check.XXXXXX)
 java=("$bundle/jre/bin/java" -Xmx24g --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
       -XX:+UseParallelGC -Djava.io.tmpdir="$tmp" -Djvicreg.cuda.required=true)
