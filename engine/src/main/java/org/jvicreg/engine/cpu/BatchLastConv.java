@@ -29,10 +29,8 @@ import static org.jvicreg.engine.cpu.SgemmKernel.VL;
  *       ({@link #channelsLastGradient}); for 1x1 filters and few input channels, 4 x 4 tiles of (k, c) dot
  *       products along the contiguous batch ({@link #gradientBlock}).</li>
  * </ul>
- * Measured on 2 Zen 4 cores at batch 256 (bench/recipe/RecipeLayers.java, 2026-11-26), forward / input
- * gradient / filter gradient in ms, NCHW kernels then these: recipe R's 128 -> 128 at 4 x 4 11.6 / 11.7 / 9.9
- * -> 4.4 / 4.4 / 4.6; 64 -> 64 at 7 x 7 7.1 / 7.0 / 7.7 -> 3.8 / 3.9 / 4.3; 32 -> 32 at 14 x 14
- * 6.3 / 6.0 / 9.9 -> 4.5 / 4.4 / 5.2; 16 -> 16 at 28 x 28 6.1 / 6.3 / 18.3 -> 5.5 / 5.6 / 8.3.
+ * On recipe R's layers (16-128 channels, 28 px down to 4 px) these run faster than the NCHW kernels, which
+ * must pack im2col for so few channels; bench/RESULTS.md, "CPU kernel choices", has the per-layer times.
  * Shapes it does not cover ({@link #forwardFits} and friends) are the caller's to route elsewhere.
  */
 final class BatchLastConv {
@@ -46,17 +44,15 @@ final class BatchLastConv {
     /** Output channels and input channels of the filter-gradient register tile. */
     private static final int TK = 4, TC = 4;
     /**
-     * Images the forward and input-gradient loops take at each pixel before moving on ({@link WorkOrder}).
-     * Recipe R's 16-channel 3x3 layer at 28 x 28, batch 256 (median ms over 40 calls, forward / input gradient):
-     * 32 images 7.90 / 7.83, 64 7.03 / 7.06, 128 6.26 / 6.25, 256 8.04 / 8.00; the other layers gain up to 20%
-     * (the strided ones) or stay the same.
+     * Images the forward and input-gradient loops take at each pixel before moving on ({@link WorkOrder}): with
+     * four blocks of NR images each window row read is a run of 512 bytes rather than 128; 64 and 256 images
+     * measured slower on recipe R's layers (bench/RESULTS.md, "CPU kernel choices").
      */
     private static final int SWEEP_IMAGES = 128;
     /**
      * Widest strip of output columns those loops take row by row before the next strip ({@link WorkOrder}):
-     * the window rows of the pixel row above are then fewer bytes back. 16 -> 16 at 28 x 28, forward / input
-     * gradient, median ms: whole rows 6.41 / 6.37, strips of 14 6.00 / 6.01, of 7 5.93 / 5.91; other layers
-     * 0-3% faster.
+     * the window rows of the pixel row above are then fewer bytes back (7 measured best against whole rows
+     * and strips of 14: bench/RESULTS.md, "CPU kernel choices").
      */
     private static final int STRIP_COLUMNS = 7;
 
@@ -305,7 +301,7 @@ final class BatchLastConv {
         float[] xt = Scratch.get(Scratch.Slot.CHANNELS_LAST, h * wd * pixel);
         Parallel.forRange(h, 1, (lo, hi) -> {
             // a transpose of (C, N) blocks: VL images of every channel go to a small buffer with vector copies,
-            // then out image by image (1.8x a scalar loop that reads each value from its channel's plane)
+            // then out image by image (faster than a scalar loop that reads each value from its channel's plane)
             float[] block = new float[c * VL];
             int plane = h * wd * n;
             for (int ih = lo; ih < hi; ih++) {

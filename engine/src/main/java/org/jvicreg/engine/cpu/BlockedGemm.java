@@ -11,9 +11,9 @@ import static org.jvicreg.engine.cpu.SgemmKernel.NR;
  * straddle two column blocks of C run the kernel on a small per-thread tile that is copied in and out.
  * Packing buffers are per thread and reused ({@link Scratch}).
  *
- * <p>KC = 512 measured best on Zen 4 (bench/RESULTS.md): its 64 KB B micro-panels live in L2 rather than
- * L1, but two B vectors per 16 FMAs is far below L2 bandwidth, and half as many passes over C as KC = 256
- * win more (2048^3 on one core: 97 vs 93 GFLOP/s; KC = 128: 71).
+ * <p>KC = 512: its 64 KB B micro-panels live in L2 rather than L1, but two B vectors per 16 FMAs is far
+ * below L2 bandwidth, and half as many passes over C as KC = 256 win more (bench/RESULTS.md, "CPU kernel
+ * choices").
  */
 final class BlockedGemm {
     static final int KC = 512;

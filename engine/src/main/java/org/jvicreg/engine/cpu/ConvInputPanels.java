@@ -80,8 +80,7 @@ record ConvInputPanels(ConvWindows win) implements GemmOperands.B {
                     if (hi < len) java.util.Arrays.fill(dst, d + hi, d + len, 0f);
                 } else {
                     // columns i with 0 <= iw0 + i*sw < w read the image, the rest are padding: the bounds are
-                    // found once per run, not tested per element (3x3 stride 2, 16->32 at 28x28, batch 256,
-                    // forward on 2 cores: 17.1 -> 9.8 ms)
+                    // found once per run, not tested per element, which keeps the copy loop free of branches
                     int lo = iw0 >= 0 ? 0 : Math.min(len, (-iw0 + sw - 1) / sw);
                     int hi = Math.max(lo, Math.min(len, iw0 >= w ? 0 : (w - iw0 + sw - 1) / sw));
                     for (int i = 0; i < lo; i++) dst[d + i] = 0f;

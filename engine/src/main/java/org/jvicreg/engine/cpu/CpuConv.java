@@ -26,10 +26,10 @@ final class CpuConv {
     /**
      * Output pixels per image from which convolutions with filters wider than 1x1 read their input images
      * in place ({@link PaddedImageConv}, from a zero-padded stride-phase copy) rather than packing im2col.
-     * Measured on ResNet-50's 3x3 layers (one core): 56x56 forward 70 -> 91 GFLOP/s, 28x28 73 -> 82; below
-     * 28x28 the wasted padding columns cost more than packing saves unless the layer has few output channels
-     * ({@link #readsImagesInPlace}). 1x1 layers read in place lose
-     * (their B rows are whole channel planes apart: 74 -> 55 at 56x56), so they always pack.
+     * From this size on, reading in place beats packing on ResNet-50's 3x3 layers; below it the wasted padding
+     * columns cost more than packing saves unless the layer has few output channels
+     * ({@link #readsImagesInPlace}). 1x1 layers read in place lose (their B rows are whole channel planes
+     * apart), so they always pack. The measurements are in bench/RESULTS.md, "CPU kernel choices".
      */
     static final int IN_PLACE_PIXELS = 28 * 28;
 
@@ -39,14 +39,10 @@ final class CpuConv {
      * per image, and on images down to 7 x 7 when there are at most twice as many output channels as pixels.
      * In place packs the filters (outChannels x taps) once per call and reads each image with Wp - Q wasted
      * columns per row, the packed path packs each pixel's window (taps x pixels) once and gives each packed
-     * element only 2 x outChannels flops.
-     * Measured on 2 cores, forward + both gradients at batch 256: recipe R's 32 -> 32 at 14 x 14 39.8 -> 21.2 ms,
-     * 64 -> 64 at 7 x 7 32.5 -> 26.3 ms (128 -> 128 at 4 x 4 in place: 31.7 -> 59.9 ms, so not below 7 x 7);
-     * ResNet-50's 512 -> 512 at 7 x 7, batch 16, in place: 71 -> 110 ms, so not with many channels (again
-     * with the filters packed once per call instead of per image, one core: forward 42.5-43.1 -> 51.5-53.4 ms,
-     * input gradient 43.3-44.2 -> 51.2-54.3). Strided
-     * layers read a stride-phase copy ({@link StridePhases}); forward at batch 16: ResNet-50's 3x3 stride 2
-     * 128 -> 128 at 56 -> 28 px 35 -> 22 ms, the 7x7 stem 32 -> 22 ms.
+     * element only 2 x outChannels flops. So few output channels favour reading in place down to 7 x 7 (recipe
+     * R's 32- and 64-channel layers), while at 4 x 4 the wasted columns dominate, and with many output
+     * channels (ResNet-50's 512 -> 512 at 7 x 7) each packed element feeds enough flops that packing wins.
+     * Strided layers read a stride-phase copy ({@link StridePhases}) by the same rule. The measurements are in bench/RESULTS.md, "CPU kernel choices".
      */
     static boolean readsImagesInPlace(int taps, int outChannels, int pixels) {
         return taps > 1 && (pixels >= IN_PLACE_PIXELS || (pixels >= 7 * 7 && outChannels <= 2 * pixels));
@@ -105,10 +101,10 @@ final class CpuConv {
      * Whether a strided input gradient runs as one product per stride phase of dx ({@link PhaseInputGradient})
      * rather than through a column buffer and col2im: when a stride phase has as many pixels as
      * {@link #readsImagesInPlace} asks of an image read in place (the filters are packed per image and
-     * phase), and at least MR input channels (the product's rows: ResNet's 3-channel stem loses, 40 -> 53 ms).
-     * Measured on ResNet-50's layers at batch 16, 2 cores: 3x3 stride 2 at 56 -> 28 px 37 -> 23 ms, at
-     * 28 -> 14 px 32 -> 26 ms; against it 3x3 at 14 -> 7 px (25 -> 43 ms) and the 1x1 downsamples (about 22
-     * either way at 56 px, 20 -> 39 ms at 14 px), which readsImagesInPlace excludes.
+     * phase), and at least MR input channels (the product's rows: with ResNet's 3-channel stem most of each
+     * tile would be empty, and col2im wins). This wins on ResNet-50's 3x3 stride-2 layers at 56 -> 28 and
+     * 28 -> 14 px and loses at 14 -> 7 px and on the 1x1 downsamples, which readsImagesInPlace excludes
+     * (bench/RESULTS.md, "CPU kernel choices").
      */
     private static boolean phaseInputGradient(ConvGeometry g) {
         int phasePixels = g.h() * g.w() / (g.strideH() * g.strideW());
@@ -181,11 +177,9 @@ final class CpuConv {
      * Whether the filter gradient reads im2col in place and packs only dY ({@link InPlaceFilterGradient}):
      * at least as many filter taps (C/groups * R * S) as output channels, since then dY is the smaller
      * operand, and enough pixels per image that the per-image products stay long: 14 x 14 for 1x1 filters,
-     * 28 x 28 for wider ones, whose padded rows also carry Wp - Q wasted columns. Measured on one core: 3x3
-     * 64->64 at 56x56 76 -> 95 GFLOP/s, 1x1 256->64 at 56x56 58 -> 86, 1x1 1024->256 at 14x14 86 -> 98;
-     * against it 1x1 64->256 (67 -> 53), 1x1 2048->512 at 7x7 (89 -> 77), 3x3 at 7x7 (96 -> 63). Strided
-     * layers read a stride-phase copy ({@link StridePhases}): ResNet-50's 3x3 stride 2 at 56 -> 28 px,
-     * batch 16, 2 cores, 27-32 -> 24-26 ms; its stem about the same either way.
+     * 28 x 28 for wider ones, whose padded rows also carry Wp - Q wasted columns. With fewer taps than output
+     * channels (1x1 64 -> 256), or on 7 x 7 images, packing both operands wins. Strided layers read a
+     * stride-phase copy ({@link StridePhases}). The measurements are in bench/RESULTS.md, "CPU kernel choices".
      */
     private static boolean inPlaceFilterGradient(ConvGeometry g) {
         int taps = g.cg() * g.r() * g.s(), pixels = g.p() * g.q();

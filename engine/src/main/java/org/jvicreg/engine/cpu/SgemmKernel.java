@@ -9,12 +9,12 @@ import jdk.incubator.vector.VectorSpecies;
  * covers both a packed panel ({@link #PACKED}: rows NR apart) and rows read in place from a padded image
  * ({@link PaddedImageConv}).
  *
- * <p>Three facts shape this code, all measured on JDK 25 (see bench/RESULTS.md):
+ * <p>Three facts shape this code, all measured on JDK 25 (bench/RESULTS.md, "CPU kernel choices"):
  * <ul>
  *   <li>The accumulators must be loaded from and stored to C inside the same method as the k loop. A
  *       helper method for the final "C += acc" store fails to inline once C2's node budget is spent
- *       (NodeCountInliningCutoff), and then every accumulator is boxed on each call: 13 GFLOP/s instead
- *       of 110 on one Zen 4 core.</li>
+ *       (NodeCountInliningCutoff), and then every accumulator is boxed on each call, several times
+ *       slower.</li>
  *   <li>Each tile is a separate method too big to be inlined into its callers, so the JIT compiles it
  *       alone with every accumulator in a register; inlined into a large loop nest it falls apart.</li>
  *   <li>MR depends on the register file: 8 rows x 2 vectors = 16 accumulators + 2 B vectors + 1 broadcast
@@ -341,12 +341,11 @@ final class SgemmKernel {
      * C tile += A * B like {@link #runRows}, with an 8 x 16 tile, one vector per row, for products whose
      * columns come 16 at a time (a 16-channel layer's filter gradient, {@link BatchLastConv}, which always adds
      * to its partial sums). A is read in place: row i, step p is {@code a[aOff + i * lda + p]} (8 sequential
-     * streams; packing it cost 18% of that filter gradient's time). Only where MR is 8, so the vector is 16 floats. It was two 256-bit vectors per row
-     * until a second species turned out to be fragile: the JDK's FloatVector methods are shared by every
-     * caller, and once a run had profiled them with 512-bit
-     * vectors alone (the demo's probes run before pre-training), C2 sometimes left this tile's 256-bit
-     * operations in their generic Java fallback, and the demo's pre-training ran at half speed (JFR: half
-     * the samples in FloatVector.lanewiseTemplate under this method).
+     * streams, which cost less than packing it first). Only where MR is 8, so the vector is 16 floats: one
+     * 512-bit vector per row rather than two 256-bit ones, because a second species is fragile. The JDK's
+     * FloatVector methods are shared by every caller, and once a run has profiled them with 512-bit vectors
+     * alone (the demo's probes run before pre-training), C2 may leave another species' operations in their
+     * generic Java fallback (FloatVector.lanewiseTemplate), many times slower.
      */
     static void runRowsNarrow(int kc, float[] a, int aOff, int lda, float[] b, int[] rowOff, int pOff, int col,
                               float[] c, int cOff, int ldc) {

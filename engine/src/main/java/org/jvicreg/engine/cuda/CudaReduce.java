@@ -31,7 +31,7 @@ final class CudaReduce {
 
     /**
      * A few long rows (a whole-tensor sum is one row): one block per row would leave the GPU idle and read
-     * a 64 MB tensor at a single multiprocessor's bandwidth (24 ms instead of 0.1), so each row is cut
+     * a 64 MB tensor at a single multiprocessor's bandwidth, orders of magnitude slower, so each row is cut
      * into chunks reduced in parallel, then the chunk results are reduced. (Not for ARGMAX, whose index
      * would be the chunk's.)
      */

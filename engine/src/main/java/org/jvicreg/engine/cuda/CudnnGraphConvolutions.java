@@ -22,8 +22,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * time, from the engine configuration cuDNN's heuristics rank first (mode A) or, when algorithms are
  * measured (PyTorch's cudnn.benchmark), from the fastest of the first few, and kept; a call then only packs its three
  * device pointers and the workspace into a variant pack and executes the plan. The legacy
- * {@code cudnnConvolution*} calls rebuild that state on every call in cuDNN 9 (25-400 us of host time
- * each on an H100, ConvHostTime), which made a small-batch ResNet step wait on the host.
+ * {@code cudnnConvolution*} calls rebuild that state on every call in cuDNN 9, which costs more host time
+ * than the GPU needs for most of a small-batch ResNet's convolutions, so the step waits on the host
+ * (ConvHostTime measures both paths; bench/RESULTS.md has its figures).
  *
  * <p>Engines are filtered as the legacy path filters algorithms: with TF32 off none that uses tensor cores
  * (for float32 data that is TF32), never one that converts inputs down or reduces in lower precision, none
