@@ -18,7 +18,7 @@ jvicreg runs as bin/vicreg runs it (the CLI jar, built first if missing) but wit
 humongous regions hold the large activation arrays without copying them (the parallel collector copies
 them between generations: seconds per step), and a fixed, pre-touched heap (-Xms = -Xmx,
 -XX:+AlwaysPreTouch): otherwise G1 sometimes grows the heap instead of collecting, and every run then
-page-faults fresh memory, 50% slower (see bench/RESULTS.md). Set JAVA_HOME to a JDK 25 or let the
+page-faults fresh memory, much slower. Set JAVA_HOME to a JDK 25 or let the
 search find one.
 """
 import argparse

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The official VICReg loss (facebookresearch/vicreg, main_vicreg.py, VICReg.forward), forward and
-backward to both inputs, timed in PyTorch on the shapes VicregLossBench uses: the reference for
-"at least 10x faster than PyTorch's official formulation on the same machine".
+backward to both inputs, timed in PyTorch on the shapes VicregLossBench uses: the reference the JMH
+figure is compared with on the same machine (bench/RESULTS.md).
 
     /usr/bin/python3 bench/pytorch/vicreg_loss.py [--n 256] [--d 8192] [--threads 2] [--reps 10]
 
