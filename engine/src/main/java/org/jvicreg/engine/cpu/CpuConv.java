@@ -42,7 +42,8 @@ final class CpuConv {
      * element only 2 x outChannels flops. So few output channels favour reading in place down to 7 x 7 (recipe
      * R's 32- and 64-channel layers), while at 4 x 4 the wasted columns dominate, and with many output
      * channels (ResNet-50's 512 -> 512 at 7 x 7) each packed element feeds enough flops that packing wins.
-     * Strided layers read a stride-phase copy ({@link StridePhases}) by the same rule. The measurements are in bench/RESULTS.md, "CPU kernel choices".
+     * Strided layers read a stride-phase copy ({@link StridePhases}) by the same rule. The measurements are
+     * in bench/RESULTS.md, "CPU kernel choices".
      */
     static boolean readsImagesInPlace(int taps, int outChannels, int pixels) {
         return taps > 1 && (pixels >= IN_PLACE_PIXELS || (pixels >= 7 * 7 && outChannels <= 2 * pixels));
