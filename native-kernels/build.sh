@@ -14,7 +14,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$here/../engine/src/main/resources/org/jvicreg/engine/cuda"
 record="$out/kernels.sha256"
-families=(elementwise reduce softmax pool batchnorm vicreg)
+families=(elementwise reduce softmax pool batchnorm columns)
 
 mode=build
 case "${1:-}" in

@@ -36,15 +36,16 @@ public class RecipeLayers {
      * Forward, input gradient (0 when not {@code inputGradient}) and filter gradient of g in ms, on tensors in
      * NCHW or, with {@code batchLast}, (C, H, W, N) layout.
      */
-    static double[] passes(ConvGeometry g, boolean batchLast, boolean inputGradient, Rng rng) {
+    static double[] passes(ConvGeometry nchw, boolean batchLast, boolean inputGradient, Rng rng) {
+        ConvGeometry g = batchLast ? nchw.withLayout(ConvGeometry.Layout.BATCH_LAST) : nchw;
         int n = g.n(), c = g.c(), k = g.k(), h = g.h(), f = g.r();
         Tensor w = Tensor.randn(rng, k, c, f, f), dw = Tensor.zeros(k, c, f, f);
         Tensor x = batchLast ? Tensor.randn(rng, c, h, h, n) : Tensor.randn(rng, n, c, h, h);
         Tensor y = batchLast ? Tensor.zeros(k, g.p(), g.q(), n) : Tensor.zeros(n, k, g.p(), g.q());
         Tensor dy = Tensor.randn(rng, y.shape()), dx = Tensor.zeros(x.shape());
-        double fwd = time(() -> { if (batchLast) B.conv2dForwardBatchLast(g, x, w, y); else B.conv2dForward(g, x, w, y); });
-        double dgrad = !inputGradient ? 0 : time(() -> { if (batchLast) B.conv2dBackwardDataBatchLast(g, dy, w, dx); else B.conv2dBackwardData(g, dy, w, dx); });
-        double wgrad = time(() -> { if (batchLast) B.conv2dBackwardFilterBatchLast(g, x, dy, dw); else B.conv2dBackwardFilter(g, x, dy, dw); });
+        double fwd = time(() -> B.conv2dForward(g, x, w, y));
+        double dgrad = !inputGradient ? 0 : time(() -> B.conv2dBackwardData(g, dy, w, dx));
+        double wgrad = time(() -> B.conv2dBackwardFilter(g, x, dy, dw));
         return new double[] {fwd, dgrad, wgrad};
     }
 

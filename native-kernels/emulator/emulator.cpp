@@ -21,7 +21,7 @@
 #include "softmax.cu"
 #include "pool.cu"
 #include "batchnorm.cu"
-#include "vicreg.cu"
+#include "columns.cu"
 
 dim3 threadIdx, blockIdx, blockDim, gridDim;
 
@@ -108,7 +108,7 @@ const Entry KERNELS[] = {
     KERNEL(avg_pool2d_backward_f32), KERNEL(adaptive_avg_pool2d_forward_f32), KERNEL(adaptive_avg_pool2d_backward_f32),
     KERNEL(bn_partial_stats), KERNEL(bn_finish_stats), KERNEL(bn_apply), KERNEL(bn_eval), KERNEL(bn_backward_partial),
     KERNEL(bn_backward_finish), KERNEL(bn_backward_apply),
-    KERNEL(vicreg_column_stats_f32),
+    KERNEL(column_std_hinge_f32),
 };
 
 }  // namespace

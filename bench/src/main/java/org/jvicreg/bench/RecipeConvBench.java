@@ -53,8 +53,9 @@ public class RecipeConvBench {
     public void setup() {
         ResNet50Convs.Layer l = RecipeConvs.byName(layer);
         int n = 256, c = l.in(), k = l.out(), h = l.size(), f = l.filter(), p = l.outSize();
-        g = new ConvGeometry(n, c, h, h, k, f, f, l.stride(), l.stride(), l.pad(), l.pad(), 1, 1, 1);
         last = layout.equals("batch-last");
+        g = new ConvGeometry(n, c, h, h, k, f, f, l.stride(), l.stride(), l.pad(), l.pad(), 1, 1, 1,
+                last ? ConvGeometry.Layout.BATCH_LAST : ConvGeometry.Layout.NCHW);
         Rng rng = new Rng(1);
         x = last ? Tensor.randn(rng, c, h, h, n) : Tensor.randn(rng, n, c, h, h);
         y = last ? Tensor.zeros(k, p, p, n) : Tensor.zeros(n, k, p, p);
@@ -67,14 +68,8 @@ public class RecipeConvBench {
     /** Forward, then both gradients (the stem's input needs none), as one training step runs them. */
     @Benchmark
     public void fwdbwd() {
-        if (last) {
-            B.conv2dForwardBatchLast(g, x, w, y);
-            if (g.c() > 1) B.conv2dBackwardDataBatchLast(g, dy, w, dx);
-            B.conv2dBackwardFilterBatchLast(g, x, dy, dw);
-        } else {
-            B.conv2dForward(g, x, w, y);
-            if (g.c() > 1) B.conv2dBackwardData(g, dy, w, dx);
-            B.conv2dBackwardFilter(g, x, dy, dw);
-        }
+        B.conv2dForward(g, x, w, y);
+        if (g.c() > 1) B.conv2dBackwardData(g, dy, w, dx);
+        B.conv2dBackwardFilter(g, x, dy, dw);
     }
 }

@@ -108,6 +108,11 @@ public final class Device {
         return backend;
     }
 
+    /** How many threads the CPU backend's kernels run on (the cores, or the system property jvicreg.threads). */
+    public static int cpuThreads() {
+        return CpuBackend.threads();
+    }
+
     public String name() {
         return name;
     }

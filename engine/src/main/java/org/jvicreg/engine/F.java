@@ -1,7 +1,6 @@
 package org.jvicreg.engine;
 
 import org.jvicreg.engine.ops.BatchNorm;
-import org.jvicreg.engine.ops.BatchNormActivation;
 import org.jvicreg.engine.ops.Conv2d;
 import org.jvicreg.engine.ops.Indexing;
 import org.jvicreg.engine.ops.Losses;
@@ -58,7 +57,7 @@ public final class F {
      */
     public static Tensor batchNorm(Tensor x, Tensor runMean, Tensor runVar, Tensor weight, Tensor bias,
                                    boolean training, float momentum, float eps) {
-        return BatchNorm.batchNorm(x, runMean, runVar, weight, bias, training, momentum, eps);
+        return BatchNorm.batchNorm(x, null, false, runMean, runVar, weight, bias, training, momentum, eps);
     }
 
     /**
@@ -67,7 +66,7 @@ public final class F {
      */
     public static Tensor batchNormRelu(Tensor x, Tensor runMean, Tensor runVar, Tensor weight, Tensor bias,
                                        boolean training, float momentum, float eps) {
-        return BatchNormActivation.batchNormRelu(x, null, runMean, runVar, weight, bias, training, momentum, eps);
+        return BatchNorm.batchNorm(x, null, true, runMean, runVar, weight, bias, training, momentum, eps);
     }
 
     /**
@@ -76,7 +75,7 @@ public final class F {
      */
     public static Tensor batchNormAddRelu(Tensor x, Tensor residual, Tensor runMean, Tensor runVar, Tensor weight,
                                           Tensor bias, boolean training, float momentum, float eps) {
-        return BatchNormActivation.batchNormRelu(x, residual, runMean, runVar, weight, bias, training, momentum, eps);
+        return BatchNorm.batchNorm(x, residual, true, runMean, runVar, weight, bias, training, momentum, eps);
     }
 
     public static Tensor softmax(Tensor x, int axis) {

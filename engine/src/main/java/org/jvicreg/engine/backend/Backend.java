@@ -61,16 +61,11 @@ public interface Backend {
     void axpy(float alpha, Tensor x, Tensor y);
 
     /**
-     * One torch.optim.SGD step of a parameter p with gradient g and momentum buffer buf (null
-     * with momentum 0), in one pass where the backend has a fused kernel: d = g + weightDecay * p; with
-     * momentum, buf = first ? d : momentum * buf + (1 - dampening) * d and d = nesterov ? d + momentum * buf
-     * : buf; p -= lr * d. Returns false, touching nothing, where the backend has none: the caller then runs
-     * the step as separate operations (the CPU backend does, so its results stay those of the operations).
+     * One torch.optim.SGD step of a parameter p with gradient g and momentum buffer buf (null with momentum
+     * 0), in one pass over the parameter: d = g + weightDecay * p; with momentum, buf = first ? d : momentum
+     * * buf + (1 - dampening) * d and d = nesterov ? d + momentum * buf : buf; p -= lr * d.
      */
-    default boolean fusedSgdStep(Tensor p, Tensor g, Tensor buf, float lr, float momentum, float dampening,
-                                 float weightDecay, boolean nesterov, boolean first) {
-        return false;
-    }
+    void sgdStep(SgdStep step, Tensor p, Tensor g, Tensor buf, boolean first);
 
     /** y[i] = cond[i] != 0 ? a[i] : b[i], all read through strides of y's rank. */
     void where(Tensor cond, long[] condStrides, Tensor a, long[] aStrides, Tensor b, long[] bStrides, Tensor y);
@@ -102,105 +97,43 @@ public interface Backend {
 
     // ---- convolution, normalisation, pooling ------------------------------------------------------
 
-    /** y (n, k, p, q) = conv(x (n, c, h, w), w (k, c/groups, r, s)); no bias. */
+    /**
+     * y = conv(x, w), no bias: x (n, c, h, w) and y (n, k, p, q), or, where {@code g.isBatchLast()}, x (c, h, w,
+     * n) and y (k, p, q, n) with groups 1; w is (k, c/groups, r, s) in both layouts.
+     */
     void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y);
 
-    /** dx (n, c, h, w) = gradient of the convolution with respect to its input. */
+    /** dx (x's shape and layout) = gradient of the convolution with respect to its input. */
     void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx);
 
     /** dw (k, c/groups, r, s) = gradient of the convolution with respect to its filters. */
     void conv2dBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw);
 
-    // ---- the same convolutions in the batch-last layout: x (c, h, w, n), w (k, c, r, s), y (k, p, q, n) ----
-
     /**
-     * Whether this backend runs the batch-last convolutions below natively for a batch of n images (a
-     * model may then keep its activations batch-last). The defaults below only permute to NCHW and back.
+     * Whether this backend runs batch-last convolutions natively for a batch of n images, so that a model
+     * may keep its activations batch-last ({@link BatchLastByPermute} is the fallback otherwise).
      */
     default boolean prefersBatchLast(int n) {
         return false;
     }
 
-    /** y (k, p, q, n) = conv(x (c, h, w, n), w (k, c, r, s)); groups must be 1. */
-    default void conv2dForwardBatchLast(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
-        Tensor yn = Tensor.allocate(this, g.n(), g.k(), g.p(), g.q());
-        conv2dForward(g, batchFirst(x, g.c(), g.h(), g.w(), g.n()), w, yn);
-        batchLastInto(yn, y);
-    }
-
-    /** dx (c, h, w, n) = gradient of {@link #conv2dForwardBatchLast} with respect to its input. */
-    default void conv2dBackwardDataBatchLast(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
-        Tensor dxn = Tensor.allocate(this, g.n(), g.c(), g.h(), g.w());
-        conv2dBackwardData(g, batchFirst(dy, g.k(), g.p(), g.q(), g.n()), w, dxn);
-        batchLastInto(dxn, dx);
-    }
-
-    /** dw (k, c, r, s) = gradient of {@link #conv2dForwardBatchLast} with respect to its filters. */
-    default void conv2dBackwardFilterBatchLast(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
-        conv2dBackwardFilter(g, batchFirst(x, g.c(), g.h(), g.w(), g.n()), batchFirst(dy, g.k(), g.p(), g.q(), g.n()), dw);
-    }
-
-    /** A new (n, c, h, w) copy of a batch-last (c, h, w, n) tensor. */
-    private Tensor batchFirst(Tensor t, int c, int h, int w, int n) {
-        Tensor out = Tensor.allocate(this, n, c, h, w);
-        copyStrided(t, 0, new long[] {1, (long) h * w * n, (long) w * n, n}, new int[] {n, c, h, w},
-                out, 0, org.jvicreg.engine.Shape.strides(out.shape()));
-        return out;
-    }
-
-    /** Copies an (n, c, h, w) tensor into the batch-last (c, h, w, n) tensor dst. */
-    private void batchLastInto(Tensor t, Tensor dst) {
-        int[] s = t.shape();
-        long n = s[0], h = s[2], w = s[3];
-        copyStrided(t, 0, org.jvicreg.engine.Shape.strides(s), s, dst, 0, new long[] {1, h * w * n, w * n, n});
-    }
+    /**
+     * Batch norm over x viewed as (n, c, hw), per channel over n*hw values, fused with what follows it in a
+     * ResNet block: y = relu(bn(x) + residual), the add and the ReLU as {@code call} says, where
+     * bn(x) = (x - mean) / sqrt(var + eps) * gamma + beta. The statistics are either computed from the batch
+     * ({@link BatchNormCall.FromBatch}: biased variance; writes the saved mean and 1 / sqrt(var + eps) for
+     * the backward pass and updates the running statistics) or given ({@link BatchNormCall.Given}: eval
+     * mode's running statistics, or batch statistics already reduced across processes).
+     */
+    void batchNormForward(BatchNormCall call, Tensor x, BatchNormCall.Statistics statistics, Tensor y);
 
     /**
-     * Training-mode batch norm over x viewed as (n, c, hw), statistics per channel over n*hw values,
-     * fused with what follows batch norm in a ResNet block: y = relu(bn(x) + residual), the residual add
-     * when {@code residual} is non-null, the ReLU when {@code relu}, where
-     * bn(x) = (x - mean) * invStd * gamma + beta with invStd = 1/sqrt(biasedVar + eps). Writes saveMean
-     * and saveInvStd (c each) for the backward pass. When runMean/runVar are non-null they are updated in
-     * place: run = (1 - momentum) * run + momentum * stat, the variance unbiased (n*hw/(n*hw-1)).
+     * Backward of {@link #batchNormForward} with statistics from the batch, from its saved mean and inverse
+     * std and its output y: with the ReLU the upstream gradient is masked by y > 0 first (y is read only
+     * then); the residual's gradient (where asked for) is that masked gradient.
      */
-    void batchNormTrainActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
-                                  Tensor runMean, Tensor runVar, Tensor residual, boolean relu, Tensor y, Tensor saveMean,
-                                  Tensor saveInvStd);
-
-    /**
-     * Eval-mode batch norm with running statistics, fused likewise: y = relu(bnEval(x) + residual), where
-     * bnEval(x) = (x - runMean) / sqrt(runVar + eps) * gamma + beta.
-     */
-    void batchNormEvalActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
-                                 float eps, Tensor residual, boolean relu, Tensor y);
-
-    /**
-     * Backward of {@link #batchNormTrainActivation} from its saved statistics and its output y: with
-     * {@code relu} the upstream gradient is masked by y > 0 first (y is read only then); {@code dResidual}
-     * (null when there is no residual) receives the (masked) gradient; writes dx, dgamma, dbeta. eps is the
-     * forward pass's (saveInvStd already holds it; cuDNN asks for it again).
-     */
-    void batchNormBackwardActivation(int n, int c, int hw, Tensor x, Tensor y, boolean relu, Tensor dy, Tensor gamma,
-                                     Tensor saveMean, Tensor saveInvStd, float eps, Tensor dx, Tensor dResidual,
-                                     Tensor dgamma, Tensor dbeta);
-
-    /** Plain training-mode batch norm: {@link #batchNormTrainActivation} without residual or ReLU. */
-    default void batchNormTrain(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
-                                Tensor runMean, Tensor runVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        batchNormTrainActivation(n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, null, false, y, saveMean, saveInvStd);
-    }
-
-    /** Plain eval-mode batch norm: {@link #batchNormEvalActivation} without residual or ReLU. */
-    default void batchNormEval(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
-                               float eps, Tensor y) {
-        batchNormEvalActivation(n, c, hw, x, gamma, beta, runMean, runVar, eps, null, false, y);
-    }
-
-    /** Backward of {@link #batchNormTrain}: {@link #batchNormBackwardActivation} without residual or ReLU. */
-    default void batchNormBackward(int n, int c, int hw, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
-                                   Tensor saveInvStd, float eps, Tensor dx, Tensor dgamma, Tensor dbeta) {
-        batchNormBackwardActivation(n, c, hw, x, null, false, dy, gamma, saveMean, saveInvStd, eps, dx, null, dgamma, dbeta);
-    }
+    void batchNormBackward(BatchNormCall call, Tensor x, Tensor y, Tensor dy, Tensor saveMean, Tensor saveInvStd,
+                           BatchNormCall.Gradients out);
 
     /** Max pooling; padded positions never win. */
     void maxPool2dForward(PoolGeometry g, Tensor x, Tensor y);
@@ -229,15 +162,14 @@ public interface Backend {
     /** Gradient of {@link #softmax} given its output y and upstream dy. */
     void softmaxBackward(int outer, int n, int inner, Tensor y, Tensor dy, Tensor dx, boolean log);
 
-    // ---- fused VICReg ---------------------------------------------------------------------------
+    // ---- column statistics ------------------------------------------------------------------
 
     /**
-     * The VICReg variance pass over z (n x d), per column j in one pass: mean_j, unbiased var_j,
-     * std_j = sqrt(var_j + eps); writes zc = z - mean (n x d), std (d) and
-     * hingeGrad (n x d) = d(sum_j relu(1 - std_j))/dz = -[std_j < 1] * zc_ij / ((n - 1) * std_j).
-     * Needs n >= 2.
+     * Per column j of z (n x d), in one pass: mean_j, unbiased var_j, std_j = sqrt(var_j + eps); writes the
+     * centred columns zc = z - mean (n x d), std (d), and hingeGrad (n x d), the gradient of the hinge
+     * sum_j relu(1 - std_j) with respect to z: -[std_j < 1] * zc_ij / ((n - 1) * std_j). Needs n >= 2.
      */
-    void vicregColumnStats(int n, int d, Tensor z, float eps, Tensor zc, Tensor std, Tensor hingeGrad);
+    void columnStdHinge(int n, int d, Tensor z, float eps, Tensor zc, Tensor std, Tensor hingeGrad);
 
     // ---- housekeeping -------------------------------------------------------------------------
 

@@ -1,12 +1,14 @@
 package org.jvicreg.engine.cpu;
 
-import org.jvicreg.engine.Shape;
 import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.backend.Backend;
+import org.jvicreg.engine.backend.BatchLastByPermute;
+import org.jvicreg.engine.backend.BatchNormCall;
 import org.jvicreg.engine.backend.BinaryOp;
 import org.jvicreg.engine.backend.ConvGeometry;
 import org.jvicreg.engine.backend.PoolGeometry;
 import org.jvicreg.engine.backend.ReduceOp;
+import org.jvicreg.engine.backend.SgdStep;
 import org.jvicreg.engine.backend.Storage;
 import org.jvicreg.engine.backend.UnaryOp;
 
@@ -30,6 +32,11 @@ public final class CpuBackend implements Backend {
     /** The offset of a CPU tensor's first element in {@link #data}. */
     public static int off(Tensor t) {
         return (int) t.offset();
+    }
+
+    /** How many threads the kernels run on. */
+    public static int threads() {
+        return Parallel.threads();
     }
 
     @Override
@@ -88,6 +95,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void sgdStep(SgdStep step, Tensor p, Tensor g, Tensor buf, boolean first) {
+        CpuSgd.step(step, Floats.of(p), Floats.of(g), Floats.of(buf), first, p.numel());
+    }
+
+    @Override
     public void where(Tensor cond, long[] cs, Tensor a, long[] as, Tensor b, long[] bs, Tensor y) {
         CpuPointwise.where(y.shape(), data(cond), off(cond), cs, data(a), off(a), as, data(b), off(b), bs, data(y), off(y));
     }
@@ -130,17 +142,35 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
-        CpuConv.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
+        if (!g.isBatchLast()) {
+            CpuConv.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
+        } else if (BatchLastConv.forwardFits(g)) {
+            BatchLastConv.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
+        } else {
+            BatchLastByPermute.forward(this, g, x, w, y);
+        }
     }
 
     @Override
     public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
-        CpuConv.backwardData(g, data(dy), off(dy), data(w), off(w), data(dx), off(dx));
+        if (!g.isBatchLast()) {
+            CpuConv.backwardData(g, data(dy), off(dy), data(w), off(w), data(dx), off(dx));
+        } else if (BatchLastConv.backwardDataFits(g)) {
+            BatchLastConv.backwardData(g, data(dy), off(dy), data(w), off(w), data(dx), off(dx));
+        } else {
+            BatchLastByPermute.backwardData(this, g, dy, w, dx);
+        }
     }
 
     @Override
     public void conv2dBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
-        CpuConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
+        if (!g.isBatchLast()) {
+            CpuConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
+        } else if (BatchLastConv.backwardFilterFits(g)) {
+            BatchLastConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
+        } else {
+            BatchLastByPermute.backwardFilter(this, g, x, dy, dw);
+        }
     }
 
     /**
@@ -156,59 +186,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void conv2dForwardBatchLast(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
-        if (!BatchLastConv.forwardFits(g)) {
-            Backend.super.conv2dForwardBatchLast(g, x, w, y);
-            return;
-        }
-        BatchLastConv.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
+    public void batchNormForward(BatchNormCall call, Tensor x, BatchNormCall.Statistics statistics, Tensor y) {
+        CpuBatchNorm.forward(call, statistics, x, y);
     }
 
     @Override
-    public void conv2dBackwardDataBatchLast(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
-        if (!BatchLastConv.backwardDataFits(g)) {
-            Backend.super.conv2dBackwardDataBatchLast(g, dy, w, dx);
-            return;
-        }
-        BatchLastConv.backwardData(g, data(dy), off(dy), data(w), off(w), data(dx), off(dx));
-    }
-
-    @Override
-    public void conv2dBackwardFilterBatchLast(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
-        if (!BatchLastConv.backwardFilterFits(g)) {
-            Backend.super.conv2dBackwardFilterBatchLast(g, x, dy, dw);
-            return;
-        }
-        BatchLastConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
-    }
-
-    @Override
-    public void batchNormTrainActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps,
-                                         float momentum, Tensor runMean, Tensor runVar, Tensor residual, boolean relu,
-                                         Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        CpuBatchNorm.train(n, c, hw, data(x), off(x), data(gamma), off(gamma), data(beta), off(beta), eps, momentum,
-                runMean == null ? null : data(runMean), runMean == null ? 0 : off(runMean),
-                runVar == null ? null : data(runVar), runVar == null ? 0 : off(runVar),
-                residual == null ? null : data(residual), residual == null ? 0 : off(residual), relu,
-                data(y), off(y), data(saveMean), off(saveMean), data(saveInvStd), off(saveInvStd));
-    }
-
-    @Override
-    public void batchNormEvalActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean,
-                                        Tensor runVar, float eps, Tensor residual, boolean relu, Tensor y) {
-        CpuBatchNorm.eval(n, c, hw, data(x), off(x), data(gamma), off(gamma), data(beta), off(beta),
-                data(runMean), off(runMean), data(runVar), off(runVar), eps,
-                residual == null ? null : data(residual), residual == null ? 0 : off(residual), relu, data(y), off(y));
-    }
-
-    @Override
-    public void batchNormBackwardActivation(int n, int c, int hw, Tensor x, Tensor y, boolean relu, Tensor dy,
-                                            Tensor gamma, Tensor saveMean, Tensor saveInvStd, float eps, Tensor dx,
-                                            Tensor dResidual, Tensor dgamma, Tensor dbeta) {
-        CpuBatchNorm.backward(n, c, hw, data(x), off(x), y == null ? null : data(y), y == null ? 0 : off(y), relu,
-                data(dy), off(dy), data(gamma), off(gamma), data(saveMean), off(saveMean), data(saveInvStd), off(saveInvStd),
-                data(dx), off(dx), dResidual == null ? null : data(dResidual), dResidual == null ? 0 : off(dResidual),
-                data(dgamma), off(dgamma), data(dbeta), off(dbeta));
+    public void batchNormBackward(BatchNormCall call, Tensor x, Tensor y, Tensor dy, Tensor saveMean, Tensor saveInvStd,
+                                  BatchNormCall.Gradients out) {
+        CpuBatchNorm.backward(call, x, y, dy, saveMean, saveInvStd, out);
     }
 
     @Override
@@ -252,17 +237,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void vicregColumnStats(int n, int d, Tensor z, float eps, Tensor zc, Tensor std, Tensor hingeGrad) {
-        CpuVicreg.columnStats(n, d, data(z), off(z), eps, data(zc), off(zc), data(std), off(std),
-                data(hingeGrad), off(hingeGrad));
+    public void columnStdHinge(int n, int d, Tensor z, float eps, Tensor zc, Tensor std, Tensor hingeGrad) {
+        ColumnStdHinge.run(n, d, data(z), off(z), eps, data(zc), off(zc), data(std), off(std), data(hingeGrad), off(hingeGrad));
     }
 
     @Override
     public String toString() {
         return "cpu (" + Parallel.threads() + " threads, " + SgemmKernel.VL * 32 + "-bit vectors)";
-    }
-
-    static String shapeOf(Tensor t) {
-        return Shape.str(t.shape());
     }
 }

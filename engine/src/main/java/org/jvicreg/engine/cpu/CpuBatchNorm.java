@@ -3,13 +3,18 @@ package org.jvicreg.engine.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.backend.BatchNormCall;
 
 /**
- * Batch norm over (n, c, hw) float arrays, one channel per task, each pass a vector loop over the
- * channel's n planes of hw floats; (n, c) inputs (hw = 1) by blocks of channels down the rows instead. Plane sums are accumulated in float lanes, added in a fixed lane order
- * (so results do not depend on the JIT tier) and carried across planes in double. Optionally fused with
- * the residual add and ReLU that follow batch norm in a ResNet block, forward (y = relu(bn(x) + residual))
- * and backward (the ReLU mask taken from y), so neither intermediate is ever stored.
+ * Batch norm over (n, c, hw) float arrays ({@code Backend#batchNormForward}, {@code #batchNormBackward}), one
+ * channel per task, each pass a vector loop over the channel's n planes of hw floats; (n, c) inputs (hw = 1)
+ * by blocks of channels down the rows instead. Plane sums are accumulated in float lanes, added in a fixed
+ * lane order (so results do not depend on the JIT tier) and carried across planes in double. Optionally
+ * fused with the residual add and ReLU that follow batch norm in a ResNet block, forward
+ * (y = relu(bn(x) + residual)) and backward (the ReLU mask taken from y), so neither intermediate is ever
+ * stored. A task computes its channel's statistics and applies them while the channel's planes are still in
+ * its core's cache.
  */
 final class CpuBatchNorm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -53,9 +58,14 @@ final class CpuBatchNorm {
         return s;
     }
 
-    /** y = relu?(x * scale + shift + residual?) over one plane; residual may be null. */
-    private static void affine(float[] x, int xo, float scale, float shift, float[] res, int ro, boolean relu,
-                               float[] y, int yo, int len) {
+    /**
+     * One plane of the forward pass's output: y = relu?(x * scale + shift + residual?) for the len values from
+     * x[xo] on, the residual (may be null) read and y written from index {@code at} on (past their offsets).
+     */
+    private static void affine(float[] x, int xo, float scale, float shift, Floats residual, boolean relu, Floats out,
+                               int at, int len) {
+        float[] res = residual == null ? null : residual.a(), y = out.a();
+        int ro = residual == null ? 0 : residual.off() + at, yo = out.off() + at;
         int i = 0;
         for (; i <= len - VL; i += VL) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i).fma(scale, shift);
@@ -72,19 +82,49 @@ final class CpuBatchNorm {
         return relu ? Math.max(v, 0f) : v;
     }
 
+    /** {@link #affineAt} with the residual at index {@code at} relative to its offset. */
+    private static float affineAt(float v, Floats residual, int at, boolean relu) {
+        return residual == null ? (relu ? Math.max(v, 0f) : v) : affineAt(v, residual.a(), residual.off() + at, relu);
+    }
+
     /** The upstream gradient at dy[di], zero where the fused ReLU's output y[yi] was not positive. */
     private static float upstream(boolean relu, float[] y, int yi, float[] dy, int di) {
         return relu && y[yi] <= 0f ? 0f : dy[di];
     }
 
-    /** Training mode; see Backend#batchNormTrainActivation. residual may be null. */
-    static void train(int n, int c, int hw, float[] x, int xo, float[] gamma, int go, float[] beta, int bo,
-                      float eps, float momentum, float[] rm, int rmo, float[] rv, int rvo,
-                      float[] res, int ro, boolean relu, float[] y, int yo, float[] mean, int mo, float[] invStd, int io) {
-        if (hw == 1) {
-            trainRows(n, c, x, xo, gamma, go, beta, bo, eps, momentum, rm, rmo, rv, rvo, res, ro, relu, y, yo, mean, mo, invStd, io);
-            return;
+    /** One call's operands, unpacked from its tensors once. */
+    private record Call(int n, int c, int hw, Floats x, Floats gamma, Floats beta, float eps, Floats residual,
+                        boolean relu) {
+        static Call of(BatchNormCall call, Tensor x) {
+            return new Call(call.n(), call.c(), call.hw(), Floats.of(x), Floats.of(call.gamma()), Floats.of(call.beta()),
+                    call.eps(), Floats.of(call.residual()), call.relu());
         }
+    }
+
+    /** What training mode writes besides y: the saved statistics and (where non-null) the running ones. */
+    private record Saved(float momentum, Floats runMean, Floats runVar, Floats mean, Floats invStd) {
+        static Saved of(BatchNormCall.FromBatch s) {
+            return new Saved(s.momentum(), Floats.of(s.runMean()), Floats.of(s.runVar()), Floats.of(s.saveMean()),
+                    Floats.of(s.saveInvStd()));
+        }
+    }
+
+    /** Forward pass; see Backend#batchNormForward. */
+    static void forward(BatchNormCall call, BatchNormCall.Statistics statistics, Tensor x, Tensor y) {
+        Call o = Call.of(call, x);
+        Floats out = Floats.of(y);
+        switch (statistics) {
+            case BatchNormCall.FromBatch b -> {
+                if (o.hw() == 1) trainRows(o, Saved.of(b), out);
+                else train(o, Saved.of(b), out);
+            }
+            case BatchNormCall.Given g -> given(o, Floats.of(g.mean()), Floats.of(g.var()), out);
+        }
+    }
+
+    private static void train(Call o, Saved s, Floats out) {
+        int n = o.n(), c = o.c(), hw = o.hw(), xo = o.x().off();
+        float[] x = o.x().a();
         long count = (long) n * hw;
         Parallel.forRange(c, 1, (lo, hi) -> {
             float[] tmp = new float[VL], affine = new float[2];
@@ -94,10 +134,10 @@ final class CpuBatchNorm {
                 double mu = sum / count;
                 double sq = 0;
                 for (int i = 0; i < n; i++) sq += squaredDeviations(x, xo + (i * c + ch) * hw, hw, (float) mu, tmp);
-                finish(ch, mu, sq, count, gamma, go, beta, bo, eps, momentum, rm, rmo, rv, rvo, mean, mo, invStd, io, affine);
+                finish(ch, mu, sq, count, o, s, affine);
                 for (int i = 0; i < n; i++) {
                     int base = (i * c + ch) * hw;
-                    affine(x, xo + base, affine[0], affine[1], res, ro + base, relu, y, yo + base, hw);
+                    affine(x, xo + base, affine[0], affine[1], o.residual(), o.relu(), out, base, hw);
                 }
             }
         });
@@ -106,14 +146,12 @@ final class CpuBatchNorm {
     /**
      * {@link #train} for (n, c) inputs (hw = 1, BatchNorm1d after a linear layer), whose channels are
      * contiguous: each task takes a block of channels and runs down the rows, where the plane loop would
-     * reduce a whole vector for every single value (recipe R's expander, 256 x 512: forward 1.4-1.6 -> 0.16-0.22
-     * ms, backward 1.05-1.14 -> 0.25-0.26).
-     * Each channel's sums add the same terms in the same order as the plane loop's (whose vector part adds
-     * nothing for one-value planes): bitwise the same results.
+     * reduce a whole vector for every single value. Each channel's sums add the same terms in the same order
+     * as the plane loop's (whose vector part adds nothing for one-value planes): bitwise the same results.
      */
-    private static void trainRows(int n, int c, float[] x, int xo, float[] gamma, int go, float[] beta, int bo,
-                                  float eps, float momentum, float[] rm, int rmo, float[] rv, int rvo,
-                                  float[] res, int ro, boolean relu, float[] y, int yo, float[] mean, int mo, float[] invStd, int io) {
+    private static void trainRows(Call o, Saved s, Floats out) {
+        int n = o.n(), c = o.c(), xo = o.x().off(), yo = out.off();
+        float[] x = o.x().a(), y = out.a();
         Parallel.forRange(c, CHANNEL_BLOCK, (lo, hi) -> {
             int w = hi - lo;
             double[] sum = new double[w], sq = new double[w];
@@ -131,13 +169,13 @@ final class CpuBatchNorm {
                 }
             }
             for (int j = 0; j < w; j++) {
-                finish(lo + j, sum[j] / n, sq[j], n, gamma, go, beta, bo, eps, momentum, rm, rmo, rv, rvo, mean, mo, invStd, io, affine);
+                finish(lo + j, sum[j] / n, sq[j], n, o, s, affine);
                 scale[j] = affine[0];
                 shift[j] = affine[1];
             }
             for (int i = 0; i < n; i++) {
                 int at = i * c + lo;
-                for (int j = 0; j < w; j++) y[yo + at + j] = affineAt(x[xo + at + j] * scale[j] + shift[j], res, ro + at + j, relu);
+                for (int j = 0; j < w; j++) y[yo + at + j] = affineAt(x[xo + at + j] * scale[j] + shift[j], o.residual(), at + j, o.relu());
             }
         });
     }
@@ -146,46 +184,64 @@ final class CpuBatchNorm {
      * One channel's statistics from its mean and sum of squared deviations: mean and 1/std out, the running
      * statistics updated, and the affine map y = x * scale + shift into {@code affine} as {scale, shift}.
      */
-    private static void finish(int ch, double mu, double sq, long count, float[] gamma, int go, float[] beta, int bo,
-                               float eps, float momentum, float[] rm, int rmo, float[] rv, int rvo,
-                               float[] mean, int mo, float[] invStd, int io, float[] affine) {
+    private static void finish(int ch, double mu, double sq, long count, Call o, Saved s, float[] affine) {
         double var = sq / count;
-        double inv = 1.0 / Math.sqrt(var + eps);
-        mean[mo + ch] = (float) mu;
-        invStd[io + ch] = (float) inv;
-        affine[0] = (float) (gamma[go + ch] * inv);
-        affine[1] = (float) (beta[bo + ch] - mu * gamma[go + ch] * inv);
-        if (rm != null) {
+        double inv = 1.0 / Math.sqrt(var + o.eps());
+        float gamma = o.gamma().a()[o.gamma().off() + ch], beta = o.beta().a()[o.beta().off() + ch];
+        s.mean().a()[s.mean().off() + ch] = (float) mu;
+        s.invStd().a()[s.invStd().off() + ch] = (float) inv;
+        affine[0] = (float) (gamma * inv);
+        affine[1] = (float) (beta - mu * gamma * inv);
+        if (s.runMean() != null) {
+            float momentum = s.momentum();
+            float[] rm = s.runMean().a(), rv = s.runVar().a();
+            int rmo = s.runMean().off(), rvo = s.runVar().off();
             rm[rmo + ch] = (float) ((1 - momentum) * rm[rmo + ch] + momentum * mu);
             rv[rvo + ch] = (float) ((1 - momentum) * rv[rvo + ch] + momentum * sq / (count - 1));
         }
     }
 
-    /** Eval mode with running statistics, optionally fused with the residual add and ReLU. */
-    static void eval(int n, int c, int hw, float[] x, int xo, float[] gamma, int go, float[] beta, int bo,
-                     float[] rm, int rmo, float[] rv, int rvo, float eps, float[] res, int ro, boolean relu, float[] y, int yo) {
-        Parallel.forRange(n * c, Math.max(1, 8192 / Math.max(1, hw)), (lo, hi) -> {
+    /** Given statistics (eval mode's running ones, or reduced batch statistics), with the fused add and ReLU. */
+    private static void given(Call o, Floats mean, Floats var, Floats out) {
+        int c = o.c(), hw = o.hw(), xo = o.x().off();
+        float[] x = o.x().a(), rm = mean.a(), rv = var.a(), gamma = o.gamma().a(), beta = o.beta().a();
+        int rmo = mean.off(), rvo = var.off(), go = o.gamma().off(), bo = o.beta().off();
+        float eps = o.eps();
+        Parallel.forRange(o.n() * c, Math.max(1, 8192 / Math.max(1, hw)), (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 int ch = t % c;
                 double inv = 1.0 / Math.sqrt(rv[rvo + ch] + (double) eps);
                 float scale = (float) (gamma[go + ch] * inv);
                 float shift = (float) (beta[bo + ch] - rm[rmo + ch] * gamma[go + ch] * inv);
-                affine(x, xo + t * hw, scale, shift, res, ro + t * hw, relu, y, yo + t * hw, hw);
+                affine(x, xo + t * hw, scale, shift, o.residual(), o.relu(), out, t * hw, hw);
             }
         });
     }
 
+    /** The backward pass's saved statistics and outputs, unpacked. */
+    private record Backward(Floats y, Floats dy, Floats mean, Floats invStd, Floats dx, Floats dResidual, Floats dgamma,
+                            Floats dbeta) {}
+
     /**
-     * Backward of {@link #train}. With relu the upstream gradient is first masked by y > 0 (y the fused
-     * output); dRes (may be null) receives that masked gradient, the residual's own gradient.
+     * Backward pass; see Backend#batchNormBackward. With relu the upstream gradient is first masked by y > 0
+     * (y the fused output); dResidual (may be null) receives that masked gradient, the residual's own gradient.
      */
-    static void backward(int n, int c, int hw, float[] x, int xo, float[] y, int yo, boolean relu, float[] dy, int dyo,
-                         float[] gamma, int go, float[] mean, int mo, float[] invStd, int io, float[] dx, int dxo,
-                         float[] dRes, int dro, float[] dgamma, int dgo, float[] dbeta, int dbo) {
-        if (hw == 1) {
-            backwardRows(n, c, x, xo, y, yo, relu, dy, dyo, gamma, go, mean, mo, invStd, io, dx, dxo, dRes, dro, dgamma, dgo, dbeta, dbo);
-            return;
-        }
+    static void backward(BatchNormCall call, Tensor x, Tensor y, Tensor dy, Tensor saveMean, Tensor saveInvStd,
+                         BatchNormCall.Gradients out) {
+        Call o = Call.of(call, x);
+        Backward b = new Backward(Floats.of(y), Floats.of(dy), Floats.of(saveMean), Floats.of(saveInvStd),
+                Floats.of(out.dx()), Floats.of(out.dResidual()), Floats.of(out.dgamma()), Floats.of(out.dbeta()));
+        if (o.hw() == 1) backwardRows(o, b);
+        else backwardPlanes(o, b);
+    }
+
+    private static void backwardPlanes(Call o, Backward b) {
+        int n = o.n(), c = o.c(), hw = o.hw(), xo = o.x().off();
+        float[] x = o.x().a(), dy = b.dy().a(), mean = b.mean().a(), invStd = b.invStd().a(), dx = b.dx().a();
+        float[] y = o.relu() ? b.y().a() : null, dRes = b.dResidual() == null ? null : b.dResidual().a();
+        int yo = o.relu() ? b.y().off() : 0, dyo = b.dy().off(), mo = b.mean().off(), io = b.invStd().off();
+        int dxo = b.dx().off(), dro = dRes == null ? 0 : b.dResidual().off();
+        boolean relu = o.relu();
         long count = (long) n * hw;
         Parallel.forRange(c, 1, (lo, hi) -> {
             float[] tmp = new float[VL], coef = new float[3];
@@ -211,8 +267,8 @@ final class CpuBatchNorm {
                         sumDyXc += (double) g * (x[xo + base + j] - mu);
                     }
                 }
-                backwardCoefficients(ch, sumDy, sumDyXc, count, gamma, go, inv, dgamma, dgo, dbeta, dbo, coef);
-                float a = coef[0], b = coef[1], cx = coef[2];
+                backwardCoefficients(ch, sumDy, sumDyXc, count, o, inv, b, coef);
+                float a = coef[0], bb = coef[1], cx = coef[2];
                 for (int i = 0; i < n; i++) {
                     int base = (i * c + ch) * hw;
                     int j = 0;
@@ -221,26 +277,30 @@ final class CpuBatchNorm {
                         if (relu) g = g.blend(0f, FloatVector.fromArray(S, y, yo + base + j).compare(VectorOperators.LE, 0f));
                         if (dRes != null) g.intoArray(dRes, dro + base + j);
                         FloatVector xc = FloatVector.fromArray(S, x, xo + base + j).sub(mu);
-                        g.fma(FloatVector.broadcast(S, a), xc.fma(cx, b)).intoArray(dx, dxo + base + j);
+                        g.fma(FloatVector.broadcast(S, a), xc.fma(cx, bb)).intoArray(dx, dxo + base + j);
                     }
                     for (; j < hw; j++) {
                         float g = upstream(relu, y, yo + base + j, dy, dyo + base + j);
                         if (dRes != null) dRes[dro + base + j] = g;
-                        dx[dxo + base + j] = a * g + b + cx * (x[xo + base + j] - mu);
+                        dx[dxo + base + j] = a * g + bb + cx * (x[xo + base + j] - mu);
                     }
                 }
             }
         });
     }
 
-    /** {@link #backward} for (n, c) inputs, by blocks of channels down the rows, as {@link #trainRows}. */
-    private static void backwardRows(int n, int c, float[] x, int xo, float[] y, int yo, boolean relu, float[] dy, int dyo,
-                                     float[] gamma, int go, float[] mean, int mo, float[] invStd, int io, float[] dx, int dxo,
-                                     float[] dRes, int dro, float[] dgamma, int dgo, float[] dbeta, int dbo) {
+    /** {@link #backwardPlanes} for (n, c) inputs, by blocks of channels down the rows, as {@link #trainRows}. */
+    private static void backwardRows(Call o, Backward b) {
+        int n = o.n(), c = o.c(), xo = o.x().off();
+        float[] x = o.x().a(), dy = b.dy().a(), mean = b.mean().a(), invStd = b.invStd().a(), dx = b.dx().a();
+        float[] y = o.relu() ? b.y().a() : null, dRes = b.dResidual() == null ? null : b.dResidual().a();
+        int yo = o.relu() ? b.y().off() : 0, dyo = b.dy().off(), mo = b.mean().off(), io = b.invStd().off();
+        int dxo = b.dx().off(), dro = dRes == null ? 0 : b.dResidual().off();
+        boolean relu = o.relu();
         Parallel.forRange(c, CHANNEL_BLOCK, (lo, hi) -> {
             int w = hi - lo;
             double[] sumDy = new double[w], sumDyXc = new double[w];
-            float[] a = new float[w], b = new float[w], cx = new float[w], coef = new float[3];
+            float[] a = new float[w], bb = new float[w], cx = new float[w], coef = new float[3];
             for (int i = 0; i < n; i++) {
                 int at = i * c + lo;
                 for (int j = 0; j < w; j++) {
@@ -250,9 +310,9 @@ final class CpuBatchNorm {
                 }
             }
             for (int j = 0; j < w; j++) {
-                backwardCoefficients(lo + j, sumDy[j], sumDyXc[j], n, gamma, go, invStd[io + lo + j], dgamma, dgo, dbeta, dbo, coef);
+                backwardCoefficients(lo + j, sumDy[j], sumDyXc[j], n, o, invStd[io + lo + j], b, coef);
                 a[j] = coef[0];
-                b[j] = coef[1];
+                bb[j] = coef[1];
                 cx[j] = coef[2];
             }
             for (int i = 0; i < n; i++) {
@@ -260,7 +320,7 @@ final class CpuBatchNorm {
                 for (int j = 0; j < w; j++) {
                     float g = upstream(relu, y, yo + at + j, dy, dyo + at + j);
                     if (dRes != null) dRes[dro + at + j] = g;
-                    dx[dxo + at + j] = a[j] * g + b[j] + cx[j] * (x[xo + at + j] - mean[mo + lo + j]);
+                    dx[dxo + at + j] = a[j] * g + bb[j] + cx[j] * (x[xo + at + j] - mean[mo + lo + j]);
                 }
             }
         });
@@ -270,12 +330,12 @@ final class CpuBatchNorm {
      * One channel's dgamma and dbeta from its sums, and dx = a * g + b + cx * (x - mean) as {a, b, cx} in
      * {@code coef}: dx = k * (count*g - sumDy - xhat*sumDyXhat), xhat = (x - mu) * inv, k = gamma * inv / count.
      */
-    private static void backwardCoefficients(int ch, double sumDy, double sumDyXc, long count, float[] gamma, int go, float inv,
-                                             float[] dgamma, int dgo, float[] dbeta, int dbo, float[] coef) {
+    private static void backwardCoefficients(int ch, double sumDy, double sumDyXc, long count, Call o, float inv,
+                                             Backward b, float[] coef) {
         double sumDyXhat = sumDyXc * inv;
-        dbeta[dbo + ch] = (float) sumDy;
-        dgamma[dgo + ch] = (float) sumDyXhat;
-        double k = gamma[go + ch] * (double) inv / count;
+        b.dbeta().a()[b.dbeta().off() + ch] = (float) sumDy;
+        b.dgamma().a()[b.dgamma().off() + ch] = (float) sumDyXhat;
+        double k = o.gamma().a()[o.gamma().off() + ch] * (double) inv / count;
         coef[0] = (float) (k * count);
         coef[1] = (float) (-k * sumDy);
         coef[2] = (float) (-k * sumDyXhat * inv);

@@ -7,8 +7,8 @@ final class CpuPool {
     private CpuPool() {}
 
     static void maxForward(PoolGeometry g, float[] x, int xo, float[] y, int yo) {
-        if (StemMaxPool.applies(g)) {
-            StemMaxPool.forward(g, x, xo, y, yo);
+        if (MaxPool3x3Stride2.applies(g)) {
+            MaxPool3x3Stride2.forward(g, x, xo, y, yo);
             return;
         }
         int hw = g.h() * g.w(), oh = g.oh(), ow = g.ow(), w = g.w();
@@ -80,8 +80,8 @@ final class CpuPool {
     }
 
     static void maxBackward(PoolGeometry g, float[] x, int xo, float[] dy, int dyo, float[] dx, int dxo) {
-        if (StemMaxPool.applies(g)) {
-            StemMaxPool.backward(g, x, xo, dy, dyo, dx, dxo);
+        if (MaxPool3x3Stride2.applies(g)) {
+            MaxPool3x3Stride2.backward(g, x, xo, dy, dyo, dx, dxo);
             return;
         }
         int hw = g.h() * g.w(), oh = g.oh(), ow = g.ow(), w = g.w();

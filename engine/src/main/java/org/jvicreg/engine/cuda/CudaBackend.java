@@ -2,10 +2,13 @@ package org.jvicreg.engine.cuda;
 
 import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.backend.Backend;
+import org.jvicreg.engine.backend.BatchLastByPermute;
+import org.jvicreg.engine.backend.BatchNormCall;
 import org.jvicreg.engine.backend.BinaryOp;
 import org.jvicreg.engine.backend.ConvGeometry;
 import org.jvicreg.engine.backend.PoolGeometry;
 import org.jvicreg.engine.backend.ReduceOp;
+import org.jvicreg.engine.backend.SgdStep;
 import org.jvicreg.engine.backend.Storage;
 import org.jvicreg.engine.backend.UnaryOp;
 
@@ -269,10 +272,8 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public boolean fusedSgdStep(Tensor p, Tensor g, Tensor buf, float lr, float momentum, float dampening,
-                                float weightDecay, boolean nesterov, boolean first) {
-        CudaPointwise.sgdStep(this, p, g, buf, lr, momentum, dampening, weightDecay, nesterov, first);
-        return true;
+    public void sgdStep(SgdStep step, Tensor p, Tensor g, Tensor buf, boolean first) {
+        CudaPointwise.sgdStep(this, step, p, g, buf, first);
     }
 
     @Override
@@ -316,6 +317,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
+        if (g.isBatchLast()) {
+            BatchLastByPermute.forward(this, g, x, w, y);
+            return;
+        }
         if (empty(g)) {
             zeros(y);
             return;
@@ -326,6 +331,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+        if (g.isBatchLast()) {
+            BatchLastByPermute.backwardData(this, g, dy, w, dx);
+            return;
+        }
         if (empty(g)) {
             zeros(dx);
             return;
@@ -336,6 +345,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv2dBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
+        if (g.isBatchLast()) {
+            BatchLastByPermute.backwardFilter(this, g, x, dy, dw);
+            return;
+        }
         if (empty(g)) {
             zeros(dw);
             return;
@@ -350,9 +363,9 @@ public final class CudaBackend implements Backend {
      * epsilon below cuDNN's bound, or an empty shape runs on the project's kernels (CudaBatchNorm). The
      * float's shortest decimal (1e-5f as 1e-5) is what the user wrote.
      */
-    private double cudnnEpsilon(int n, int c, int hw, Tensor residual, boolean relu, float eps) {
-        double e = Double.parseDouble(Float.toString(eps));
-        boolean plain = residual == null && !relu && n > 0 && c > 0 && hw > 0;
+    private double cudnnEpsilon(BatchNormCall call) {
+        double e = Double.parseDouble(Float.toString(call.eps()));
+        boolean plain = call.plain() && call.n() > 0 && call.c() > 0 && call.hw() > 0;
         return plain && e >= Dnn.BATCH_NORM_MIN_EPSILON && cudnnBatchNormOff == null ? e : Double.NaN;
     }
 
@@ -374,37 +387,35 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void batchNormTrainActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps,
-                                         float momentum, Tensor runMean, Tensor runVar, Tensor residual, boolean relu,
-                                         Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        double e = cudnnEpsilon(n, c, hw, residual, relu, eps);
-        boolean running = runMean != null && runVar != null;
-        if (Double.isNaN(e) || !ranOnCudnn(() -> dnn.batchNormTrain(n, c, hw, address(x), address(y), address(gamma),
-                address(beta), momentum, running ? address(runMean) : 0, running ? address(runVar) : 0, e, address(saveMean),
+    public void batchNormForward(BatchNormCall call, Tensor x, BatchNormCall.Statistics statistics, Tensor y) {
+        double e = cudnnEpsilon(call);
+        int n = call.n(), c = call.c(), hw = call.hw();
+        switch (statistics) {
+            case BatchNormCall.FromBatch s -> {
+                boolean running = s.runMean() != null && s.runVar() != null;
+                if (Double.isNaN(e) || !ranOnCudnn(() -> dnn.batchNormTrain(n, c, hw, address(x), address(y),
+                        address(call.gamma()), address(call.beta()), s.momentum(), running ? address(s.runMean()) : 0,
+                        running ? address(s.runVar()) : 0, e, address(s.saveMean()), address(s.saveInvStd())))) {
+                    CudaBatchNorm.train(this, call, s, x, y);
+                }
+            }
+            case BatchNormCall.Given s -> {
+                if (Double.isNaN(e) || !ranOnCudnn(() -> dnn.batchNormEval(n, c, hw, address(x), address(y),
+                        address(call.gamma()), address(call.beta()), address(s.mean()), address(s.var()), e))) {
+                    CudaBatchNorm.given(this, call, s, x, y);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void batchNormBackward(BatchNormCall call, Tensor x, Tensor y, Tensor dy, Tensor saveMean, Tensor saveInvStd,
+                                  BatchNormCall.Gradients out) {
+        double e = cudnnEpsilon(call);
+        if (Double.isNaN(e) || !ranOnCudnn(() -> dnn.batchNormBackward(call.n(), call.c(), call.hw(), address(x), address(dy),
+                address(out.dx()), address(call.gamma()), address(out.dgamma()), address(out.dbeta()), e, address(saveMean),
                 address(saveInvStd)))) {
-            CudaBatchNorm.train(this, n, c, hw, x, gamma, beta, eps, momentum, runMean, runVar, residual, relu, y, saveMean,
-                    saveInvStd);
-        }
-    }
-
-    @Override
-    public void batchNormEvalActivation(int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean,
-                                        Tensor runVar, float eps, Tensor residual, boolean relu, Tensor y) {
-        double e = cudnnEpsilon(n, c, hw, residual, relu, eps);
-        if (Double.isNaN(e) || !ranOnCudnn(() -> dnn.batchNormEval(n, c, hw, address(x), address(y), address(gamma),
-                address(beta), address(runMean), address(runVar), e))) {
-            CudaBatchNorm.eval(this, n, c, hw, x, gamma, beta, runMean, runVar, eps, residual, relu, y);
-        }
-    }
-
-    @Override
-    public void batchNormBackwardActivation(int n, int c, int hw, Tensor x, Tensor y, boolean relu, Tensor dy,
-                                            Tensor gamma, Tensor saveMean, Tensor saveInvStd, float eps, Tensor dx,
-                                            Tensor dResidual, Tensor dgamma, Tensor dbeta) {
-        double e = cudnnEpsilon(n, c, hw, dResidual, relu, eps);
-        if (Double.isNaN(e) || !ranOnCudnn(() -> dnn.batchNormBackward(n, c, hw, address(x), address(dy), address(dx),
-                address(gamma), address(dgamma), address(dbeta), e, address(saveMean), address(saveInvStd)))) {
-            CudaBatchNorm.backward(this, n, c, hw, x, y, relu, dy, gamma, saveMean, saveInvStd, dx, dResidual, dgamma, dbeta);
+            CudaBatchNorm.backward(this, call, x, y, dy, saveMean, saveInvStd, out);
         }
     }
 
@@ -449,10 +460,10 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void vicregColumnStats(int n, int d, Tensor z, float eps, Tensor zc, Tensor std, Tensor hingeGrad) {
-        if (n < 2) throw new IllegalArgumentException("vicreg column stats need n >= 2 rows, got " + n);
+    public void columnStdHinge(int n, int d, Tensor z, float eps, Tensor zc, Tensor std, Tensor hingeGrad) {
+        if (n < 2) throw new IllegalArgumentException("column std and hinge need n >= 2 rows, got " + n);
         if (d == 0) return;
-        launch(LaunchGeometry.vicregColumns(n, d), KernelArgs.of(Kernel.VICREG_COLUMN_STATS)
+        launch(LaunchGeometry.columns(n, d), KernelArgs.of(Kernel.COLUMN_STD_HINGE)
                 .ptr(address(z)).ptr(address(zc)).ptr(address(std)).ptr(address(hingeGrad)).i32(n).i32(d).f32(eps));
     }
 
@@ -463,6 +474,6 @@ public final class CudaBackend implements Backend {
 
     @Override
     public String toString() {
-        return "cuda (" + device + ")";
+        return "cuda (" + device + ", convolution algorithms " + (convBenchmark ? "timed" : "from cuDNN's heuristics") + ")";
     }
 }

@@ -1,6 +1,7 @@
 package org.jvicreg.engine.cuda;
 
 import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.backend.BatchNormCall;
 
 /**
  * Launches of the project's batch-norm kernels (batchnorm.cu), for what cuDNN's float32 NCHW batch norm
@@ -13,10 +14,13 @@ import org.jvicreg.engine.Tensor;
 final class CudaBatchNorm {
     private CudaBatchNorm() {}
 
-    /** See Backend#batchNormTrainActivation; residual may be null. */
-    static void train(CudaBackend gpu, int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
-                      Tensor runMean, Tensor runVar, Tensor residual, boolean relu, Tensor y, Tensor saveMean,
-                      Tensor saveInvStd) {
+    /** See Backend#batchNormForward with statistics from the batch. */
+    static void train(CudaBackend gpu, BatchNormCall call, BatchNormCall.FromBatch s, Tensor x, Tensor y) {
+        int n = call.n(), c = call.c(), hw = call.hw();
+        Tensor gamma = call.gamma(), beta = call.beta(), residual = call.residual(), runMean = s.runMean(), runVar = s.runVar();
+        Tensor saveMean = s.saveMean(), saveInvStd = s.saveInvStd();
+        float eps = call.eps(), momentum = s.momentum();
+        boolean relu = call.relu();
         long count = (long) n * hw;
         if (c == 0) return;
         int splits = LaunchGeometry.batchNormSplits(c, count, gpu.multiprocessors());
@@ -43,23 +47,25 @@ final class CudaBatchNorm {
         }
     }
 
-    /** See Backend#batchNormEvalActivation; residual may be null. */
-    static void eval(CudaBackend gpu, int n, int c, int hw, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
-                     float eps, Tensor residual, boolean relu, Tensor y) {
-        long total = (long) n * c * hw;
+    /** See Backend#batchNormForward with given statistics (eval mode's running ones, or reduced ones). */
+    static void given(CudaBackend gpu, BatchNormCall call, BatchNormCall.Given s, Tensor x, Tensor y) {
+        long total = (long) call.n() * call.c() * call.hw();
         if (total == 0) return;
         gpu.launch(LaunchGeometry.elementwise(total, gpu.multiprocessors()), KernelArgs.of(Kernel.BN_EVAL)
-                .ptr(gpu.address(x)).ptr(addressOrNull(gpu, residual)).ptr(gpu.address(y)).ptr(gpu.address(gamma))
-                .ptr(gpu.address(beta)).ptr(gpu.address(runMean)).ptr(gpu.address(runVar)).f32(eps).i32(relu ? 1 : 0)
-                .i32(n).i32(c).i32(hw));
+                .ptr(gpu.address(x)).ptr(addressOrNull(gpu, call.residual())).ptr(gpu.address(y))
+                .ptr(gpu.address(call.gamma())).ptr(gpu.address(call.beta())).ptr(gpu.address(s.mean()))
+                .ptr(gpu.address(s.var())).f32(call.eps()).i32(call.relu() ? 1 : 0).i32(call.n()).i32(call.c()).i32(call.hw()));
     }
 
     /**
-     * See Backend#batchNormBackwardActivation: with relu, dy is masked by y > 0 first (y is read only
-     * then; it may be null otherwise); dResidual (may be null) receives the masked gradient.
+     * See Backend#batchNormBackward: with relu, dy is masked by y > 0 first (y is read only then; it may be
+     * null otherwise); the residual's gradient (may be null) receives the masked gradient.
      */
-    static void backward(CudaBackend gpu, int n, int c, int hw, Tensor x, Tensor y, boolean relu, Tensor dy, Tensor gamma,
-                         Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dResidual, Tensor dgamma, Tensor dbeta) {
+    static void backward(CudaBackend gpu, BatchNormCall call, Tensor x, Tensor y, Tensor dy, Tensor saveMean,
+                         Tensor saveInvStd, BatchNormCall.Gradients out) {
+        int n = call.n(), c = call.c(), hw = call.hw();
+        boolean relu = call.relu();
+        Tensor gamma = call.gamma(), dx = out.dx(), dResidual = out.dResidual(), dgamma = out.dgamma(), dbeta = out.dbeta();
         long count = (long) n * hw;
         if (c == 0) return;
         if (relu && y == null) throw new IllegalArgumentException("batch norm backward with ReLU needs the forward output y");

@@ -3,6 +3,7 @@ package org.jvicreg.engine.cuda;
 import org.jvicreg.engine.Shape;
 import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.backend.BinaryOp;
+import org.jvicreg.engine.backend.SgdStep;
 import org.jvicreg.engine.backend.UnaryOp;
 
 /** Launches of the elementwise kernels (elementwise.cu): unary, binary, where, strided copy, axpy, SGD step. */
@@ -63,13 +64,12 @@ final class CudaPointwise {
                 .ptr(gpu.address(x)).ptr(gpu.address(y)).i64(n).f32(alpha));
     }
 
-    /** {@link org.jvicreg.engine.backend.Backend#fusedSgdStep}: one launch; buf's address is 0 without momentum. */
-    static void sgdStep(CudaBackend gpu, Tensor p, Tensor g, Tensor buf, float lr, float momentum, float dampening,
-                        float weightDecay, boolean nesterov, boolean first) {
+    /** {@link org.jvicreg.engine.backend.Backend#sgdStep}: one launch; buf's address is 0 without momentum. */
+    static void sgdStep(CudaBackend gpu, SgdStep st, Tensor p, Tensor g, Tensor buf, boolean first) {
         long n = p.numel();
         if (n == 0) return;
         gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.SGD_STEP)
-                .ptr(gpu.address(p)).ptr(gpu.address(g)).ptr(buf == null ? 0 : gpu.address(buf)).i64(n).f32(lr)
-                .f32(momentum).f32(dampening).f32(weightDecay).i32(nesterov ? 1 : 0).i32(first ? 1 : 0));
+                .ptr(gpu.address(p)).ptr(gpu.address(g)).ptr(buf == null ? 0 : gpu.address(buf)).i64(n).f32(st.lr())
+                .f32(st.momentum()).f32(st.dampening()).f32(st.weightDecay()).i32(st.nesterov() ? 1 : 0).i32(first ? 1 : 0));
     }
 }

@@ -47,7 +47,7 @@ enum Kernel {
     BN_BACKWARD_FINISH("batchnorm", "bn_backward_finish", PTR, I32, I32, I64, PTR, PTR, PTR, PTR, PTR),
     BN_BACKWARD_APPLY("batchnorm", "bn_backward_apply", PTR, PTR, PTR, I32, PTR, PTR, PTR, PTR, I32, I32, I32),
 
-    VICREG_COLUMN_STATS("vicreg", "vicreg_column_stats_f32", PTR, PTR, PTR, PTR, I32, I32, F32);
+    COLUMN_STD_HINGE("columns", "column_std_hinge_f32", PTR, PTR, PTR, PTR, I32, I32, F32);
 
     /** A kernel parameter as the PTX declares it. */
     enum Param {
@@ -76,7 +76,7 @@ enum Kernel {
     }
 
     /** The modules, one per .cu file, in load order. */
-    static final List<String> MODULES = List.of("elementwise", "reduce", "softmax", "pool", "batchnorm", "vicreg");
+    static final List<String> MODULES = List.of("elementwise", "reduce", "softmax", "pool", "batchnorm", "columns");
 
     final String module;
     final String symbol;

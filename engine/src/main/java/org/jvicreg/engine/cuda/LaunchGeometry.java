@@ -51,8 +51,8 @@ record LaunchGeometry(int gridX, int gridY, int blockX, int blockY) {
         return new LaunchGeometry((int) Math.max(1, Math.min(tiles, (long) sms * BLOCKS_PER_SM)), 1, COLUMN_TILE, rows);
     }
 
-    /** The fused VICReg column pass: 32 columns per block, 16 rows of threads (fewer for tiny n). */
-    static LaunchGeometry vicregColumns(int n, int d) {
+    /** The per-column std and hinge pass: 32 columns per block, 16 rows of threads (fewer for tiny n). */
+    static LaunchGeometry columns(int n, int d) {
         int rows = Math.min(16, nextPowerOfTwo(Math.max(1, n)));
         return new LaunchGeometry(Math.max(1, (d + COLUMN_TILE - 1) / COLUMN_TILE), 1, COLUMN_TILE, rows);
     }

@@ -67,22 +67,22 @@ public final class Conv2d {
         }
         int[] xs = x.shape(), ws = w.shape();
         ConvGeometry geo = new ConvGeometry(xs[3], xs[0], xs[1], xs[2], ws[0], ws[2], ws[3],
-                stride[0], stride[1], padding[0], padding[1], 1, 1, 1);
+                stride[0], stride[1], padding[0], padding[1], 1, 1, 1, ConvGeometry.Layout.BATCH_LAST);
         if (geo.p() <= 0 || geo.q() <= 0) {
             throw new IllegalArgumentException("conv2dBatchLast: input " + Shape.str(xs) + " is too small for kernel "
                     + ws[2] + "x" + ws[3] + " with padding " + padding[0] + "x" + padding[1]);
         }
         Tensor y = Tensor.uninitialized(x.backend(), geo.k(), geo.p(), geo.q(), geo.n());
-        x.backend().conv2dForwardBatchLast(geo, x, w, y);
+        x.backend().conv2dForward(geo, x, w, y);
         return Autograd.record("conv2dBatchLast", y, g -> {
             Tensor dx = null, dw = null;
             if (x.requiresGrad()) {
                 dx = Tensor.uninitialized(g.backend(), x.shape());
-                g.backend().conv2dBackwardDataBatchLast(geo, g, w, dx);
+                g.backend().conv2dBackwardData(geo, g, w, dx);
             }
             if (w.requiresGrad()) {
                 dw = Tensor.uninitialized(g.backend(), w.shape());
-                g.backend().conv2dBackwardFilterBatchLast(geo, x, g, dw);
+                g.backend().conv2dBackwardFilter(geo, x, g, dw);
             }
             return new Tensor[] {dx, dw};
         }, x, w);

@@ -1,5 +1,6 @@
 package org.jvicreg.engine.cpu;
 
+import org.jvicreg.engine.backend.BatchNormCalls;
 import org.junit.jupiter.api.Test;
 import org.jvicreg.engine.F;
 import org.jvicreg.engine.Rng;
@@ -107,12 +108,12 @@ class BatchNormActivationTest {
                     Backend be = backends[i];
                     Tensor y = Tensor.zeros(n, c, hw), mean = Tensor.zeros(c), inv = Tensor.zeros(c);
                     Tensor rm = Tensor.zeros(c), rv = Tensor.ones(c);
-                    be.batchNormTrainActivation(n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, r, relu, y, mean, inv);
+                    BatchNormCalls.train(be, n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, r, relu, y, mean, inv);
                     Tensor dx = Tensor.zeros(n, c, hw), dr = r == null ? null : Tensor.zeros(n, c, hw);
                     Tensor dg = Tensor.zeros(c), db = Tensor.zeros(c);
-                    be.batchNormBackwardActivation(n, c, hw, x, y, relu, dy, gamma, mean, inv, 1e-5f, dx, dr, dg, db);
+                    BatchNormCalls.backward(be, n, c, hw, x, y, relu, dy, gamma, mean, inv, 1e-5f, dx, dr, dg, db);
                     Tensor ye = Tensor.zeros(n, c, hw);
-                    be.batchNormEvalActivation(n, c, hw, x, gamma, beta, rm, rv, 1e-5f, r, relu, ye);
+                    BatchNormCalls.eval(be, n, c, hw, x, gamma, beta, rm, rv, 1e-5f, r, relu, ye);
                     out[i] = y;
                     grads[i] = new Tensor[] {dx, dr, dg, db, ye, rm, rv};
                 }

@@ -114,12 +114,12 @@ class CpuKernelsTest {
     }
 
     @Test
-    void vicregColumnStatsMatchesComposedOps() {
+    void columnStdHingeMatchesComposedOps() {
         Rng rng = new Rng(4);
         int n = 37, d = 300;
         Tensor z = Tensor.randn(rng, n, d).mul(Tensor.rand(rng, d).mul(2f));
         Tensor zc = Tensor.zeros(n, d), std = Tensor.zeros(d), hg = Tensor.zeros(n, d);
-        CpuBackend.INSTANCE.vicregColumnStats(n, d, z, 1e-4f, zc, std, hg);
+        CpuBackend.INSTANCE.columnStdHinge(n, d, z, 1e-4f, zc, std, hg);
         Tensor expectedZc = z.sub(z.mean(0, true));
         Tensor expectedStd = z.var(0, true, false).add(1e-4f).sqrt();
         assertNear(expectedZc.toArray(), zc.toArray(), 1e-6, "zc");

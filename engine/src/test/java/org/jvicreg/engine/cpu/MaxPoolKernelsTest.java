@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * backward pass sends each output's gradient to exactly that position. Values come from a small set so
  * ties are everywhere, with NaNs and signed zeros among them; the geometries include full 3 x 3 windows
  * (which take an unrolled path), clipped ones at the borders, and the stem's 3 x 3 stride-2 pooling on rows
- * wide enough for its vector path ({@link StemMaxPool}).
+ * wide enough for its vector path ({@link MaxPool3x3Stride2}).
  */
 class MaxPoolKernelsTest {
 

@@ -1,5 +1,6 @@
 package org.jvicreg.engine.cuda;
 
+import org.jvicreg.engine.backend.BatchNormCalls;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.jvicreg.engine.Device;
@@ -532,8 +533,8 @@ class CudaBackendTest {
             Tensor rm = randn(c), rv = uniform(0.5f, 2f, c), rmg = onGpu(rm), rvg = onGpu(rv);
             Tensor yc = cpuOut(n * c * hw), yg = gpuOut(n * c * hw);
             Tensor mc = cpuOut(c), mg = gpuOut(c), ic = cpuOut(c), ig = gpuOut(c);
-            CPU.batchNormTrain(n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, yc, mc, ic);
-            gpu.batchNormTrain(n, c, hw, onGpu(x), onGpu(gamma), onGpu(beta), 1e-5f, 0.1f, rmg, rvg, yg, mg, ig);
+            BatchNormCalls.train(CPU, n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, null, false, yc, mc, ic);
+            BatchNormCalls.train(gpu, n, c, hw, onGpu(x), onGpu(gamma), onGpu(beta), 1e-5f, 0.1f, rmg, rvg, null, false, yg, mg, ig);
             String at = " (" + n + ", " + c + ", " + hw + ")";
             assertClose("bn y" + at, yc, yg);
             assertClose("bn mean" + at, mc, mg);
@@ -542,21 +543,21 @@ class CudaBackendTest {
             assertClose("bn running var" + at, rv, rvg);
             Tensor dxc = cpuOut(n * c * hw), dxg = gpuOut(n * c * hw);
             Tensor dgc = cpuOut(c), dgg = gpuOut(c), dbc = cpuOut(c), dbg = gpuOut(c);
-            CPU.batchNormBackward(n, c, hw, x, dy, gamma, mc, ic, 1e-5f, dxc, dgc, dbc);
-            gpu.batchNormBackward(n, c, hw, onGpu(x), onGpu(dy), onGpu(gamma), mg, ig, 1e-5f, dxg, dgg, dbg);
+            BatchNormCalls.backward(CPU, n, c, hw, x, null, false, dy, gamma, mc, ic, 1e-5f, dxc, null, dgc, dbc);
+            BatchNormCalls.backward(gpu, n, c, hw, onGpu(x), null, false, onGpu(dy), onGpu(gamma), mg, ig, 1e-5f, dxg, null, dgg, dbg);
             assertClose("bn dx" + at, dxc, dxg, 1e-3);
             assertClose("bn dgamma" + at, dgc, dgg);
             assertClose("bn dbeta" + at, dbc, dbg);
             Tensor ec = cpuOut(n * c * hw), eg = gpuOut(n * c * hw);
-            CPU.batchNormEval(n, c, hw, x, gamma, beta, rm, rv, 1e-5f, ec);
-            gpu.batchNormEval(n, c, hw, onGpu(x), onGpu(gamma), onGpu(beta), rmg, rvg, 1e-5f, eg);
+            BatchNormCalls.eval(CPU, n, c, hw, x, gamma, beta, rm, rv, 1e-5f, null, false, ec);
+            BatchNormCalls.eval(gpu, n, c, hw, onGpu(x), onGpu(gamma), onGpu(beta), rmg, rvg, 1e-5f, null, false, eg);
             assertClose("bn eval" + at, ec, eg);
         }
         // without running statistics
         Tensor x = randn(4 * 3 * 5);
         Tensor yg = gpuOut(60), yc = cpuOut(60);
-        CPU.batchNormTrain(4, 3, 5, x, Tensor.ones(3), Tensor.zeros(3), 1e-5f, 0.1f, null, null, yc, cpuOut(3), cpuOut(3));
-        gpu.batchNormTrain(4, 3, 5, onGpu(x), onGpu(Tensor.ones(3)), onGpu(Tensor.zeros(3)), 1e-5f, 0.1f, null, null, yg, gpuOut(3), gpuOut(3));
+        BatchNormCalls.train(CPU, 4, 3, 5, x, Tensor.ones(3), Tensor.zeros(3), 1e-5f, 0.1f, null, null, null, false, yc, cpuOut(3), cpuOut(3));
+        BatchNormCalls.train(gpu, 4, 3, 5, onGpu(x), onGpu(Tensor.ones(3)), onGpu(Tensor.zeros(3)), 1e-5f, 0.1f, null, null, null, false, yg, gpuOut(3), gpuOut(3));
         assertClose("bn without running stats", yc, yg);
     }
 
@@ -577,22 +578,22 @@ class CudaBackendTest {
                     Tensor rm = randn(c), rv = uniform(0.5f, 2f, c), rmg = onGpu(rm), rvg = onGpu(rv);
                     Tensor yc = cpuOut(len), yg = gpuOut(len), mc = cpuOut(c), mg = gpuOut(c), ic = cpuOut(c), ig = gpuOut(c);
                     Tensor xg = onGpu(x), gammag = onGpu(gamma), betag = onGpu(beta);
-                    CPU.batchNormTrainActivation(n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, res, relu, yc, mc, ic);
-                    gpu.batchNormTrainActivation(n, c, hw, xg, gammag, betag, 1e-5f, 0.1f, rmg, rvg, resg, relu, yg, mg, ig);
+                    BatchNormCalls.train(CPU, n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, res, relu, yc, mc, ic);
+                    BatchNormCalls.train(gpu, n, c, hw, xg, gammag, betag, 1e-5f, 0.1f, rmg, rvg, resg, relu, yg, mg, ig);
                     assertClose("bn-act y" + at, yc, yg);
                     assertClose("bn-act running var" + at, rv, rvg);
                     Tensor dxc = cpuOut(len), dxg = gpuOut(len), drc = withResidual ? cpuOut(len) : null;
                     Tensor drg = withResidual ? gpuOut(len) : null;
                     Tensor dgc = cpuOut(c), dgg = gpuOut(c), dbc = cpuOut(c), dbg = gpuOut(c);
-                    CPU.batchNormBackwardActivation(n, c, hw, x, yc, relu, dy, gamma, mc, ic, 1e-5f, dxc, drc, dgc, dbc);
-                    gpu.batchNormBackwardActivation(n, c, hw, xg, yg, relu, onGpu(dy), gammag, mg, ig, 1e-5f, dxg, drg, dgg, dbg);
+                    BatchNormCalls.backward(CPU, n, c, hw, x, yc, relu, dy, gamma, mc, ic, 1e-5f, dxc, drc, dgc, dbc);
+                    BatchNormCalls.backward(gpu, n, c, hw, xg, yg, relu, onGpu(dy), gammag, mg, ig, 1e-5f, dxg, drg, dgg, dbg);
                     assertClose("bn-act dx" + at, dxc, dxg, 1e-3);
                     if (withResidual) assertClose("bn-act dresidual" + at, drc, drg);
                     assertClose("bn-act dgamma" + at, dgc, dgg, 1e-3);
                     assertClose("bn-act dbeta" + at, dbc, dbg, 1e-3);
                     Tensor ec = cpuOut(len), eg = gpuOut(len);
-                    CPU.batchNormEvalActivation(n, c, hw, x, gamma, beta, rm, rv, 1e-5f, res, relu, ec);
-                    gpu.batchNormEvalActivation(n, c, hw, xg, gammag, betag, rmg, rvg, 1e-5f, resg, relu, eg);
+                    BatchNormCalls.eval(CPU, n, c, hw, x, gamma, beta, rm, rv, 1e-5f, res, relu, ec);
+                    BatchNormCalls.eval(gpu, n, c, hw, xg, gammag, betag, rmg, rvg, 1e-5f, resg, relu, eg);
                     assertClose("bn-act eval" + at, ec, eg);
                 }
             }
@@ -670,15 +671,15 @@ class CudaBackendTest {
         Tensor rmg = up.apply(rm), rvg = up.apply(rv), xg = up.apply(x), gammag = up.apply(gamma);
         Tensor yc = cpuOut(len), mc = cpuOut(c), ic = cpuOut(c);
         Tensor yg = Tensor.allocate(refusing, len), mg = Tensor.allocate(refusing, c), ig = Tensor.allocate(refusing, c);
-        CPU.batchNormTrain(n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, yc, mc, ic);
-        refusing.batchNormTrain(n, c, hw, xg, gammag, up.apply(beta), 1e-5f, 0.1f, rmg, rvg, yg, mg, ig);
+        BatchNormCalls.train(CPU, n, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, null, false, yc, mc, ic);
+        BatchNormCalls.train(refusing, n, c, hw, xg, gammag, up.apply(beta), 1e-5f, 0.1f, rmg, rvg, null, false, yg, mg, ig);
         assertClose("bn after cuDNN refused it", yc, yg);
         assertClose("running var after cuDNN refused it", rv, rvg);
         assertTrue(refusing.describe().contains("not cuDNN: cudnnBatchNormalizationForwardTraining failed"), refusing.describe());
         Tensor dxc = cpuOut(len), dgc = cpuOut(c), dbc = cpuOut(c);
         Tensor dxg = Tensor.allocate(refusing, len), dgg = Tensor.allocate(refusing, c), dbg = Tensor.allocate(refusing, c);
-        CPU.batchNormBackward(n, c, hw, x, dy, gamma, mc, ic, 1e-5f, dxc, dgc, dbc);
-        refusing.batchNormBackward(n, c, hw, xg, up.apply(dy), gammag, mg, ig, 1e-5f, dxg, dgg, dbg);
+        BatchNormCalls.backward(CPU, n, c, hw, x, null, false, dy, gamma, mc, ic, 1e-5f, dxc, null, dgc, dbc);
+        BatchNormCalls.backward(refusing, n, c, hw, xg, null, false, up.apply(dy), gammag, mg, ig, 1e-5f, dxg, null, dgg, dbg);
         assertClose("bn dx after cuDNN refused it", dxc, dxg, 1e-3);
         assertClose("bn dgamma after cuDNN refused it", dgc, dgg, 1e-3);
         // the healthy backend still says batch norm goes to cuDNN
@@ -740,8 +741,8 @@ class CudaBackendTest {
             Tensor z = randn(n, d).mul(uniform(0.2f, 2f, d)).add(3f);
             Tensor zc = cpuOut(n, d), std = cpuOut(d), hg = cpuOut(n, d);
             Tensor zcg = gpuOut(n, d), stdg = gpuOut(d), hgg = gpuOut(n, d);
-            CPU.vicregColumnStats(n, d, z, 1e-4f, zc, std, hg);
-            gpu.vicregColumnStats(n, d, onGpu(z), 1e-4f, zcg, stdg, hgg);
+            CPU.columnStdHinge(n, d, z, 1e-4f, zc, std, hg);
+            gpu.columnStdHinge(n, d, onGpu(z), 1e-4f, zcg, stdg, hgg);
             assertClose("vicreg zc " + n + "x" + d, zc, zcg);
             assertClose("vicreg std " + n + "x" + d, std, stdg);
             assertClose("vicreg hinge grad " + n + "x" + d, hg, hgg);

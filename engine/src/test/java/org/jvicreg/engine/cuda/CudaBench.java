@@ -1,5 +1,6 @@
 package org.jvicreg.engine.cuda;
 
+import org.jvicreg.engine.backend.BatchNormCalls;
 import org.jvicreg.engine.Device;
 import org.jvicreg.engine.Memory;
 import org.jvicreg.engine.Rng;
@@ -56,8 +57,8 @@ public final class CudaBench {
             int n = 2048, d = 8192;
             Tensor z = randn(r, n, d), zc = Tensor.allocate(gpu, n, d), hg = Tensor.allocate(gpu, n, d);
             Tensor std = Tensor.allocate(gpu, d), gram = Tensor.allocate(gpu, n, n);
-            report("vicreg column stats 2048x8192 (3 reads, 2 writes)",
-                    millis(() -> gpu.vicregColumnStats(n, d, z, 1e-4f, zc, std, hg)), 0, 5.0 * n * d * 4);
+            report("column std and hinge 2048x8192 (3 reads, 2 writes)",
+                    millis(() -> gpu.columnStdHinge(n, d, z, 1e-4f, zc, std, hg)), 0, 5.0 * n * d * 4);
             for (boolean tf32 : new boolean[] {false, true}) {
                 gpu.setTf32(tf32);
                 report("gram Zc Zc^T 2048x2048x8192, tf32 " + tf32, millis(() -> gpu.gemm(false, true, n, n, d, 1f,
@@ -88,10 +89,8 @@ public final class CudaBench {
             Tensor gamma = randn(r, c), beta = randn(r, c), mean = Tensor.allocate(gpu, c), inv = Tensor.allocate(gpu, c);
             Tensor rm = Tensor.allocate(gpu, c), rv = Tensor.allocate(gpu, c), dg = Tensor.allocate(gpu, c), db = Tensor.allocate(gpu, c);
             double bytes = 4.0 * bn * c * hw;
-            report("batch norm train 256x64x56x56 (read twice, write once)", millis(() -> gpu.batchNormTrain(bn, c, hw, x, gamma,
-                    beta, 1e-5f, 0.1f, rm, rv, y, mean, inv)), 0, 3 * bytes);
-            report("batch norm backward (read 4, write 1)", millis(() -> gpu.batchNormBackward(bn, c, hw, x, y, gamma, mean, inv,
-                    1e-5f, dx, dg, db)), 0, 5 * bytes);
+            report("batch norm train 256x64x56x56 (read twice, write once)", millis(() -> BatchNormCalls.train(gpu, bn, c, hw, x, gamma, beta, 1e-5f, 0.1f, rm, rv, null, false, y, mean, inv)), 0, 3 * bytes);
+            report("batch norm backward (read 4, write 1)", millis(() -> BatchNormCalls.backward(gpu, bn, c, hw, x, null, false, y, gamma, mean, inv, 1e-5f, dx, null, dg, db)), 0, 5 * bytes);
             report("relu 51M floats", millis(() -> gpu.unary(UnaryOp.RELU, x, y, 0, 0)), 0, 2 * bytes);
             long[] st = org.jvicreg.engine.Shape.strides(x.shape());
             report("add 51M floats", millis(() -> gpu.binary(BinaryOp.ADD, x, st, y, st, dx)), 0, 3 * bytes);

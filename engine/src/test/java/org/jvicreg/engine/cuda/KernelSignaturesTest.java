@@ -50,7 +50,7 @@ class KernelSignaturesTest {
     @Test
     void reportsDriftBetweenJavaAndPtx() {
         String ptx = """
-                .visible .entry vicreg_column_stats_f32(
+                .visible .entry column_std_hinge_f32(
                 \t.param .u64 p0, .param .u64 p1, .param .u64 p2, .param .u64 p3,
                 \t.param .u32 p4, .param .u32 p5, .param .u32 p6
                 )
@@ -58,11 +58,11 @@ class KernelSignaturesTest {
                 \t.param .u64 p0
                 )
                 """;
-        List<String> problems = PtxSignatures.mismatches("vicreg", ptx);
+        List<String> problems = PtxSignatures.mismatches("columns", ptx);
         assertEquals(2, problems.size(), problems.toString());
-        assertTrue(problems.get(0).contains("vicreg_column_stats_f32"), problems.get(0));
+        assertTrue(problems.get(0).contains("column_std_hinge_f32"), problems.get(0));
         assertTrue(problems.get(1).contains("stray_kernel"), problems.get(1));
-        assertTrue(PtxSignatures.mismatches("vicreg", "").get(0).contains("no kernel"));
+        assertTrue(PtxSignatures.mismatches("columns", "").get(0).contains("no kernel"));
     }
 
     @Test
@@ -97,6 +97,6 @@ class KernelSignaturesTest {
         Path src = KernelSourcesTest.NATIVE.resolve("src");
         assertTrue(Files.readString(src.resolve("common.cuh")).contains("#define MAX_RANK " + StridedPlan.MAX_RANK));
         assertTrue(Files.readString(src.resolve("batchnorm.cu")).contains("#define THREADS " + LaunchGeometry.BATCH_NORM_THREADS));
-        assertTrue(Files.readString(src.resolve("vicreg.cu")).contains("#define COLUMNS " + LaunchGeometry.COLUMN_TILE));
+        assertTrue(Files.readString(src.resolve("columns.cu")).contains("#define COLUMNS " + LaunchGeometry.COLUMN_TILE));
     }
 }

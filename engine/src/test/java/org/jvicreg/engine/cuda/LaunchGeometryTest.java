@@ -41,13 +41,13 @@ class LaunchGeometryTest {
     }
 
     @Test
-    void vicregTilesCoverEveryColumn() {
-        LaunchGeometry g = LaunchGeometry.vicregColumns(2048, 8192);
+    void columnTilesCoverEveryColumn() {
+        LaunchGeometry g = LaunchGeometry.columns(2048, 8192);
         assertEquals(256, g.gridX());
         assertEquals(32 * 16, g.threadsPerBlock());
-        assertEquals(1, LaunchGeometry.vicregColumns(2, 1).gridX());
-        assertEquals(2, LaunchGeometry.vicregColumns(2, 1).blockY());
-        assertEquals(2, LaunchGeometry.vicregColumns(4, 33).gridX());
+        assertEquals(1, LaunchGeometry.columns(2, 1).gridX());
+        assertEquals(2, LaunchGeometry.columns(2, 1).blockY());
+        assertEquals(2, LaunchGeometry.columns(4, 33).gridX());
     }
 
     @Test

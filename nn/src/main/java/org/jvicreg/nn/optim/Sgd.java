@@ -2,6 +2,7 @@ package org.jvicreg.nn.optim;
 
 import org.jvicreg.engine.Grad;
 import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.backend.SgdStep;
 
 import java.util.List;
 import java.util.Map;
@@ -27,25 +28,14 @@ public final class Sgd extends Optimizer {
 
     @Override
     public void step() {
+        SgdStep hyper = new SgdStep((float) lr, (float) momentum, (float) dampening, (float) weightDecay, nesterov);
         try (var g = Grad.off()) {
             for (int i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
                 if (p.grad() == null) continue;
                 boolean first = momentum != 0 && !buffers.has(i);
                 Tensor buf = momentum != 0 ? buffers.get(i, p) : null;
-                // one kernel where the backend fuses the step (CUDA); else the operations below
-                if (p.backend().fusedSgdStep(p, p.grad(), buf, (float) lr, (float) momentum, (float) dampening,
-                        (float) weightDecay, nesterov, first)) {
-                    continue;
-                }
-                Tensor d = p.grad();
-                if (weightDecay != 0) d = d.add(p.mul((float) weightDecay));
-                if (momentum != 0) {
-                    if (first) buf.assignInPlace(d);
-                    else buf.mulInPlace((float) momentum).addInPlace(d, (float) (1 - dampening));
-                    d = nesterov ? d.add(buf.mul((float) momentum)) : buf;
-                }
-                p.addInPlace(d, (float) -lr);
+                p.backend().sgdStep(hyper, p, p.grad(), buf, first);
             }
         }
     }

@@ -2,7 +2,6 @@ package org.jvicreg.vicreg.cli;
 
 import org.jvicreg.engine.Device;
 import org.jvicreg.engine.Profiler;
-import org.jvicreg.engine.cuda.CudaBackend;
 import org.jvicreg.vicreg.bench.BenchRunner;
 import org.jvicreg.vicreg.bench.ConvWorkload;
 import org.jvicreg.vicreg.bench.GemmWorkload;
@@ -53,10 +52,12 @@ public final class BenchCommand implements Command {
                 Runs one workload: warm-up runs (so the JIT has compiled the kernels), then timed
                 runs. Each run's time goes to stderr; the last line on stdout is one JSON object:
                   {"name":...,"params":...,"device":...,"median_ms":...,"min_ms":...,"gflops":...,
-                   "threads":...,"runs":...,"items_per_s":...,"peak_rss_mib":...}
+                   "threads":...,"runs":...,"items_per_s":...,"peak_rss_mib":...,"backend":...}
                 gflops counts a multiply-add as 2 flops; items_per_s is images (or samples) per
                 second where that means something, else 0; peak_rss_mib is the process's VmHWM.
-                On cuda it also has "conv_algorithms": "heuristics" or "timed" (--cudnn-benchmark).
+                "backend" describes the backend and its settings: threads and vector width on the
+                CPU; on cuda the GPU and how convolution algorithms are chosen ("timed" with
+                --cudnn-benchmark, which sets jvicreg.cuda.benchmark).
 
                 workloads:
                   gemm            C = A B, all n x n                         (--n)
@@ -127,6 +128,8 @@ public final class BenchCommand implements Command {
         boolean cudnnBenchmark = args.flag("cudnn-benchmark");
         boolean profileShapes = args.flag("profile-shapes"), profile = profileShapes || args.flag("profile");
         if (cudnnBenchmark && !deviceName.equals("cuda")) throw new UsageException("--cudnn-benchmark needs --device cuda");
+        // read when the CUDA backend opens (on the workload's first use of the device, below)
+        if (cudnnBenchmark) System.setProperty("jvicreg.cuda.benchmark", "true");
         int warmup = args.integer("warmup", 3);
         int runs = args.positiveInteger("runs", 5);
         double seconds = args.number("seconds", 5);
@@ -196,12 +199,8 @@ public final class BenchCommand implements Command {
             default -> throw new UsageException("unknown workload '" + name + "' (expected "
                     + String.join(", ", WORKLOADS.subList(0, WORKLOADS.size() - 1)) + " or " + WORKLOADS.getLast() + ")");
         };
-        String algorithms = "";
-        if (deviceName.equals("cuda") && Device.cuda().backend() instanceof CudaBackend cuda) {
-            if (cudnnBenchmark) cuda.setConvBenchmark(true);
-            algorithms = ",\"conv_algorithms\":\"" + (cuda.convBenchmark() ? "timed" : "heuristics") + "\"";
-        }
-        int threads = org.jvicreg.engine.cpu.Parallel.threads();
+        String backend = Device.of(deviceName).backend().toString();
+        int threads = Device.cpuThreads();
         System.err.printf("bench %s %s on %s, %d CPU threads%n", w.name(), w.describe(), deviceName, threads);
         BenchRunner.Result r = BenchRunner.measure(w, new BenchRunner.Plan(warmup, 2.0, runs, seconds), System.err);
         if (profile) {
@@ -218,9 +217,9 @@ public final class BenchCommand implements Command {
         double itemsPerS = w.items() == 0 ? 0 : w.items() / (r.median() / 1e3);
         System.out.println(String.format(Locale.ROOT,
                 "{\"name\":\"%s\",\"params\":\"%s\",\"device\":\"%s\",\"median_ms\":%.3f,\"min_ms\":%.3f,\"gflops\":%.2f,"
-                        + "\"threads\":%d,\"runs\":%d,\"items_per_s\":%.2f,\"peak_rss_mib\":%.0f%s}",
+                        + "\"threads\":%d,\"runs\":%d,\"items_per_s\":%.2f,\"peak_rss_mib\":%.0f,\"backend\":\"%s\"}",
                 w.name(), w.describe(), deviceName, r.median(), r.min(), r.gflops(), threads, r.millis().length,
-                itemsPerS, BenchRunner.peakResidentMiB(), algorithms));
+                itemsPerS, BenchRunner.peakResidentMiB(), backend.replace("\\", "\\\\").replace("\"", "\\\"")));
         return 0;
     }
 }

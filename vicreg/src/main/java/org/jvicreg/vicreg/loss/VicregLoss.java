@@ -170,11 +170,11 @@ public final class VicregLoss implements SslLoss {
             this.n = n;
             this.d = d;
             this.gram = gram;
-            // vicregColumnStats writes every element of all three
+            // columnStdHinge writes every element of all three
             centred = Tensor.uninitialized(z.backend(), n, d);
             std = Tensor.uninitialized(z.backend(), d);
             hingeGrad = Tensor.uninitialized(z.backend(), n, d);
-            z.backend().vicregColumnStats(n, d, z, EPS, centred, std, hingeGrad);
+            z.backend().columnStdHinge(n, d, z, EPS, centred, std, hingeGrad);
             hingeSum = std.neg().add(1f).relu().sum();
             double nm1 = n - 1;
             diag = centred.square().sum(0, true);

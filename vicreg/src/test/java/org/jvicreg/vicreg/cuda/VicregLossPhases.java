@@ -56,9 +56,9 @@ public final class VicregLossPhases {
         });
         time("whole loss, forward only", () -> loss.compute(x.detach(), y.detach()));
         time("allocate 2048x8192 (zero-filled)", () -> Tensor.zeros(cuda, n, d));
-        time("vicregColumnStats", () -> {
+        time("columnStdHinge", () -> {
             Tensor zc = Tensor.zeros(cuda, n, d), std = Tensor.zeros(cuda, d), hg = Tensor.zeros(cuda, n, d);
-            gpu.vicregColumnStats(n, d, x, 1e-4f, zc, std, hg);
+            gpu.columnStdHinge(n, d, x, 1e-4f, zc, std, hg);
             return zc;
         });
         time("x - y", () -> x.detach().sub(y.detach()));

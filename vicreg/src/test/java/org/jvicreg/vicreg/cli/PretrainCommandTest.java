@@ -1,10 +1,12 @@
-package org.jvicreg.vicreg.train;
+package org.jvicreg.vicreg.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvicreg.engine.Rng;
 import org.jvicreg.engine.io.Json;
-import org.jvicreg.vicreg.cli.Main;
+import org.jvicreg.vicreg.train.Checkpoint;
+import org.jvicreg.vicreg.train.Pretrainer;
+import org.jvicreg.vicreg.train.RunDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-// The fused VICReg variance pass over z (n x d), row-major: per column j, in one kernel,
+// Per-column standard deviation and hinge over z (n x d), row-major: per column j, in one kernel,
 //   mean_j, var_j = sum_i (z_ij - mean_j)^2 / (n - 1), std_j = sqrt(var_j + eps),
 //   zc = z - mean, and the gradient of sum_j relu(1 - std_j):
 //   hinge_ij = -[std_j < 1] * zc_ij / ((n - 1) * std_j).
@@ -24,7 +24,7 @@ __device__ __forceinline__ double column_sum(double v, double (*scratch)[COLUMNS
     return total;
 }
 
-extern "C" __global__ void vicreg_column_stats_f32(const float* z, float* zc, float* std, float* hinge, int n,
+extern "C" __global__ void column_std_hinge_f32(const float* z, float* zc, float* std, float* hinge, int n,
                                                    int d, float eps) {
     __shared__ double scratch[MAX_ROWS][COLUMNS];
     for (int tile = blockIdx.x; tile < (d + COLUMNS - 1) / COLUMNS; tile += gridDim.x) {

@@ -1,10 +1,10 @@
 package org.jvicreg.engine.cpu;
 
-/** The fused VICReg column pass on the CPU (see {@code Backend#vicregColumnStats}). */
-final class CpuVicreg {
-    private CpuVicreg() {}
+/** Per-column mean, std and hinge gradient in one pass ({@code Backend#columnStdHinge}). */
+final class ColumnStdHinge {
+    private ColumnStdHinge() {}
 
-    static void columnStats(int n, int d, float[] z, int zo, float eps, float[] zc, int zco, float[] std, int so,
+    static void run(int n, int d, float[] z, int zo, float eps, float[] zc, int zco, float[] std, int so,
                             float[] hg, int ho) {
         // column blocks keep the row-major walk contiguous; statistics accumulate in double
         int block = 256;

@@ -1,6 +1,10 @@
-package org.jvicreg.engine;
+package org.jvicreg.engine.cpu;
 
 import org.junit.jupiter.api.Test;
+import org.jvicreg.engine.F;
+import org.jvicreg.engine.Fixtures;
+import org.jvicreg.engine.Rng;
+import org.jvicreg.engine.Tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
