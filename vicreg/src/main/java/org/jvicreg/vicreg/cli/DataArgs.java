@@ -12,7 +12,7 @@ import java.nio.file.Path;
 
 /** Opening the dataset a command names, with the errors a user needs when it is not there. */
 final class DataArgs {
-    static final String INSTALL_FASHION_MNIST = "sudo apt-get install dataset-fashion-mnist";
+    static final String INSTALL_FASHION_MNIST = "sudo apt-get install " + FashionMnistInstaller.PACKAGE;
 
     private DataArgs() {}
 

@@ -52,7 +52,8 @@ public final class DemoCommand implements Command {
                 usage: vicreg demo [options]
 
                 Pre-trains ResNet-18 (width 16, small stem, expander 512-512-512, LARS, batch 256) with VICReg on
-                Fashion-MNIST (Debian's dataset-fashion-mnist), then measures the linear and kNN (k=20, T=0.07)
+                Fashion-MNIST (Debian's dataset-fashion-mnist, which it installs with apt-get when it is missing and
+                it runs as root or with password-less sudo), then measures the linear and kNN (k=20, T=0.07)
                 top-1 accuracy on the 10,000 test images for a randomly initialised backbone and the pre-trained
                 one, and prints a table. The run directory keeps the report (report.html) and the checkpoint.
                 Recipe R (bench/RESULTS.md) is the same with --limit 0 --epochs 5.
@@ -78,6 +79,7 @@ public final class DemoCommand implements Command {
         long seed = a.longValue("seed", 0);
         Device device = Device.of(a.device());
         a.finish();
+        if (!Datasets.fashionMnistInstalled()) FashionMnistInstaller.forThisMachine(System.err).install();
         if (!Datasets.fashionMnistInstalled()) {
             throw new IOException("the demo trains on Fashion-MNIST, which is not installed at " + Datasets.DEBIAN_FASHION_MNIST
                     + "; install it with: " + DataArgs.INSTALL_FASHION_MNIST);
