@@ -53,11 +53,6 @@ public final class Rng {
         return r * Math.cos(2 * Math.PI * u2);
     }
 
-    /** An independent generator derived from this one's seed stream and a label (e.g. a worker index). */
-    public Rng fork(long stream) {
-        return new Rng(nextLong() ^ (stream * 0xD1B54A32D192ED03L));
-    }
-
     /** In-place Fisher-Yates shuffle. */
     public void shuffle(int[] a) {
         for (int i = a.length - 1; i > 0; i--) {
