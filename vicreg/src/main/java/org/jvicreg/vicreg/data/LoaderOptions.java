@@ -36,10 +36,6 @@ public record LoaderOptions(int batchSize, int workers, int prefetch, boolean sh
         return new LoaderOptions(batchSize, workers, value, shuffle, dropLast, seed);
     }
 
-    public LoaderOptions withShuffle(boolean value) {
-        return new LoaderOptions(batchSize, workers, prefetch, value, dropLast, seed);
-    }
-
     public LoaderOptions withDropLast(boolean value) {
         return new LoaderOptions(batchSize, workers, prefetch, shuffle, value, seed);
     }
