@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Times each convolution of recipe R's network by itself in PyTorch (NCHW, oneDNN), as
-bench/recipe/RecipeLayers.java does for jvicreg: forward, then forward + backward (both gradients; the
+org.jvicreg.bench.RecipeLayers (bench/src/main/java) does for jvicreg: forward, then forward + backward (both gradients; the
 stem's filter gradient only), batch 256, ms, and the step's share (each layer's count, two views).
 
 Usage: /usr/bin/python3 bench/pytorch/recipe_layers.py [--threads 2]

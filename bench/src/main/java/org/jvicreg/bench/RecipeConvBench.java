@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Each convolution of recipe R's network ({@link RecipeConvs}) at batch 256: forward, input gradient and
  * filter gradient through the CPU backend, on NCHW tensors or batch-last ones (the kernels the CPU uses
- * for this network). bench/recipe/RecipeLayers.java prints the same per pass; recipe_layers.py is PyTorch's.
+ * for this network). RecipeLayers (in this module) prints the same per pass; recipe_layers.py is PyTorch's.
  * <pre>
  *   java -jar bench/target/benchmarks.jar RecipeConvBench -p layer=layer4.0.conv2
  * </pre>

@@ -8,9 +8,9 @@ package org.jvicreg.engine;
  *
  * <p>The graph points at nodes, not at the tensors that flowed between them: an op's output stays alive
  * only as long as something holds it (the caller, or a backward function that saved it), as in PyTorch.
- * Holding the input tensors instead kept every intermediate until backward; in a ResNet-50 forward pass
- * that was 92 MiB that no backward function reads (the downsample branches' batch-norm outputs, which
- * the residual add needs only for their shape).
+ * Holding the input tensors would keep every intermediate until backward, also those that no backward
+ * function reads (in a ResNet, the downsample branches' batch-norm outputs, which the residual add needs
+ * only for their shape).
  */
 public final class Node {
     /** Maps d(loss)/d(output) to d(loss)/d(input_i) for each input (null where an input needs none). */

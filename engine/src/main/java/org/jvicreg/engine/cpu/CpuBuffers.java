@@ -12,8 +12,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * allocation of the same length takes it instead of a new array. Training allocates the same lengths step
  * after step (an activation and its gradient have one shape), so most of a step's buffers then come back
  * warm from a recent use instead of being new memory that Java zero-fills and the collector later traces
- * and frees: measured with the engine's Profiler, allocation had been about 10% of a ResNet-50 step and of
- * a recipe-R step.
+ * and frees (bench/RESULTS.md has what allocation costs a step).
  *
  * <p>An array taken for {@link CpuBackend#allocate} is zero-filled; one taken for
  * {@link CpuBackend#allocateUninitialized} keeps what it held (the caller overwrites every element), or,

@@ -41,8 +41,8 @@ final class CpuPool {
     /**
      * Offset within the plane of the first maximum of rows [i0, i1) x columns [j0, j1) in row-major order;
      * the first NaN wins, as in PyTorch. Full 3 x 3 windows (ResNet's stem pooling) take an unrolled path:
-     * a max tree then a first-match scan written as conditional moves, 4 ns per window against 20 for the
-     * loop, whose dependent compares and data-dependent branches serialise on random data.
+     * a max tree then a first-match scan written as conditional moves, where the loop's dependent compares
+     * and data-dependent branches serialise on random data.
      */
     private static int argmax(float[] x, int in, int w, int i0, int i1, int j0, int j1) {
         if (i1 - i0 == 3 && j1 - j0 == 3) {

@@ -9,18 +9,17 @@ import org.jvicreg.engine.Tensor;
  * One ResNet-50 convolution through autograd, as a training step runs it: forward alone, or forward then
  * backward (filter gradient always, input gradient except for the stem, whose input is the image).
  */
-public final class ConvWorkload implements Workload {
+public final class ConvWorkload extends Workload {
     private final ResNet50Convs.Layer layer;
     private final int batch;
     private final boolean backward;
     private final Tensor x, w, gy;
-    private final Device device;
 
     public ConvWorkload(ResNet50Convs.Layer layer, int batch, boolean backward, Device device) {
+        super("conv", "layer=" + layer.name() + " batch=" + batch + " pass=" + (backward ? "fwdbwd" : "fwd"), device, batch);
         this.layer = layer;
         this.batch = batch;
         this.backward = backward;
-        this.device = device;
         Rng rng = new Rng(3);
         boolean inputGrad = backward && !layer.name().equals("conv1");
         x = Tensor.randn(rng, batch, layer.in(), layer.size(), layer.size()).to(device).requiresGrad(inputGrad);
@@ -30,33 +29,13 @@ public final class ConvWorkload implements Workload {
     }
 
     @Override
-    public String name() {
-        return "conv";
-    }
-
-    @Override
-    public String describe() {
-        return "layer=" + layer.name() + " batch=" + batch + " pass=" + (backward ? "fwdbwd" : "fwd");
-    }
-
-    @Override
     public double flops() {
         if (!backward) return layer.flops(batch);
         return layer.flops(batch) * (x.requiresGrad() ? 3 : 2);
     }
 
     @Override
-    public int items() {
-        return batch;
-    }
-
-    @Override
-    public Device device() {
-        return device;
-    }
-
-    @Override
-    public void work() {
+    protected void work() {
         Tensor y = F.conv2d(x, w, layer.stride(), layer.pad());
         if (backward) {
             y.backward(gy);

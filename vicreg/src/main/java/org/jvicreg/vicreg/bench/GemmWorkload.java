@@ -8,15 +8,13 @@ import org.jvicreg.engine.Tensor;
  * Single-precision matrix products straight on the backend's GEMM: the square C = A B (n x n x n), and
  * the VICReg covariance shape C = Z^T Z with Z of n x d (d x d output, depth n).
  */
-public final class GemmWorkload implements Workload {
-    private final String name;
+public final class GemmWorkload extends Workload {
     private final boolean transA;
     private final int m, n, k;
     private final Tensor a, b, c;
-    private final Device device;
 
-    private GemmWorkload(String name, boolean transA, int m, int n, int k, Tensor a, Tensor b, Device device) {
-        this.name = name;
+    private GemmWorkload(String name, String params, boolean transA, int m, int n, int k, Tensor a, Tensor b, Device device) {
+        super(name, params, device, 0);
         this.transA = transA;
         this.m = m;
         this.n = n;
@@ -24,29 +22,18 @@ public final class GemmWorkload implements Workload {
         this.a = a;
         this.b = b;
         this.c = Tensor.zeros(device, m, n);
-        this.device = device;
     }
 
     /** C (n x n) = A (n x n) * B (n x n). */
     public static GemmWorkload square(int n, Device device) {
         Rng rng = new Rng(1);
-        return new GemmWorkload("gemm", false, n, n, n, Tensor.randn(rng, n, n).to(device), Tensor.randn(rng, n, n).to(device), device);
+        return new GemmWorkload("gemm", "n=" + n, false, n, n, n, Tensor.randn(rng, n, n).to(device), Tensor.randn(rng, n, n).to(device), device);
     }
 
     /** C (d x d) = Z^T Z with Z (n x d): the covariance product of a VICReg batch. */
     public static GemmWorkload ztz(int n, int d, Device device) {
         Tensor z = Tensor.randn(new Rng(2), n, d).to(device);
-        return new GemmWorkload("ztz", true, d, d, n, z, z, device);
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String describe() {
-        return name.equals("gemm") ? "n=" + n : "n=" + k + " d=" + n;
+        return new GemmWorkload("ztz", "n=" + n + " d=" + d, true, d, d, n, z, z, device);
     }
 
     @Override
@@ -55,13 +42,8 @@ public final class GemmWorkload implements Workload {
     }
 
     @Override
-    public Device device() {
-        return device;
-    }
-
-    @Override
-    public void work() {
+    protected void work() {
         int lda = transA ? m : k;
-        device.backend().gemm(transA, false, m, n, k, 1f, a, 0, lda, 0, b, 0, n, 0, 0f, c, 0, n, 0, 1);
+        device().backend().gemm(transA, false, m, n, k, 1f, a, 0, lda, 0, b, 0, n, 0, 0f, c, 0, n, 0, 1);
     }
 }

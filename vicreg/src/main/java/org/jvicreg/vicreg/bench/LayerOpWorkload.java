@@ -16,7 +16,7 @@ import java.util.Arrays;
  * (batch, channels) rows, 8192 channels by default. No flops are counted (gflops is 0): these
  * layers are bound by memory traffic, so the time is the figure.
  */
-public final class LayerOpWorkload implements Workload {
+public final class LayerOpWorkload extends Workload {
     /** The layers, by their command-line names. */
     public enum Op {
         BATCHNORM("batchnorm"), BATCHNORM_RELU("batchnorm-relu"), BATCHNORM_ADD_RELU("batchnorm-add-relu"),
@@ -47,16 +47,12 @@ public final class LayerOpWorkload implements Workload {
     }
 
     private final Op op;
-    private final int batch, channels, size;
-    private final Device device;
     private final Tensor x, residual, gy, weight, bias, runMean, runVar;
 
     public LayerOpWorkload(Op op, int batch, int channels, int size, Device device) {
+        super("layer-op", "op=" + op.cli + " batch=" + batch + " channels=" + channels
+                + (op == Op.BATCHNORM1D ? "" : " size=" + size), device, batch);
         this.op = op;
-        this.batch = batch;
-        this.channels = channels;
-        this.size = size;
-        this.device = device;
         Rng rng = new Rng(4);
         int out = op == Op.MAXPOOL ? (size - 1) / 2 + 1 : size;
         int[] in = op == Op.BATCHNORM1D ? new int[] {batch, channels} : new int[] {batch, channels, size, size};
@@ -70,32 +66,12 @@ public final class LayerOpWorkload implements Workload {
     }
 
     @Override
-    public String name() {
-        return "layer-op";
-    }
-
-    @Override
-    public String describe() {
-        return "op=" + op.cli + " batch=" + batch + " channels=" + channels + (op == Op.BATCHNORM1D ? "" : " size=" + size);
-    }
-
-    @Override
     public double flops() {
         return 0;
     }
 
     @Override
-    public int items() {
-        return batch;
-    }
-
-    @Override
-    public Device device() {
-        return device;
-    }
-
-    @Override
-    public void work() {
+    protected void work() {
         Tensor y = switch (op) {
             case BATCHNORM, BATCHNORM1D -> F.batchNorm(x, runMean, runVar, weight, bias, true, 0.1f, 1e-5f);
             case BATCHNORM_RELU -> F.batchNormRelu(x, runMean, runVar, weight, bias, true, 0.1f, 1e-5f);

@@ -11,33 +11,22 @@ import org.jvicreg.vicreg.model.ResNet;
  * mean(features^2), backward, and SGD (lr 0.1, momentum 0.9, weight decay 1e-4) on every parameter.
  * bench/pytorch/workloads.py runs the same step on torchvision's resnet50 with fc = Identity.
  */
-public final class ResNet50StepWorkload implements Workload {
+public final class ResNet50StepWorkload extends Workload {
     private final int batch, size;
     private final ResNet model;
     private final Sgd sgd;
     private final Tensor images;
-    private final Device device;
 
     public ResNet50StepWorkload(int batch, int size, Device device) {
+        super("resnet50-step", "batch=" + batch + " size=" + size, device, batch);
         this.batch = batch;
         this.size = size;
-        this.device = device;
         Rng rng = new Rng(4);
         model = new ResNet(ResNet.Config.torchvision("resnet50"), rng);
         model.to(device);
         model.train(true);
         sgd = new Sgd(model.parameters(), 0.1, 0.9, 1e-4, false);
         images = Tensor.randn(rng, batch, 3, size, size).to(device);
-    }
-
-    @Override
-    public String name() {
-        return "resnet50-step";
-    }
-
-    @Override
-    public String describe() {
-        return "batch=" + batch + " size=" + size;
     }
 
     /** Convolution flops of forward + backward (no input gradient for the stem); the rest is small. */
@@ -52,17 +41,7 @@ public final class ResNet50StepWorkload implements Workload {
     }
 
     @Override
-    public int items() {
-        return batch;
-    }
-
-    @Override
-    public Device device() {
-        return device;
-    }
-
-    @Override
-    public void work() {
+    protected void work() {
         model.zeroGrad();
         Tensor features = model.forward(images);
         features.square().mean().backward();

@@ -9,29 +9,18 @@ import org.jvicreg.vicreg.loss.VicregLoss;
  * The VICReg loss of two (n, d) embedding batches, forward and backward to both inputs, with the official
  * coefficients and the automatic covariance path (the N x N Gram form when n < d).
  */
-public final class VicregLossWorkload implements Workload {
+public final class VicregLossWorkload extends Workload {
     private final int n, d;
     private final Tensor x, y;
     private final VicregLoss loss = VicregLoss.official();
-    private final Device device;
 
     public VicregLossWorkload(int n, int d, Device device) {
+        super("vicreg-loss", "n=" + n + " d=" + d, device, n);
         this.n = n;
         this.d = d;
-        this.device = device;
         Rng rng = new Rng(5);
         x = Tensor.randn(rng, n, d).to(device).requiresGrad(true);
         y = Tensor.randn(rng, n, d).mul(0.5f).to(device).requiresGrad(true);
-    }
-
-    @Override
-    public String name() {
-        return "vicreg-loss";
-    }
-
-    @Override
-    public String describe() {
-        return "n=" + n + " d=" + d;
     }
 
     /** The Gram-path products: per branch K = Xc Xc^T (2 n^2 d) forward and K Xc (2 n^2 d) backward. */
@@ -41,17 +30,7 @@ public final class VicregLossWorkload implements Workload {
     }
 
     @Override
-    public int items() {
-        return n;
-    }
-
-    @Override
-    public Device device() {
-        return device;
-    }
-
-    @Override
-    public void work() {
+    protected void work() {
         loss.compute(x, y).loss().backward();
         x.zeroGrad();
         y.zeroGrad();

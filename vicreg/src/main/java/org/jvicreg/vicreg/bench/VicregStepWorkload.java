@@ -22,22 +22,16 @@ import org.jvicreg.vicreg.model.Vicreg;
  * </ul>
  * bench/pytorch/workloads.py runs the same steps (recipe-step, vicreg-step) with recipe_r.py's LARS.
  */
-public final class VicregStepWorkload implements Workload {
-    private final String name;
-    private final int batch, size;
+public final class VicregStepWorkload extends Workload {
     private final double flops;
     private final Vicreg model;
     private final Lars lars;
     private final Tensor view1, view2;
-    private final Device device;
 
     private VicregStepWorkload(String name, ResNet.Config backbone, String expander, double lr, int batch, int size,
                                double flops, Device device) {
-        this.name = name;
-        this.batch = batch;
-        this.size = size;
+        super(name, "batch=" + batch + " size=" + size, device, batch);
         this.flops = flops;
-        this.device = device;
         Rng rng = new Rng(5);
         model = new Vicreg(backbone, expander, rng);
         model.to(device);
@@ -62,16 +56,6 @@ public final class VicregStepWorkload implements Workload {
                 0.2 * batch / 256, batch, size, 2 * (convs + expander), device);
     }
 
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String describe() {
-        return "batch=" + batch + " size=" + size;
-    }
-
     /** Convolution (and, for ResNet-50, expander) flops of both views, forward + backward. */
     @Override
     public double flops() {
@@ -79,17 +63,7 @@ public final class VicregStepWorkload implements Workload {
     }
 
     @Override
-    public int items() {
-        return batch;
-    }
-
-    @Override
-    public Device device() {
-        return device;
-    }
-
-    @Override
-    public void work() {
+    protected void work() {
         Vicreg.Views v = model.embed(view1, view2);
         VicregLoss.Result r = v.loss(VicregLoss.official());
         lars.zeroGrad();

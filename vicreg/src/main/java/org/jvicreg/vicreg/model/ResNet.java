@@ -97,10 +97,8 @@ public final class ResNet extends Module {
 
     /**
      * Whether AUTO may choose batch-last: for the networks where it measured faster, basic blocks with the
-     * small-image stem (2 Zen 4 cores, forward + backward: recipe R's ResNet-18 width 16 at 28 px, batch 256,
-     * convolutions 955 -> 644 ms; ResNet-18 width 64 at 32 px, batch 64, 1541-1588 -> 1408-1495 ms). Not for
-     * bottlenecks, whose 1x1 layers with many channels run slower batch-last (ResNet-50 at 32 px, batch 32:
-     * 2332-2711 -> 3307-3815 ms; at 224 px, batch 32: 7366 -> 12246 ms), nor the ImageNet stem (unmeasured).
+     * small-image stem. Not for bottlenecks, whose 1x1 layers with many channels run slower batch-last, nor
+     * the ImageNet stem (unmeasured). bench/RESULTS.md, "CPU kernel choices", has the measurements.
      */
     private boolean autoBatchLast() {
         return !bottleneck && config.smallStem();

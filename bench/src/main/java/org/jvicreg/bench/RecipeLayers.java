@@ -1,3 +1,5 @@
+package org.jvicreg.bench;
+
 import org.jvicreg.engine.Rng;
 import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.backend.Backend;
@@ -14,8 +16,10 @@ import org.jvicreg.vicreg.bench.ResNet50Convs;
  * With arguments {@code resnet50 LAYER...} it times those ResNet-50 layers ({@link ResNet50Convs}) instead,
  * NCHW at batch 16, as `vicreg bench conv` runs them.
  *
- *   JAVA_HOME/bin/java --add-modules jdk.incubator.vector -cp vicreg/target/jvicreg-cli.jar bench/recipe/RecipeLayers.java
- *   JAVA_HOME/bin/java --add-modules jdk.incubator.vector -cp vicreg/target/jvicreg-cli.jar bench/recipe/RecipeLayers.java resnet50 layer2.0.conv2
+ * <pre>
+ *   "$(bin/find-jdk)/bin/java" --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.jvicreg.bench.RecipeLayers
+ *   "$(bin/find-jdk)/bin/java" --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.jvicreg.bench.RecipeLayers resnet50 layer2.0.conv2
+ * </pre>
  */
 public class RecipeLayers {
     static final Backend B = CpuBackend.INSTANCE;
