@@ -79,7 +79,7 @@ final class BatchLastConv {
         int c = g.c(), r = g.r(), s = g.s(), h = g.h(), wd = g.w(), n = g.n();
         float[] a = packFilters(w, wo, g.k(), c, r, s, false, false);
         int[] rowOff = windowOffsets(xo, c, h, wd, r, s, n);
-        window(a, g.k(), c, r, s, g.strideH(), g.strideW(), g.padH(), g.padW(), h, wd, n, x, rowOff, g.p(), g.q(), y, yo);
+        window(g, a, x, rowOff, y, yo);
     }
 
     static void backwardData(ConvGeometry g, float[] dy, int dyo, float[] w, int wo, float[] dx, int dxo) {
@@ -89,7 +89,8 @@ final class BatchLastConv {
             // the forward pass of dy with the filters transposed and rotated
             float[] a = packFilters(w, wo, k, g.c(), r, s, true, true);
             int[] rowOff = windowOffsets(dyo, k, p, q, r, s, n);
-            window(a, g.c(), k, r, s, 1, 1, ph, pw, p, q, n, dy, rowOff, g.h(), g.w(), dx, dxo);
+            ConvGeometry rotated = new ConvGeometry(n, k, p, q, g.c(), r, s, 1, 1, ph, pw, 1, 1, 1, ConvGeometry.Layout.BATCH_LAST);
+            window(rotated, a, dy, rowOff, dx, dxo);
         } else {
             gatherTaps(g, dy, dyo, w, wo, dx, dxo);
         }
@@ -163,14 +164,15 @@ final class BatchLastConv {
     }
 
     /**
-     * y (m, outH, outW, n) = the m packed filters slid over x (depth channels, h, w, n) with the given stride
-     * and padding. Work is split over (image block, output pixel), in {@link WorkOrder}; each range sweeps the
-     * filters in chunks
-     * that stay in cache, and for each pixel runs one kernel call per filter row r over the taps of that row
-     * that lie inside the image (consecutive in the (r, s, c) order).
+     * y (k, p, q, n) = the k packed filters a slid over x (c channels, h, w, n) as the batch-last convolution g
+     * slides them (its stride and padding). Work is split over (image block, output pixel), in
+     * {@link WorkOrder}; each range sweeps the filters in chunks that stay in cache, and for each pixel runs one
+     * kernel call per filter row r over the taps of that row that lie inside the image (consecutive in the
+     * (r, s, c) order).
      */
-    private static void window(float[] a, int m, int depth, int r, int s, int sh, int sw, int ph, int pw, int h, int w,
-                               int n, float[] x, int[] rowOff, int outH, int outW, float[] y, int yo) {
+    private static void window(ConvGeometry g, float[] a, float[] x, int[] rowOff, float[] y, int yo) {
+        int m = g.k(), depth = g.c(), r = g.r(), s = g.s(), sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        int h = g.h(), w = g.w(), n = g.n(), outH = g.p(), outW = g.q();
         int taps = r * s * depth, pixels = outH * outW, ldc = pixels * n;
         int chunk = Math.max(MR, Math.min(m, FILTER_CHUNK_FLOATS / taps / MR * MR));
         WorkOrder order = WorkOrder.of(outH, outW, n);
