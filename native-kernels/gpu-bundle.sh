@@ -11,7 +11,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/engine/target/gpu-bundle"
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+jdk="$("$root/bin/find-jdk")"   # jar and jlink of a JDK 25; Maven finds its own through toolchains
 junit_console=1.14.1
 cd "$root"
 
@@ -27,8 +27,8 @@ rm -f "$out"/lib/junit-*.jar "$out"/lib/opentest4j-*.jar "$out"/lib/apiguardian-
 # JCuda's natives jar also holds 25 MB of NVRTC and PTX-compiler bindings that are never loaded
 natives=$(ls "$out"/lib/jcuda-natives-*-linux-x86_64.jar)
 tmp=$(mktemp -d)
-(cd "$tmp" && "$JAVA_HOME/bin/jar" xf "$natives" && rm -f lib/libJNvPTXCompiler-* lib/libJNvrtc-* \
-  && "$JAVA_HOME/bin/jar" cf "$natives" -C "$tmp" .)
+(cd "$tmp" && "$jdk/bin/jar" xf "$natives" && rm -f lib/libJNvPTXCompiler-* lib/libJNvrtc-* \
+  && "$jdk/bin/jar" cf "$natives" -C "$tmp" .)
 rm -rf "$tmp"
 
 cp -r engine/target/classes "$out/classes"
@@ -38,7 +38,7 @@ for m in nn vicreg; do
   cp -r $m/target/test-classes "$out/$m-test-classes"
 done
 # the JDK modules the classes and the JUnit launcher use, plus jdk.jfr for profiling the host side there
-"$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.management,jdk.unsupported,jdk.incubator.vector,jdk.jfr \
+"$jdk/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.management,jdk.unsupported,jdk.incubator.vector,jdk.jfr \
   --compress=zip-9 --strip-debug --no-header-files --no-man-pages --output "$out/jre"
 
 # 3,000 Fashion-MNIST test images (as both splits) for a short pretrain / probe run on the GPU

@@ -18,11 +18,9 @@ jvicreg runs as bin/vicreg runs it (the CLI jar, built first if missing) but wit
 humongous regions hold the large activation arrays without copying them (the parallel collector copies
 them between generations: seconds per step), and a fixed, pre-touched heap (-Xms = -Xmx,
 -XX:+AlwaysPreTouch): otherwise G1 sometimes grows the heap instead of collecting, and every run then
-page-faults fresh memory, much slower. Set JAVA_HOME to a JDK 25 or let the
-search find one.
+page-faults fresh memory, much slower. The JDK 25 is the one bin/find-jdk finds.
 """
 import argparse
-import glob
 import json
 import os
 import resource
@@ -58,15 +56,11 @@ def workloads(which):
 
 
 def java_home():
-    home = os.environ.get("JAVA_HOME")
-    candidates = ([home] if home else []) + ["/usr/lib/jvm/temurin-25-jdk-amd64"] + sorted(glob.glob("/usr/lib/jvm/*"))
-    for c in candidates:
-        exe = os.path.join(c, "bin", "java")
-        if os.path.exists(exe):
-            v = subprocess.run([exe, "-version"], capture_output=True, text=True).stderr
-            if 'version "25' in v or 'version "26' in v:
-                return c
-    sys.exit("compare: no JDK 25 found; set JAVA_HOME")
+    """A JDK 25: the one bin/find-jdk finds (JAVA_HOME if it is one, else the usual install locations)."""
+    found = subprocess.run([os.path.join(ROOT, "bin", "find-jdk")], capture_output=True, text=True)
+    if found.returncode != 0:
+        sys.exit("compare: " + found.stderr.strip())
+    return found.stdout.strip()
 
 
 def cli_jar():
