@@ -733,7 +733,7 @@ class CudaBackendTest {
     // ---- VICReg -------------------------------------------------------------------------------------------
 
     @Test
-    void vicregColumnStats() {
+    void columnStdHinge() {
         int[][] cases = {{256, 512}, {2, 3}, {100, 33}};
         for (int[] c : cases) {
             int n = c[0], d = c[1];
