@@ -138,7 +138,7 @@ public final class Profiler implements AutoCloseable {
         if (!byShape || args == null) return m.getName();
         StringBuilder sb = new StringBuilder(m.getName());
         for (Object a : args) {
-            if (a instanceof Tensor t) sb.append(' ').append(Shape.str(t.shape()));
+            if (a instanceof org.jvicreg.engine.backend.Operand t) sb.append(' ').append(Shape.str(t.shape()));
         }
         return sb.toString();
     }

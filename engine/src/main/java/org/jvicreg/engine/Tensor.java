@@ -1,6 +1,7 @@
 package org.jvicreg.engine;
 
 import org.jvicreg.engine.backend.Backend;
+import org.jvicreg.engine.backend.Operand;
 import org.jvicreg.engine.backend.Storage;
 import org.jvicreg.engine.backend.UnaryOp;
 import org.jvicreg.engine.cpu.CpuBackend;
@@ -22,7 +23,7 @@ import java.util.List;
  * them under {@link Grad#off()}). The neural-network ops (conv, pooling, batch norm, losses) live in
  * {@link F}.
  */
-public final class Tensor {
+public final class Tensor implements Operand {
     private final int[] shape;
     private final Storage storage;
     private final long offset;
@@ -141,6 +142,7 @@ public final class Tensor {
 
     // ---- shape and data ----------------------------------------------------------------------
 
+    @Override
     public int[] shape() {
         return shape.clone();
     }
@@ -153,14 +155,17 @@ public final class Tensor {
         return shape[Shape.axis("size", axis, shape.length)];
     }
 
+    @Override
     public int numel() {
         return (int) Shape.numel(shape);
     }
 
+    @Override
     public Storage storage() {
         return storage;
     }
 
+    @Override
     public long offset() {
         return offset;
     }

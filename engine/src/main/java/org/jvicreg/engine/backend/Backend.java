@@ -1,15 +1,12 @@
 package org.jvicreg.engine.backend;
 
-import org.jvicreg.engine.Tensor;
-
 /**
  * The primitive kernels, nothing more. Autograd ops ({@code org.jvicreg.engine.ops}) are written against
  * this interface so every backend shares them.
  *
- * <p>Conventions: every {@link Tensor} passed here is a contiguous row-major buffer
- * ({@code t.storage()} from element {@code t.offset()}); kernels read its storage and offset and never
- * its autograd state. Outputs are pre-allocated by the caller with the right shape and are
- * overwritten (never accumulated into) unless a method says otherwise. Indices (argmax, class labels,
+ * <p>Conventions: every {@link Operand} passed here (a {@code Tensor}, as the ops pass them) is a contiguous
+ * row-major buffer ({@code t.storage()} from element {@code t.offset()}). Outputs are pre-allocated by the
+ * caller with the right shape and are overwritten (never accumulated into) unless a method says otherwise. Indices (argmax, class labels,
  * gather/scatter positions) are stored as floats. All arguments live on this backend.
  */
 public interface Backend {
@@ -34,52 +31,52 @@ public interface Backend {
     Storage upload(float[] host, int off, int n);
 
     /** Copies all of {@code src} (its numel elements) into {@code dst[dstOff...]}. */
-    void download(Tensor src, float[] dst, int dstOff);
+    void download(Operand src, float[] dst, int dstOff);
 
-    void fill(Tensor dst, float value);
+    void fill(Operand dst, float value);
 
     /**
      * The one data-movement primitive behind permute, narrow, cat, stack and expand: for every index
      * tuple i of {@code shape}, {@code dst[dstOff + i.dstStrides] = src[srcOff + i.srcStrides]}. Offsets
      * are relative to each tensor's own offset. Strides may be 0 (broadcast reads).
      */
-    void copyStrided(Tensor src, long srcOff, long[] srcStrides, int[] shape,
-                     Tensor dst, long dstOff, long[] dstStrides);
+    void copyStrided(Operand src, long srcOff, long[] srcStrides, int[] shape,
+                     Operand dst, long dstOff, long[] dstStrides);
 
     // ---- pointwise ------------------------------------------------------------------------
 
     /** y = op(x; a, b) elementwise over x.numel() elements; y may be x. */
-    void unary(UnaryOp op, Tensor x, Tensor y, float a, float b);
+    void unary(UnaryOp op, Operand x, Operand y, float a, float b);
 
     /**
      * y[i] = op(a[i . aStrides], b[i . bStrides]) for every index i of y's shape (y contiguous).
      * Broadcast inputs have stride 0 along broadcast dimensions; strides have y's rank.
      */
-    void binary(BinaryOp op, Tensor a, long[] aStrides, Tensor b, long[] bStrides, Tensor y);
+    void binary(BinaryOp op, Operand a, long[] aStrides, Operand b, long[] bStrides, Operand y);
 
     /** y += alpha * x over x.numel() elements (the optimizers' update). */
-    void axpy(float alpha, Tensor x, Tensor y);
+    void axpy(float alpha, Operand x, Operand y);
 
     /**
      * One torch.optim.SGD step of a parameter p with gradient g and momentum buffer buf (null with momentum
      * 0), in one pass over the parameter: d = g + weightDecay * p; with momentum, buf = first ? d : momentum
      * * buf + (1 - dampening) * d and d = nesterov ? d + momentum * buf : buf; p -= lr * d.
      */
-    void sgdStep(SgdStep step, Tensor p, Tensor g, Tensor buf, boolean first);
+    void sgdStep(SgdStep step, Operand p, Operand g, Operand buf, boolean first);
 
     /** y[i] = cond[i] != 0 ? a[i] : b[i], all read through strides of y's rank. */
-    void where(Tensor cond, long[] condStrides, Tensor a, long[] aStrides, Tensor b, long[] bStrides, Tensor y);
+    void where(Operand cond, long[] condStrides, Operand a, long[] aStrides, Operand b, long[] bStrides, Operand y);
 
     // ---- reductions and indexing ------------------------------------------------------------
 
     /** Viewing x as (outer, n, inner): y[o, i] = op over j of x[o, j, i]. y has outer*inner elements. */
-    void reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y);
+    void reduce(ReduceOp op, Operand x, int outer, int n, int inner, Operand y);
 
     /** Viewing x as (outer, n, inner): y[o, i] = x[o, idx[o, i], i]. */
-    void gatherAxis(Tensor x, int outer, int n, int inner, Tensor idx, Tensor y);
+    void gatherAxis(Operand x, int outer, int n, int inner, Operand idx, Operand y);
 
     /** Viewing y as (outer, n, inner): y = 0, then y[o, idx[o, i], i] = src[o, i]. */
-    void scatterAxis(Tensor src, int outer, int n, int inner, Tensor idx, Tensor y);
+    void scatterAxis(Operand src, int outer, int n, int inner, Operand idx, Operand y);
 
     // ---- dense algebra ------------------------------------------------------------------------
 
@@ -91,9 +88,9 @@ public interface Backend {
      * old contents (even NaN).
      */
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-              Tensor a, long aOff, int lda, long strideA,
-              Tensor b, long bOff, int ldb, long strideB,
-              float beta, Tensor c, long cOff, int ldc, long strideC, int batch);
+              Operand a, long aOff, int lda, long strideA,
+              Operand b, long bOff, int ldb, long strideB,
+              float beta, Operand c, long cOff, int ldc, long strideC, int batch);
 
     // ---- convolution, normalisation, pooling ------------------------------------------------------
 
@@ -101,13 +98,13 @@ public interface Backend {
      * y = conv(x, w), no bias: x (n, c, h, w) and y (n, k, p, q), or, where {@code g.isBatchLast()}, x (c, h, w,
      * n) and y (k, p, q, n) with groups 1; w is (k, c/groups, r, s) in both layouts.
      */
-    void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y);
+    void conv2dForward(ConvGeometry g, Operand x, Operand w, Operand y);
 
     /** dx (x's shape and layout) = gradient of the convolution with respect to its input. */
-    void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx);
+    void conv2dBackwardData(ConvGeometry g, Operand dy, Operand w, Operand dx);
 
     /** dw (k, c/groups, r, s) = gradient of the convolution with respect to its filters. */
-    void conv2dBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw);
+    void conv2dBackwardFilter(ConvGeometry g, Operand x, Operand dy, Operand dw);
 
     /**
      * Whether this backend runs batch-last convolutions natively for a batch of n images, so that a model
@@ -125,42 +122,42 @@ public interface Backend {
      * the backward pass and updates the running statistics) or given ({@link BatchNormCall.Given}: eval
      * mode's running statistics, or batch statistics already reduced across processes).
      */
-    void batchNormForward(BatchNormCall call, Tensor x, BatchNormCall.Statistics statistics, Tensor y);
+    void batchNormForward(BatchNormCall call, Operand x, BatchNormCall.Statistics statistics, Operand y);
 
     /**
      * Backward of {@link #batchNormForward} with statistics from the batch, from its saved mean and inverse
      * std and its output y: with the ReLU the upstream gradient is masked by y > 0 first (y is read only
      * then); the residual's gradient (where asked for) is that masked gradient.
      */
-    void batchNormBackward(BatchNormCall call, Tensor x, Tensor y, Tensor dy, Tensor saveMean, Tensor saveInvStd,
+    void batchNormBackward(BatchNormCall call, Operand x, Operand y, Operand dy, Operand saveMean, Operand saveInvStd,
                            BatchNormCall.Gradients out);
 
     /** Max pooling; padded positions never win. */
-    void maxPool2dForward(PoolGeometry g, Tensor x, Tensor y);
+    void maxPool2dForward(PoolGeometry g, Operand x, Operand y);
 
     /** dx = 0, then each output's gradient goes to the first maximum of its window in x. */
-    void maxPool2dBackward(PoolGeometry g, Tensor x, Tensor dy, Tensor dx);
+    void maxPool2dBackward(PoolGeometry g, Operand x, Operand dy, Operand dx);
 
     /** Average pooling counting padded zeros (PyTorch's count_include_pad=True). */
-    void avgPool2dForward(PoolGeometry g, Tensor x, Tensor y);
+    void avgPool2dForward(PoolGeometry g, Operand x, Operand y);
 
-    void avgPool2dBackward(PoolGeometry g, Tensor dy, Tensor dx);
+    void avgPool2dBackward(PoolGeometry g, Operand dy, Operand dx);
 
     /**
      * Adaptive average pooling (n*c planes of h x w to oh x ow), with PyTorch's bins:
      * rows [floor(i*h/oh), ceil((i+1)*h/oh)).
      */
-    void adaptiveAvgPool2dForward(int nc, int h, int w, int oh, int ow, Tensor x, Tensor y);
+    void adaptiveAvgPool2dForward(int nc, int h, int w, int oh, int ow, Operand x, Operand y);
 
-    void adaptiveAvgPool2dBackward(int nc, int h, int w, int oh, int ow, Tensor dy, Tensor dx);
+    void adaptiveAvgPool2dBackward(int nc, int h, int w, int oh, int ow, Operand dy, Operand dx);
 
     // ---- softmax ------------------------------------------------------------------------------
 
     /** Softmax (or log-softmax) over the middle axis of x viewed as (outer, n, inner). */
-    void softmax(int outer, int n, int inner, Tensor x, Tensor y, boolean log);
+    void softmax(int outer, int n, int inner, Operand x, Operand y, boolean log);
 
     /** Gradient of {@link #softmax} given its output y and upstream dy. */
-    void softmaxBackward(int outer, int n, int inner, Tensor y, Tensor dy, Tensor dx, boolean log);
+    void softmaxBackward(int outer, int n, int inner, Operand y, Operand dy, Operand dx, boolean log);
 
     // ---- column statistics ------------------------------------------------------------------
 
@@ -169,7 +166,7 @@ public interface Backend {
      * centred columns zc = z - mean (n x d), std (d), and hingeGrad (n x d), the gradient of the hinge
      * sum_j relu(1 - std_j) with respect to z: -[std_j < 1] * zc_ij / ((n - 1) * std_j). Needs n >= 2.
      */
-    void columnStdHinge(int n, int d, Tensor z, float eps, Tensor zc, Tensor std, Tensor hingeGrad);
+    void columnStdHinge(int n, int d, Operand z, float eps, Operand zc, Operand std, Operand hingeGrad);
 
     // ---- housekeeping -------------------------------------------------------------------------
 

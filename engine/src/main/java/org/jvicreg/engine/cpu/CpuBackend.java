@@ -1,7 +1,7 @@
 package org.jvicreg.engine.cpu;
 
-import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.backend.Backend;
+import org.jvicreg.engine.backend.Operand;
 import org.jvicreg.engine.backend.BatchLastByPermute;
 import org.jvicreg.engine.backend.BatchNormCall;
 import org.jvicreg.engine.backend.BinaryOp;
@@ -22,15 +22,15 @@ public final class CpuBackend implements Backend {
     private CpuBackend() {}
 
     /** The array behind a CPU tensor. */
-    public static float[] data(Tensor t) {
+    public static float[] data(Operand t) {
         if (!(t.storage() instanceof CpuStorage s)) {
-            throw new IllegalArgumentException("expected a CPU tensor, got one on " + t.backend().name());
+            throw new IllegalArgumentException("expected a CPU tensor, got one on " + t.storage().backend().name());
         }
         return s.data();
     }
 
     /** The offset of a CPU tensor's first element in {@link #data}. */
-    public static int off(Tensor t) {
+    public static int off(Operand t) {
         return (int) t.offset();
     }
 
@@ -64,65 +64,65 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void download(Tensor src, float[] dst, int dstOff) {
+    public void download(Operand src, float[] dst, int dstOff) {
         System.arraycopy(data(src), off(src), dst, dstOff, src.numel());
     }
 
     @Override
-    public void fill(Tensor dst, float value) {
+    public void fill(Operand dst, float value) {
         java.util.Arrays.fill(data(dst), off(dst), off(dst) + dst.numel(), value);
     }
 
     @Override
-    public void copyStrided(Tensor src, long srcOff, long[] srcStrides, int[] shape, Tensor dst, long dstOff, long[] dstStrides) {
+    public void copyStrided(Operand src, long srcOff, long[] srcStrides, int[] shape, Operand dst, long dstOff, long[] dstStrides) {
         CpuPointwise.copyStrided(data(src), (int) (off(src) + srcOff), srcStrides, shape,
                 data(dst), (int) (off(dst) + dstOff), dstStrides);
     }
 
     @Override
-    public void unary(UnaryOp op, Tensor x, Tensor y, float a, float b) {
+    public void unary(UnaryOp op, Operand x, Operand y, float a, float b) {
         CpuPointwise.unary(op, data(x), off(x), data(y), off(y), x.numel(), a, b);
     }
 
     @Override
-    public void binary(BinaryOp op, Tensor a, long[] aStrides, Tensor b, long[] bStrides, Tensor y) {
+    public void binary(BinaryOp op, Operand a, long[] aStrides, Operand b, long[] bStrides, Operand y) {
         CpuPointwise.binary(op, y.shape(), data(a), off(a), aStrides, data(b), off(b), bStrides, data(y), off(y));
     }
 
     @Override
-    public void axpy(float alpha, Tensor x, Tensor y) {
+    public void axpy(float alpha, Operand x, Operand y) {
         CpuPointwise.axpy(alpha, data(x), off(x), data(y), off(y), x.numel());
     }
 
     @Override
-    public void sgdStep(SgdStep step, Tensor p, Tensor g, Tensor buf, boolean first) {
+    public void sgdStep(SgdStep step, Operand p, Operand g, Operand buf, boolean first) {
         CpuSgd.step(step, Floats.of(p), Floats.of(g), Floats.of(buf), first, p.numel());
     }
 
     @Override
-    public void where(Tensor cond, long[] cs, Tensor a, long[] as, Tensor b, long[] bs, Tensor y) {
+    public void where(Operand cond, long[] cs, Operand a, long[] as, Operand b, long[] bs, Operand y) {
         CpuPointwise.where(y.shape(), data(cond), off(cond), cs, data(a), off(a), as, data(b), off(b), bs, data(y), off(y));
     }
 
     @Override
-    public void reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y) {
+    public void reduce(ReduceOp op, Operand x, int outer, int n, int inner, Operand y) {
         CpuReduce.reduce(op, data(x), off(x), outer, n, inner, data(y), off(y));
     }
 
     @Override
-    public void gatherAxis(Tensor x, int outer, int n, int inner, Tensor idx, Tensor y) {
+    public void gatherAxis(Operand x, int outer, int n, int inner, Operand idx, Operand y) {
         CpuReduce.gather(data(x), off(x), outer, n, inner, data(idx), off(idx), data(y), off(y));
     }
 
     @Override
-    public void scatterAxis(Tensor src, int outer, int n, int inner, Tensor idx, Tensor y) {
+    public void scatterAxis(Operand src, int outer, int n, int inner, Operand idx, Operand y) {
         CpuReduce.scatter(data(src), off(src), outer, n, inner, data(idx), off(idx), data(y), off(y));
     }
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                     Tensor a, long aOff, int lda, long strideA, Tensor b, long bOff, int ldb, long strideB,
-                     float beta, Tensor c, long cOff, int ldc, long strideC, int batch) {
+                     Operand a, long aOff, int lda, long strideA, Operand b, long bOff, int ldb, long strideB,
+                     float beta, Operand c, long cOff, int ldc, long strideC, int batch) {
         float[] ad = data(a), bd = data(b), cd = data(c);
         int ao = (int) (off(a) + aOff), bo = (int) (off(b) + bOff), co = (int) (off(c) + cOff);
         if (batch == 1) {
@@ -141,7 +141,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
+    public void conv2dForward(ConvGeometry g, Operand x, Operand w, Operand y) {
         if (!g.isBatchLast()) {
             CpuConv.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
         } else if (BatchLastConv.forwardFits(g)) {
@@ -152,7 +152,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+    public void conv2dBackwardData(ConvGeometry g, Operand dy, Operand w, Operand dx) {
         if (!g.isBatchLast()) {
             CpuConv.backwardData(g, data(dy), off(dy), data(w), off(w), data(dx), off(dx));
         } else if (BatchLastConv.backwardDataFits(g)) {
@@ -163,7 +163,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void conv2dBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
+    public void conv2dBackwardFilter(ConvGeometry g, Operand x, Operand dy, Operand dw) {
         if (!g.isBatchLast()) {
             CpuConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
         } else if (BatchLastConv.backwardFilterFits(g)) {
@@ -186,58 +186,58 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNormForward(BatchNormCall call, Tensor x, BatchNormCall.Statistics statistics, Tensor y) {
+    public void batchNormForward(BatchNormCall call, Operand x, BatchNormCall.Statistics statistics, Operand y) {
         CpuBatchNorm.forward(call, statistics, x, y);
     }
 
     @Override
-    public void batchNormBackward(BatchNormCall call, Tensor x, Tensor y, Tensor dy, Tensor saveMean, Tensor saveInvStd,
+    public void batchNormBackward(BatchNormCall call, Operand x, Operand y, Operand dy, Operand saveMean, Operand saveInvStd,
                                   BatchNormCall.Gradients out) {
         CpuBatchNorm.backward(call, x, y, dy, saveMean, saveInvStd, out);
     }
 
     @Override
-    public void maxPool2dForward(PoolGeometry g, Tensor x, Tensor y) {
+    public void maxPool2dForward(PoolGeometry g, Operand x, Operand y) {
         CpuPool.maxForward(g, data(x), off(x), data(y), off(y));
     }
 
     @Override
-    public void maxPool2dBackward(PoolGeometry g, Tensor x, Tensor dy, Tensor dx) {
+    public void maxPool2dBackward(PoolGeometry g, Operand x, Operand dy, Operand dx) {
         CpuPool.maxBackward(g, data(x), off(x), data(dy), off(dy), data(dx), off(dx));
     }
 
     @Override
-    public void avgPool2dForward(PoolGeometry g, Tensor x, Tensor y) {
+    public void avgPool2dForward(PoolGeometry g, Operand x, Operand y) {
         CpuPool.avgForward(g, data(x), off(x), data(y), off(y));
     }
 
     @Override
-    public void avgPool2dBackward(PoolGeometry g, Tensor dy, Tensor dx) {
+    public void avgPool2dBackward(PoolGeometry g, Operand dy, Operand dx) {
         CpuPool.avgBackward(g, data(dy), off(dy), data(dx), off(dx));
     }
 
     @Override
-    public void adaptiveAvgPool2dForward(int nc, int h, int w, int oh, int ow, Tensor x, Tensor y) {
+    public void adaptiveAvgPool2dForward(int nc, int h, int w, int oh, int ow, Operand x, Operand y) {
         CpuPool.adaptiveAvgForward(nc, h, w, oh, ow, data(x), off(x), data(y), off(y));
     }
 
     @Override
-    public void adaptiveAvgPool2dBackward(int nc, int h, int w, int oh, int ow, Tensor dy, Tensor dx) {
+    public void adaptiveAvgPool2dBackward(int nc, int h, int w, int oh, int ow, Operand dy, Operand dx) {
         CpuPool.adaptiveAvgBackward(nc, h, w, oh, ow, data(dy), off(dy), data(dx), off(dx));
     }
 
     @Override
-    public void softmax(int outer, int n, int inner, Tensor x, Tensor y, boolean log) {
+    public void softmax(int outer, int n, int inner, Operand x, Operand y, boolean log) {
         CpuReduce.softmax(outer, n, inner, data(x), off(x), data(y), off(y), log);
     }
 
     @Override
-    public void softmaxBackward(int outer, int n, int inner, Tensor y, Tensor dy, Tensor dx, boolean log) {
+    public void softmaxBackward(int outer, int n, int inner, Operand y, Operand dy, Operand dx, boolean log) {
         CpuReduce.softmaxBackward(outer, n, inner, data(y), off(y), data(dy), off(dy), data(dx), off(dx), log);
     }
 
     @Override
-    public void columnStdHinge(int n, int d, Tensor z, float eps, Tensor zc, Tensor std, Tensor hingeGrad) {
+    public void columnStdHinge(int n, int d, Operand z, float eps, Operand zc, Operand std, Operand hingeGrad) {
         ColumnStdHinge.run(n, d, data(z), off(z), eps, data(zc), off(zc), data(std), off(std), data(hingeGrad), off(hingeGrad));
     }
 

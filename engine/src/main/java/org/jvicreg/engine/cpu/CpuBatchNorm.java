@@ -1,9 +1,9 @@
 package org.jvicreg.engine.cpu;
 
+import org.jvicreg.engine.backend.Operand;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.backend.BatchNormCall;
 
 /**
@@ -95,7 +95,7 @@ final class CpuBatchNorm {
     /** One call's operands, unpacked from its tensors once. */
     private record Call(int n, int c, int hw, Floats x, Floats gamma, Floats beta, float eps, Floats residual,
                         boolean relu) {
-        static Call of(BatchNormCall call, Tensor x) {
+        static Call of(BatchNormCall call, Operand x) {
             return new Call(call.n(), call.c(), call.hw(), Floats.of(x), Floats.of(call.gamma()), Floats.of(call.beta()),
                     call.eps(), Floats.of(call.residual()), call.relu());
         }
@@ -110,7 +110,7 @@ final class CpuBatchNorm {
     }
 
     /** Forward pass; see Backend#batchNormForward. */
-    static void forward(BatchNormCall call, BatchNormCall.Statistics statistics, Tensor x, Tensor y) {
+    static void forward(BatchNormCall call, BatchNormCall.Statistics statistics, Operand x, Operand y) {
         Call o = Call.of(call, x);
         Floats out = Floats.of(y);
         switch (statistics) {
@@ -226,7 +226,7 @@ final class CpuBatchNorm {
      * Backward pass; see Backend#batchNormBackward. With relu the upstream gradient is first masked by y > 0
      * (y the fused output); dResidual (may be null) receives that masked gradient, the residual's own gradient.
      */
-    static void backward(BatchNormCall call, Tensor x, Tensor y, Tensor dy, Tensor saveMean, Tensor saveInvStd,
+    static void backward(BatchNormCall call, Operand x, Operand y, Operand dy, Operand saveMean, Operand saveInvStd,
                          BatchNormCall.Gradients out) {
         Call o = Call.of(call, x);
         Backward b = new Backward(Floats.of(y), Floats.of(dy), Floats.of(saveMean), Floats.of(saveInvStd),

@@ -1,7 +1,7 @@
 package org.jvicreg.engine.cuda;
 
-import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.backend.Backend;
+import org.jvicreg.engine.backend.Operand;
 import org.jvicreg.engine.backend.BatchLastByPermute;
 import org.jvicreg.engine.backend.BatchNormCall;
 import org.jvicreg.engine.backend.BinaryOp;
@@ -189,9 +189,9 @@ public final class CudaBackend implements Backend {
     }
 
     /** The device address of a tensor's first element. */
-    long address(Tensor t) {
+    long address(Operand t) {
         if (!(t.storage() instanceof CudaStorage s) || s.backend() != this) {
-            throw new IllegalArgumentException("expected a CUDA tensor, got one on " + t.backend().name());
+            throw new IllegalArgumentException("expected a CUDA tensor, got one on " + t.storage().backend().name());
         }
         return s.address() + t.offset() * Float.BYTES;
     }
@@ -242,64 +242,64 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void download(Tensor src, float[] dst, int dstOff) {
+    public void download(Operand src, float[] dst, int dstOff) {
         device.download(address(src), dst, dstOff, src.numel());
     }
 
     @Override
-    public void fill(Tensor dst, float value) {
+    public void fill(Operand dst, float value) {
         device.memset32(address(dst), Float.floatToRawIntBits(value), dst.numel());
     }
 
     @Override
-    public void copyStrided(Tensor src, long srcOff, long[] srcStrides, int[] shape, Tensor dst, long dstOff, long[] dstStrides) {
+    public void copyStrided(Operand src, long srcOff, long[] srcStrides, int[] shape, Operand dst, long dstOff, long[] dstStrides) {
         CudaPointwise.copyStrided(this, src, srcOff, srcStrides, shape, dst, dstOff, dstStrides);
     }
 
     @Override
-    public void unary(UnaryOp op, Tensor x, Tensor y, float a, float b) {
+    public void unary(UnaryOp op, Operand x, Operand y, float a, float b) {
         CudaPointwise.unary(this, op, x, y, a, b);
     }
 
     @Override
-    public void binary(BinaryOp op, Tensor a, long[] aStrides, Tensor b, long[] bStrides, Tensor y) {
+    public void binary(BinaryOp op, Operand a, long[] aStrides, Operand b, long[] bStrides, Operand y) {
         CudaPointwise.binary(this, op, a, aStrides, b, bStrides, y);
     }
 
     @Override
-    public void axpy(float alpha, Tensor x, Tensor y) {
+    public void axpy(float alpha, Operand x, Operand y) {
         CudaPointwise.axpy(this, alpha, x, y);
     }
 
     @Override
-    public void sgdStep(SgdStep step, Tensor p, Tensor g, Tensor buf, boolean first) {
+    public void sgdStep(SgdStep step, Operand p, Operand g, Operand buf, boolean first) {
         CudaPointwise.sgdStep(this, step, p, g, buf, first);
     }
 
     @Override
-    public void where(Tensor cond, long[] cs, Tensor a, long[] as, Tensor b, long[] bs, Tensor y) {
+    public void where(Operand cond, long[] cs, Operand a, long[] as, Operand b, long[] bs, Operand y) {
         CudaPointwise.where(this, cond, cs, a, as, b, bs, y);
     }
 
     @Override
-    public void reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y) {
+    public void reduce(ReduceOp op, Operand x, int outer, int n, int inner, Operand y) {
         CudaReduce.reduce(this, op, x, outer, n, inner, y);
     }
 
     @Override
-    public void gatherAxis(Tensor x, int outer, int n, int inner, Tensor idx, Tensor y) {
+    public void gatherAxis(Operand x, int outer, int n, int inner, Operand idx, Operand y) {
         CudaReduce.gather(this, x, outer, n, inner, idx, y);
     }
 
     @Override
-    public void scatterAxis(Tensor src, int outer, int n, int inner, Tensor idx, Tensor y) {
+    public void scatterAxis(Operand src, int outer, int n, int inner, Operand idx, Operand y) {
         CudaReduce.scatter(this, src, outer, n, inner, idx, y);
     }
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                     Tensor a, long aOff, int lda, long strideA, Tensor b, long bOff, int ldb, long strideB,
-                     float beta, Tensor c, long cOff, int ldc, long strideC, int batch) {
+                     Operand a, long aOff, int lda, long strideA, Operand b, long bOff, int ldb, long strideB,
+                     float beta, Operand c, long cOff, int ldc, long strideC, int batch) {
         device.bind();
         blas.sgemm(GemmCall.fromRowMajor(transA, transB, m, n, k,
                 address(a) + aOff * Float.BYTES, lda, strideA, address(b) + bOff * Float.BYTES, ldb, strideB,
@@ -311,12 +311,12 @@ public final class CudaBackend implements Backend {
     }
 
     /** The result of a convolution with nothing to sum: zeros (the output may be uninitialized). */
-    private void zeros(Tensor out) {
+    private void zeros(Operand out) {
         if (out.numel() > 0) fill(out, 0f);
     }
 
     @Override
-    public void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
+    public void conv2dForward(ConvGeometry g, Operand x, Operand w, Operand y) {
         if (g.isBatchLast()) {
             BatchLastByPermute.forward(this, g, x, w, y);
             return;
@@ -330,7 +330,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+    public void conv2dBackwardData(ConvGeometry g, Operand dy, Operand w, Operand dx) {
         if (g.isBatchLast()) {
             BatchLastByPermute.backwardData(this, g, dy, w, dx);
             return;
@@ -344,7 +344,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void conv2dBackwardFilter(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
+    public void conv2dBackwardFilter(ConvGeometry g, Operand x, Operand dy, Operand dw) {
         if (g.isBatchLast()) {
             BatchLastByPermute.backwardFilter(this, g, x, dy, dw);
             return;
@@ -387,7 +387,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void batchNormForward(BatchNormCall call, Tensor x, BatchNormCall.Statistics statistics, Tensor y) {
+    public void batchNormForward(BatchNormCall call, Operand x, BatchNormCall.Statistics statistics, Operand y) {
         double e = cudnnEpsilon(call);
         int n = call.n(), c = call.c(), hw = call.hw();
         switch (statistics) {
@@ -409,7 +409,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void batchNormBackward(BatchNormCall call, Tensor x, Tensor y, Tensor dy, Tensor saveMean, Tensor saveInvStd,
+    public void batchNormBackward(BatchNormCall call, Operand x, Operand y, Operand dy, Operand saveMean, Operand saveInvStd,
                                   BatchNormCall.Gradients out) {
         double e = cudnnEpsilon(call);
         if (Double.isNaN(e) || !ranOnCudnn(() -> dnn.batchNormBackward(call.n(), call.c(), call.hw(), address(x), address(dy),
@@ -420,47 +420,47 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void maxPool2dForward(PoolGeometry g, Tensor x, Tensor y) {
+    public void maxPool2dForward(PoolGeometry g, Operand x, Operand y) {
         CudaPool.maxForward(this, g, x, y);
     }
 
     @Override
-    public void maxPool2dBackward(PoolGeometry g, Tensor x, Tensor dy, Tensor dx) {
+    public void maxPool2dBackward(PoolGeometry g, Operand x, Operand dy, Operand dx) {
         CudaPool.maxBackward(this, g, x, dy, dx);
     }
 
     @Override
-    public void avgPool2dForward(PoolGeometry g, Tensor x, Tensor y) {
+    public void avgPool2dForward(PoolGeometry g, Operand x, Operand y) {
         CudaPool.avgForward(this, g, x, y);
     }
 
     @Override
-    public void avgPool2dBackward(PoolGeometry g, Tensor dy, Tensor dx) {
+    public void avgPool2dBackward(PoolGeometry g, Operand dy, Operand dx) {
         CudaPool.avgBackward(this, g, dy, dx);
     }
 
     @Override
-    public void adaptiveAvgPool2dForward(int nc, int h, int w, int oh, int ow, Tensor x, Tensor y) {
+    public void adaptiveAvgPool2dForward(int nc, int h, int w, int oh, int ow, Operand x, Operand y) {
         CudaPool.adaptiveAvgForward(this, nc, h, w, oh, ow, x, y);
     }
 
     @Override
-    public void adaptiveAvgPool2dBackward(int nc, int h, int w, int oh, int ow, Tensor dy, Tensor dx) {
+    public void adaptiveAvgPool2dBackward(int nc, int h, int w, int oh, int ow, Operand dy, Operand dx) {
         CudaPool.adaptiveAvgBackward(this, nc, h, w, oh, ow, dy, dx);
     }
 
     @Override
-    public void softmax(int outer, int n, int inner, Tensor x, Tensor y, boolean log) {
+    public void softmax(int outer, int n, int inner, Operand x, Operand y, boolean log) {
         CudaReduce.softmax(this, outer, n, inner, x, y, log);
     }
 
     @Override
-    public void softmaxBackward(int outer, int n, int inner, Tensor y, Tensor dy, Tensor dx, boolean log) {
+    public void softmaxBackward(int outer, int n, int inner, Operand y, Operand dy, Operand dx, boolean log) {
         CudaReduce.softmaxBackward(this, outer, n, inner, y, dy, dx, log);
     }
 
     @Override
-    public void columnStdHinge(int n, int d, Tensor z, float eps, Tensor zc, Tensor std, Tensor hingeGrad) {
+    public void columnStdHinge(int n, int d, Operand z, float eps, Operand zc, Operand std, Operand hingeGrad) {
         if (n < 2) throw new IllegalArgumentException("column std and hinge need n >= 2 rows, got " + n);
         if (d == 0) return;
         launch(LaunchGeometry.columns(n, d), KernelArgs.of(Kernel.COLUMN_STD_HINGE)

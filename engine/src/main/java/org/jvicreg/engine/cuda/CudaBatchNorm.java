@@ -1,6 +1,6 @@
 package org.jvicreg.engine.cuda;
 
-import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.backend.Operand;
 import org.jvicreg.engine.backend.BatchNormCall;
 
 /**
@@ -15,10 +15,10 @@ final class CudaBatchNorm {
     private CudaBatchNorm() {}
 
     /** See Backend#batchNormForward with statistics from the batch. */
-    static void train(CudaBackend gpu, BatchNormCall call, BatchNormCall.FromBatch s, Tensor x, Tensor y) {
+    static void train(CudaBackend gpu, BatchNormCall call, BatchNormCall.FromBatch s, Operand x, Operand y) {
         int n = call.n(), c = call.c(), hw = call.hw();
-        Tensor gamma = call.gamma(), beta = call.beta(), residual = call.residual(), runMean = s.runMean(), runVar = s.runVar();
-        Tensor saveMean = s.saveMean(), saveInvStd = s.saveInvStd();
+        Operand gamma = call.gamma(), beta = call.beta(), residual = call.residual(), runMean = s.runMean(), runVar = s.runVar();
+        Operand saveMean = s.saveMean(), saveInvStd = s.saveInvStd();
         float eps = call.eps(), momentum = s.momentum();
         boolean relu = call.relu();
         long count = (long) n * hw;
@@ -48,7 +48,7 @@ final class CudaBatchNorm {
     }
 
     /** See Backend#batchNormForward with given statistics (eval mode's running ones, or reduced ones). */
-    static void given(CudaBackend gpu, BatchNormCall call, BatchNormCall.Given s, Tensor x, Tensor y) {
+    static void given(CudaBackend gpu, BatchNormCall call, BatchNormCall.Given s, Operand x, Operand y) {
         long total = (long) call.n() * call.c() * call.hw();
         if (total == 0) return;
         gpu.launch(LaunchGeometry.elementwise(total, gpu.multiprocessors()), KernelArgs.of(Kernel.BN_EVAL)
@@ -61,11 +61,11 @@ final class CudaBatchNorm {
      * See Backend#batchNormBackward: with relu, dy is masked by y > 0 first (y is read only then; it may be
      * null otherwise); the residual's gradient (may be null) receives the masked gradient.
      */
-    static void backward(CudaBackend gpu, BatchNormCall call, Tensor x, Tensor y, Tensor dy, Tensor saveMean,
-                         Tensor saveInvStd, BatchNormCall.Gradients out) {
+    static void backward(CudaBackend gpu, BatchNormCall call, Operand x, Operand y, Operand dy, Operand saveMean,
+                         Operand saveInvStd, BatchNormCall.Gradients out) {
         int n = call.n(), c = call.c(), hw = call.hw();
         boolean relu = call.relu();
-        Tensor gamma = call.gamma(), dx = out.dx(), dResidual = out.dResidual(), dgamma = out.dgamma(), dbeta = out.dbeta();
+        Operand gamma = call.gamma(), dx = out.dx(), dResidual = out.dResidual(), dgamma = out.dgamma(), dbeta = out.dbeta();
         long count = (long) n * hw;
         if (c == 0) return;
         if (relu && y == null) throw new IllegalArgumentException("batch norm backward with ReLU needs the forward output y");
@@ -93,7 +93,7 @@ final class CudaBatchNorm {
         }
     }
 
-    private static long addressOrNull(CudaBackend gpu, Tensor t) {
+    private static long addressOrNull(CudaBackend gpu, Operand t) {
         return t == null ? 0 : gpu.address(t);
     }
 }

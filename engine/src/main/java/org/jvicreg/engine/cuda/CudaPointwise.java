@@ -1,7 +1,7 @@
 package org.jvicreg.engine.cuda;
 
+import org.jvicreg.engine.backend.Operand;
 import org.jvicreg.engine.Shape;
-import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.backend.BinaryOp;
 import org.jvicreg.engine.backend.SgdStep;
 import org.jvicreg.engine.backend.UnaryOp;
@@ -10,7 +10,7 @@ import org.jvicreg.engine.backend.UnaryOp;
 final class CudaPointwise {
     private CudaPointwise() {}
 
-    static void unary(CudaBackend gpu, UnaryOp op, Tensor x, Tensor y, float a, float b) {
+    static void unary(CudaBackend gpu, UnaryOp op, Operand x, Operand y, float a, float b) {
         long n = x.numel();
         if (n == 0) return;
         if (op == UnaryOp.IDENTITY) {
@@ -21,7 +21,7 @@ final class CudaPointwise {
                 .ptr(gpu.address(x)).ptr(gpu.address(y)).i64(n).i32(op.ordinal()).f32(a).f32(b));
     }
 
-    static void binary(CudaBackend gpu, BinaryOp op, Tensor a, long[] as, Tensor b, long[] bs, Tensor y) {
+    static void binary(CudaBackend gpu, BinaryOp op, Operand a, long[] as, Operand b, long[] bs, Operand y) {
         long n = y.numel();
         if (n == 0) return;
         StridedPlan plan = StridedPlan.of(y.shape(), as, bs);
@@ -35,7 +35,7 @@ final class CudaPointwise {
                 .i64(n).i32(op.ordinal()).i32(plan.rank()).dims(plan.dims()).strides(plan.strides(0)).strides(plan.strides(1)));
     }
 
-    static void where(CudaBackend gpu, Tensor cond, long[] cs, Tensor a, long[] as, Tensor b, long[] bs, Tensor y) {
+    static void where(CudaBackend gpu, Operand cond, long[] cs, Operand a, long[] as, Operand b, long[] bs, Operand y) {
         long n = y.numel();
         if (n == 0) return;
         StridedPlan plan = StridedPlan.of(y.shape(), cs, as, bs);
@@ -44,7 +44,7 @@ final class CudaPointwise {
                 .i32(plan.rank()).dims(plan.dims()).strides(plan.strides(0)).strides(plan.strides(1)).strides(plan.strides(2)));
     }
 
-    static void copyStrided(CudaBackend gpu, Tensor src, long srcOff, long[] ss, int[] shape, Tensor dst, long dstOff, long[] ds) {
+    static void copyStrided(CudaBackend gpu, Operand src, long srcOff, long[] ss, int[] shape, Operand dst, long dstOff, long[] ds) {
         long n = Shape.numel(shape);
         if (n == 0) return;
         long from = gpu.address(src) + srcOff * Float.BYTES, to = gpu.address(dst) + dstOff * Float.BYTES;
@@ -57,7 +57,7 @@ final class CudaPointwise {
                 .ptr(from).ptr(to).i64(n).i32(plan.rank()).dims(plan.dims()).strides(plan.strides(0)).strides(plan.strides(1)));
     }
 
-    static void axpy(CudaBackend gpu, float alpha, Tensor x, Tensor y) {
+    static void axpy(CudaBackend gpu, float alpha, Operand x, Operand y) {
         long n = x.numel();
         if (n == 0) return;
         gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.AXPY)
@@ -65,7 +65,7 @@ final class CudaPointwise {
     }
 
     /** {@link org.jvicreg.engine.backend.Backend#sgdStep}: one launch; buf's address is 0 without momentum. */
-    static void sgdStep(CudaBackend gpu, SgdStep st, Tensor p, Tensor g, Tensor buf, boolean first) {
+    static void sgdStep(CudaBackend gpu, SgdStep st, Operand p, Operand g, Operand buf, boolean first) {
         long n = p.numel();
         if (n == 0) return;
         gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.SGD_STEP)

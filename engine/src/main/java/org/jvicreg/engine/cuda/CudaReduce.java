@@ -1,13 +1,13 @@
 package org.jvicreg.engine.cuda;
 
-import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.backend.Operand;
 import org.jvicreg.engine.backend.ReduceOp;
 
 /** Launches of the reduction, gather/scatter (reduce.cu) and softmax (softmax.cu) kernels. */
 final class CudaReduce {
     private CudaReduce() {}
 
-    static void reduce(CudaBackend gpu, ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y) {
+    static void reduce(CudaBackend gpu, ReduceOp op, Operand x, int outer, int n, int inner, Operand y) {
         long out = (long) outer * inner;
         if (out == 0) return;
         if (n == 0) {
@@ -35,7 +35,7 @@ final class CudaReduce {
      * into chunks reduced in parallel, then the chunk results are reduced. (Not for ARGMAX, whose index
      * would be the chunk's.)
      */
-    private static void splitRows(CudaBackend gpu, ReduceOp op, Tensor x, int outer, int n, Tensor y) {
+    private static void splitRows(CudaBackend gpu, ReduceOp op, Operand x, int outer, int n, Operand y) {
         int full = n / CHUNK, tail = n - full * CHUNK, parts = full + (tail > 0 ? 1 : 0);
         DeviceAllocator.Block partial = gpu.scratch((long) parts * Float.BYTES);
         try {
@@ -55,17 +55,17 @@ final class CudaReduce {
                 .ptr(x).ptr(y).i32(rows).i32(n).i32(op.ordinal()));
     }
 
-    static void gather(CudaBackend gpu, Tensor x, int outer, int n, int inner, Tensor idx, Tensor y) {
+    static void gather(CudaBackend gpu, Operand x, int outer, int n, int inner, Operand idx, Operand y) {
         indexed(gpu, Kernel.GATHER_AXIS, x, outer, n, inner, idx, y);
     }
 
-    static void scatter(CudaBackend gpu, Tensor src, int outer, int n, int inner, Tensor idx, Tensor y) {
+    static void scatter(CudaBackend gpu, Operand src, int outer, int n, int inner, Operand idx, Operand y) {
         gpu.device().memset32(gpu.address(y), 0, (long) outer * n * inner);
         indexed(gpu, Kernel.SCATTER_AXIS, src, outer, n, inner, idx, y);
     }
 
     /** Runs gather or scatter with a device flag for invalid indices, then reads it back (a synchronisation). */
-    private static void indexed(CudaBackend gpu, Kernel k, Tensor in, int outer, int n, int inner, Tensor idx, Tensor y) {
+    private static void indexed(CudaBackend gpu, Kernel k, Operand in, int outer, int n, int inner, Operand idx, Operand y) {
         long count = (long) outer * inner;
         if (count == 0) return;
         DeviceAllocator.Block flag = gpu.scratch(Integer.BYTES);
@@ -83,14 +83,14 @@ final class CudaReduce {
         }
     }
 
-    static void softmax(CudaBackend gpu, int outer, int n, int inner, Tensor x, Tensor y, boolean log) {
+    static void softmax(CudaBackend gpu, int outer, int n, int inner, Operand x, Operand y, boolean log) {
         long lines = (long) outer * inner;
         if (lines == 0 || n == 0) return;
         gpu.launch(LaunchGeometry.lines(lines, n, gpu.multiprocessors()), KernelArgs.of(Kernel.SOFTMAX)
                 .ptr(gpu.address(x)).ptr(gpu.address(y)).i32(outer).i32(n).i32(inner).i32(log ? 1 : 0));
     }
 
-    static void softmaxBackward(CudaBackend gpu, int outer, int n, int inner, Tensor y, Tensor dy, Tensor dx, boolean log) {
+    static void softmaxBackward(CudaBackend gpu, int outer, int n, int inner, Operand y, Operand dy, Operand dx, boolean log) {
         long lines = (long) outer * inner;
         if (lines == 0 || n == 0) return;
         gpu.launch(LaunchGeometry.lines(lines, n, gpu.multiprocessors()), KernelArgs.of(Kernel.SOFTMAX_BACKWARD)
