@@ -7,6 +7,7 @@ import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.io.Npy;
 import org.jvicreg.engine.io.SafeTensors;
 import org.jvicreg.nn.Module;
+import org.jvicreg.vicreg.embed.BackboneWeights;
 import org.jvicreg.vicreg.model.ResNet;
 
 import java.io.IOException;
@@ -94,7 +95,7 @@ public final class ForwardCommand implements Command {
         ResNet.Config config = ResNet.Config.torchvision(arch);
         Tensor x = images(inputPath, config, train);
         ResNet model = new ResNet(config, new Rng(0));
-        loadWeights(model, weightsPath, arch);
+        loadWeights(model, weightsPath);
         int n = x.size(0);
         Tensor seed = seedPath == null ? null : gradSeed(seedPath, n, model.featureDim());
         model.train(train);
@@ -162,26 +163,8 @@ public final class ForwardCommand implements Command {
     }
 
     /** Loads the checkpoint by torchvision names, ignoring fc.* and the num_batches_tracked counters. */
-    private static void loadWeights(Module model, Path file, String arch) throws IOException {
-        Map<String, Tensor> state = InputFiles.safetensors("weights", file);
-        List<String> ignore = new ArrayList<>(List.of("fc.*"));
-        for (String k : state.keySet()) if (k.endsWith("num_batches_tracked")) ignore.add(k);
-        for (String k : model.stateDict().keySet()) if (k.endsWith("num_batches_tracked")) ignore.add(k);
-        Module.LoadReport report = model.loadStateDict(state, false, ignore.toArray(new String[0]));
-        if (!report.clean()) {
-            List<String> parts = new ArrayList<>();
-            if (!report.missing().isEmpty()) parts.add("missing " + few(report.missing()));
-            if (!report.unexpected().isEmpty()) parts.add("unexpected " + few(report.unexpected()));
-            if (!report.shapeMismatches().isEmpty()) parts.add("wrong shape " + few(report.shapeMismatches()));
-            throw new IOException(InputFiles.where("weights", file) + "does not hold torchvision " + arch + " weights: "
-                    + String.join("; ", parts));
-        }
-    }
-
-    /** Up to three names, then how many more. */
-    private static String few(List<String> names) {
-        String shown = String.join(", ", names.subList(0, Math.min(3, names.size())));
-        return names.size() <= 3 ? shown : shown + " and " + (names.size() - 3) + " more";
+    private static void loadWeights(ResNet model, Path file) throws IOException {
+        BackboneWeights.load(model, InputFiles.safetensors("weights", file), InputFiles.where("weights", file));
     }
 
     private static Tensor gradSeed(Path file, int n, int features) throws IOException {
