@@ -8,6 +8,7 @@ import org.jvicreg.engine.io.Npy;
 import org.jvicreg.engine.io.SafeTensors;
 import org.jvicreg.nn.Module;
 import org.jvicreg.vicreg.model.ResNet;
+import org.jvicreg.vicreg.train.Checkpoint;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -176,6 +177,7 @@ public final class ForwardCommand implements Command {
             throw new IOException(InputFiles.where("weights", file) + "does not hold torchvision " + arch + " weights: "
                     + String.join("; ", parts));
         }
+        Checkpoint.requireUsableWeights("--weights " + file, model.stateDict());
     }
 
     /** Up to three names, then how many more. */

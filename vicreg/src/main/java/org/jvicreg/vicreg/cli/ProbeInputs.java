@@ -10,6 +10,7 @@ import org.jvicreg.vicreg.data.ImageDataset;
 import org.jvicreg.vicreg.data.Split;
 import org.jvicreg.vicreg.model.ResNet;
 import org.jvicreg.vicreg.probe.Features;
+import org.jvicreg.vicreg.train.Checkpoint;
 import org.jvicreg.vicreg.train.PretrainConfig;
 import org.jvicreg.vicreg.train.RunDir;
 
@@ -69,7 +70,7 @@ final class ProbeInputs {
         long seed = a.longValue("seed", 0);
         String deviceName = a.device();
         int batch = a.positiveInteger("batch", 512);
-        int limit = a.integer("limit", 0);
+        int limit = a.nonNegativeInteger("limit", 0);
         String datasetOption = a.choice("dataset", null, Datasets.NAMES);
         String dataArg = a.string("data", null);
         String archOption = a.choice("arch", null, ResNet.ARCHITECTURES);
@@ -100,7 +101,10 @@ final class ProbeInputs {
             default -> !dataset.equals("folder");
         };
         ResNet backbone = new ResNet(new ResNet.Config(arch, train.channels(), width, small, true), new Rng(seed));
-        if (!random) StateDicts.load(backbone, RunDir.backbone(run), true);
+        if (!random) {
+            StateDicts.load(backbone, RunDir.backbone(run), true);
+            Checkpoint.requireUsableWeights(RunDir.backbone(run).toString(), backbone.stateDict());
+        }
         backbone.to(device);
         Normalization norm = DataArgs.augment(dataset, train).normalization();
         return new ProbeInputs(run, random, backbone, train, test, norm, device, batch, seed);
