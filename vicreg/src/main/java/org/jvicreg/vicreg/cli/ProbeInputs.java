@@ -2,6 +2,7 @@ package org.jvicreg.vicreg.cli;
 
 import org.jvicreg.engine.Device;
 import org.jvicreg.engine.Rng;
+import org.jvicreg.engine.io.AtomicFile;
 import org.jvicreg.nn.Module;
 import org.jvicreg.nn.StateDicts;
 import org.jvicreg.vicreg.augment.Normalization;
@@ -85,6 +86,7 @@ final class ProbeInputs {
 
         Device device = Device.of(deviceName);
         PretrainConfig cfg = run == null ? null : RunDir.readConfig(run);
+        if (run != null) AtomicFile.removeStale(run); // probes.json and report.html are written there
         if (run != null && !random && !Files.isRegularFile(RunDir.backbone(run))) {
             throw new IOException(run + " has no backbone.safetensors yet (the run has not finished an epoch)");
         }

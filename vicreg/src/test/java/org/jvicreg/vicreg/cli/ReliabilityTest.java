@@ -144,6 +144,15 @@ class ReliabilityTest {
                     Path run = editCheckpoint(copyRun(runA, d), m -> m.put("steps", "7"));
                     return Call.of(pretrain(run, "--resume"), Checkpoint.file(run) + ": metadata 'steps' is 7 but 1 epochs of 2 steps make 2");
                 }),
+                new Row("checkpoint with a tensor of the wrong shape", 1, d -> {
+                    Path run = copyRun(runA, d), f = Checkpoint.file(run);
+                    Map<String, String> meta = SafeTensors.metadata(f);
+                    Map<String, Tensor> state = new LinkedHashMap<>(SafeTensors.read(f));
+                    String name = state.keySet().stream().filter(k -> k.startsWith("model.") && state.get(k).dim() == 4).findFirst().orElseThrow();
+                    state.put(name, Tensor.of(state.get(name).toArray(), state.get(name).numel()));
+                    SafeTensors.write(f, state, meta);
+                    return Call.of(pretrain(run, "--resume"), f + ": ", name.substring("model.".length()));
+                }),
                 new Row("checkpoint copied from another run", 1, d -> {
                     Path run = copyRun(runA, d);
                     Files.copy(Checkpoint.file(runB), Checkpoint.file(run), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -197,6 +206,15 @@ class ReliabilityTest {
                     Path f = Files.writeString(d.resolve("notes.txt"), "mine\n");
                     return Call.of(pretrain(f), "--out " + f + ": " + f + " is not a directory");
                 }),
+                // /proc/1 is a folder no process can create files in, root included
+                new Row("loss --grad-dir in a folder that cannot be written", 2, d -> {
+                    Path a = d.resolve("a.npy");
+                    Npy.write(a, Tensor.of(new float[] {1, 2, 3, 5}, 2, 2));
+                    return Call.of(List.of("loss", "--a", a.toString(), "--b", a.toString(), "--grad-dir", "/proc/1/grads"),
+                            "--grad-dir /proc/1/grads", "cannot write in /proc/1");
+                }),
+                new Row("pretrain --out in a folder that cannot be written", 2,
+                        d -> Call.of(pretrain(Path.of("/proc/1/run")), "--out /proc/1/run: cannot write in /proc/1")),
                 new Row("knn --k more than the training images", 2, d -> {
                     Path run = copyRun(runA, d);
                     return Call.of(List.of("knn", "--run", run.toString(), "--k", "100000"), "--k 100000 is more than the 64 training images");
