@@ -308,7 +308,7 @@ class ReliabilityTest {
     }
 
     @Test
-    void staleTemporaryFilesOfKilledWritesAreRemovedAndOthersKept() throws Exception {
+    void staleTemporaryFilesOfKilledWritesAreRemovedAndOutputsGetTheUmasksPermissions() throws Exception {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
         Path out = Files.createDirectories(dir.resolve("grads"));
@@ -323,6 +323,9 @@ class ReliabilityTest {
         assertFalse(Files.exists(staleAtomic) || Files.exists(staleStaged), "the killed writes' files are gone");
         assertTrue(Files.exists(mine) && Files.exists(current), "a file not of our pattern, and one of a live process, stay");
         assertTrue(Files.exists(out.resolve("grad_a.npy")) && Files.exists(out.resolve("grad_b.npy")));
+        Path plain = Files.createFile(dir.resolve("plain")); // 0666 less the umask
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(out.resolve("grad_a.npy")),
+                "outputs get the permissions of any new file, not a temporary file's 0600");
     }
 
     @Test
