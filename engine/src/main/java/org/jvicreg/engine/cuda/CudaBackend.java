@@ -68,7 +68,8 @@ public final class CudaBackend implements Backend {
         DeviceRuntime device = new JCudaDevice(options.device());
         LibraryLocator locator = LibraryLocator.forSystem(options);
         CudaBackend b = new CudaBackend(device, ProviderChoice.first("cuBLAS", blasCandidates(options, locator)),
-                ws -> ProviderChoice.first("cuDNN", dnnCandidates(options, locator, ws, device::synchronize)), options.tf32(),
+                ws -> CudaBackendProvider.withPrivateNatives(
+                        () -> ProviderChoice.first("cuDNN", dnnCandidates(options, locator, ws, device::synchronize))), options.tf32(),
                 options.benchmark(), options.cudnnGraph());
         LOG.log(System.Logger.Level.INFO, b.describe());
         return b;

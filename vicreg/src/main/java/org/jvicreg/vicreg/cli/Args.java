@@ -105,6 +105,13 @@ public final class Args {
         return v;
     }
 
+    /** An integer that is 0 or more (0 usually meaning "off" or "all", which is then the default, not -1). */
+    public int nonNegativeInteger(String key, int def) {
+        int v = integer(key, def);
+        if (v < 0) throw new UsageException("option --" + key + " must be 0 or more, got " + v);
+        return v;
+    }
+
     public long longValue(String key, long def) {
         String v = string(key, null);
         if (v == null) return def;

@@ -50,12 +50,20 @@ public final class EmbedCommand implements Command {
         String name = out.getFileName().toString();
         Path labelsOut = a.path("labels-out", out.resolveSibling(name.endsWith(".npy")
                 ? name.substring(0, name.length() - 4) + ".labels.npy" : name + ".labels.npy"));
+        if (labelsOut.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+            throw new UsageException("--out and --labels-out name the same file " + out);
+        }
         ProbeInputs in = ProbeInputs.from(a); // reads the shared options and ends the parsing
+        OutputFiles.checkTarget("out", out);
+        OutputFiles.checkTarget("labels-out", labelsOut);
         Features f = in.features(split);
         float[] labels = new float[f.n()];
         for (int i = 0; i < f.n(); i++) labels[i] = f.labels()[i];
-        Npy.write(out, Tensor.of(f.values(), f.n(), f.dim()));
-        Npy.write(labelsOut, Tensor.of(labels, f.n()));
+        try (OutputFiles files = new OutputFiles()) { // both files or neither
+            files.write(out, file -> Npy.write(file, Tensor.of(f.values(), f.n(), f.dim())));
+            files.write(labelsOut, file -> Npy.write(file, Tensor.of(labels, f.n())));
+            files.commit();
+        }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("features", out.toString());
         r.put("labels", labelsOut.toString());

@@ -6,15 +6,13 @@ import org.jvicreg.engine.Rng;
 import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.io.Npy;
 import org.jvicreg.engine.io.SafeTensors;
-import org.jvicreg.nn.Module;
 import org.jvicreg.vicreg.embed.BackboneWeights;
 import org.jvicreg.vicreg.model.ResNet;
+import org.jvicreg.vicreg.train.Checkpoint;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -165,6 +163,7 @@ public final class ForwardCommand implements Command {
     /** Loads the checkpoint by torchvision names, ignoring fc.* and the num_batches_tracked counters. */
     private static void loadWeights(ResNet model, Path file) throws IOException {
         BackboneWeights.load(model, InputFiles.safetensors("weights", file), InputFiles.where("weights", file));
+        Checkpoint.requireUsableWeights("--weights " + file, model.stateDict());
     }
 
     private static Tensor gradSeed(Path file, int n, int features) throws IOException {

@@ -17,12 +17,7 @@ final class InputFiles {
     /** An .npy array (float32 or float64) whose values are all finite. */
     static Tensor npy(String option, Path file) throws IOException {
         checkReadable(option, file);
-        Tensor t;
-        try {
-            t = Npy.read(file);
-        } catch (IOException e) {
-            throw new IOException("--" + option + " " + e.getMessage(), e);
-        }
+        Tensor t = read(option, file, () -> Npy.read(file));
         float[] v = t.toArray();
         for (int i = 0; i < v.length; i++) {
             if (!Float.isFinite(v[i])) {
@@ -35,11 +30,25 @@ final class InputFiles {
     /** Every tensor of a safetensors file, by name. */
     static Map<String, Tensor> safetensors(String option, Path file) throws IOException {
         checkReadable(option, file);
+        return read(option, file, () -> SafeTensors.read(file));
+    }
+
+    /** Reads one file; its own errors, and running out of stack or heap on it, become one line naming it. */
+    private static <T> T read(String option, Path file, Reader<T> reader) throws IOException {
         try {
-            return SafeTensors.read(file);
+            return reader.read();
         } catch (IOException e) {
             throw new IOException("--" + option + " " + e.getMessage(), e);
+        } catch (StackOverflowError e) {
+            throw new IOException(where(option, file) + "input nested too deeply to read (the stack overflowed)", e);
+        } catch (OutOfMemoryError e) {
+            throw new IOException(where(option, file) + Main.outOfMemory(e) + ", while reading it", e);
         }
+    }
+
+    @FunctionalInterface
+    private interface Reader<T> {
+        T read() throws IOException;
     }
 
     private static void checkReadable(String option, Path file) throws IOException {

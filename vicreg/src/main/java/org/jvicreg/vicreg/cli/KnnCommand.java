@@ -46,6 +46,9 @@ public final class KnnCommand implements Command {
         double t = a.number("temperature", KnnProbe.TEMPERATURE);
         if (!(t > 0)) throw new UsageException("--temperature must be positive");
         ProbeInputs in = ProbeInputs.from(a); // reads the shared options and ends the parsing
+        if (k > in.train.size()) { // before the feature pass
+            throw new UsageException("--k " + k + " is more than the " + in.train.size() + " training images that vote");
+        }
         Features train = in.features(Split.TRAIN), test = in.features(Split.TEST);
         double top1 = KnnProbe.evaluate(train, test, k, t);
         in.record("knn_top1", top1);

@@ -104,6 +104,12 @@ public final class LossCommand implements Command {
         terms.put("variance", r.variance());
         terms.put("covariance", r.covariance());
         terms.put("loss", sim * r.invariance() + std * r.variance() + cov * r.covariance());
+        for (var e : terms.entrySet()) { // finite inputs can still overflow float32 arithmetic
+            if (!Double.isFinite((Double) e.getValue())) {
+                throw new IOException("the " + e.getKey() + " of --a " + aPath + " and --b " + bPath + " is not finite (" + e.getValue()
+                        + "): their values are too large for float32 arithmetic (largest magnitude " + Math.max(maxAbs(a), maxAbs(b)) + ")");
+            }
+        }
         if (termGrads) {
             VicregLoss.TermGradients g = r.gradientNorms();
             terms.put("grad_invariance", g.invariance());
@@ -112,7 +118,8 @@ public final class LossCommand implements Command {
         }
         if (withGrads) {
             try (OutputFiles out = new OutputFiles()) {
-                Tensor gradA = x.grad().to(Device.cpu()), gradB = y.grad().to(Device.cpu());
+                Tensor gradA = finiteGradient("a", aPath, x.grad().to(Device.cpu()));
+                Tensor gradB = finiteGradient("b", bPath, y.grad().to(Device.cpu()));
                 out.write(gradDir.resolve("grad_a.npy"), f -> Npy.write(f, gradA));
                 out.write(gradDir.resolve("grad_b.npy"), f -> Npy.write(f, gradB));
                 out.commit();
@@ -120,6 +127,24 @@ public final class LossCommand implements Command {
         }
         System.out.println(Json.write(terms));
         return 0;
+    }
+
+    private static double maxAbs(Tensor t) {
+        double m = 0;
+        for (float v : t.toArray()) m = Math.max(m, Math.abs(v));
+        return m;
+    }
+
+    /** The gradient for one input, refused (nothing is written) when any of its values is not finite. */
+    private static Tensor finiteGradient(String option, Path input, Tensor grad) throws IOException {
+        float[] v = grad.toArray();
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new IOException("the gradient for --" + option + " " + input + " is not finite (" + v[i] + " at flat index " + i
+                        + "): the values are too large for float32 arithmetic; nothing was written");
+            }
+        }
+        return grad;
     }
 
     /** An (N, D) matrix with N >= 2 and D >= 1, or an error that says which file is wrong and why. */

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * {@code bin/vicreg COMMAND [options]}: dispatches to a {@link Command}. Every failure is one line on
- * stderr ("vicreg COMMAND: error: ...") and a non-zero exit code (2 for usage errors, 1 otherwise).
+ * stderr ("vicreg COMMAND: error: ...") and a non-zero exit code (2 for usage errors, 1 otherwise), whatever
+ * was thrown, Errors included.
  */
 public final class Main {
     /** Every subcommand, in the order --help lists them. */
@@ -47,12 +48,21 @@ public final class Main {
         } catch (UsageException e) {
             System.err.println("vicreg " + cmd.name() + ": error: " + e.getMessage() + " (see 'vicreg " + cmd.name() + " --help')");
             return 2;
-        } catch (Exception | OutOfMemoryError e) {
-            String msg = e instanceof OutOfMemoryError oom ? outOfMemory(oom) : e.getMessage() != null ? e.getMessage() : e.toString();
-            System.err.println("vicreg " + cmd.name() + ": error: " + msg);
+        } catch (Throwable e) { // Errors too: a StackOverflowError's trace is a thousand lines, not one
+            System.err.println("vicreg " + cmd.name() + ": error: " + message(e));
             if (Boolean.getBoolean("jvicreg.debug")) e.printStackTrace();
             return 1;
         }
+    }
+
+    /** The one line for a failure: the exception's own message, or for an Error what it means to the user. */
+    static String message(Throwable e) {
+        if (e instanceof StackOverflowError) {
+            return "input nested too deeply to process (the stack overflowed)";
+        }
+        if (e instanceof OutOfMemoryError oom) return outOfMemory(oom);
+        if (e instanceof Error) return e.toString(); // the type says more than the bare message of an Error
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     /** What ran out, and for the Java heap how to raise it: bin/vicreg passes JVICREG_JAVA_OPTS to the JVM. */

@@ -8,6 +8,7 @@ import org.jvicreg.vicreg.data.Datasets;
 import org.jvicreg.vicreg.data.ImageDataset;
 import org.jvicreg.vicreg.data.LoaderOptions;
 import org.jvicreg.vicreg.data.Split;
+import org.jvicreg.vicreg.model.Expander;
 import org.jvicreg.vicreg.model.ResNet;
 import org.jvicreg.vicreg.probe.KnnProbe;
 import org.jvicreg.vicreg.train.KnnMonitor;
@@ -91,14 +92,14 @@ public final class PretrainCommand implements Command {
         boolean resume = a.flag("resume");
         String deviceName = a.device();
         PretrainConfig given = configFrom(a);
-        int knnEvery = a.integer("knn-every", 0);
+        int knnEvery = a.nonNegativeInteger("knn-every", 0);
         int knnBank = a.positiveInteger("knn-bank", 10_000), knnQueries = a.positiveInteger("knn-queries", 2_000);
-        if (knnEvery < 0) throw new UsageException("--knn-every must be 0 (off) or a number of epochs, got " + knnEvery);
         if (knnBank < KnnProbe.K) throw new UsageException("--knn-bank must be at least k = " + KnnProbe.K + ", got " + knnBank);
         if (knnEvery == 0 && (a.has("knn-bank") || a.has("knn-queries"))) {
             throw new UsageException("--knn-bank and --knn-queries go with --knn-every E");
         }
         a.finish();
+        OutputFiles.checkFolder("out", out, out);
         Device device = Device.of(deviceName);
         PretrainConfig config = given;
         if (resume && Files.isRegularFile(RunDir.config(out))) {
@@ -145,15 +146,21 @@ public final class PretrainCommand implements Command {
             default -> !dataset.equals("folder");
         };
         try {
-            return new PretrainConfig(dataset, dir.toString(), a.integer("limit", 0),
+            String mlp = a.string("mlp", "512-512-512");
+            try {
+                Expander.parse(mlp);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--mlp: " + e.getMessage());
+            }
+            return new PretrainConfig(dataset, dir.toString(), a.nonNegativeInteger("limit", 0),
                     a.choice("arch", "resnet18", ResNet.ARCHITECTURES), a.positiveInteger("width", 16), small,
-                    a.string("mlp", "512-512-512"), a.positiveInteger("batch", 256), a.positiveInteger("epochs", 5),
+                    mlp, a.positiveInteger("batch", 256), a.positiveInteger("epochs", 5),
                     a.number("base-lr", 0.3), a.number("warmup", 0.1), a.number("weight-decay", 1e-6),
                     a.choice("loss", "vicreg", "vicreg", "barlow", "simclr"),
                     a.number("sim", 25), a.number("std", 25), a.number("cov", 1),
                     a.number("lambd", 0.0051), a.number("temperature", 0.2),
                     a.longValue("seed", 0), a.positiveInteger("log-every", 10),
-                    a.integer("workers", LoaderOptions.defaultWorkers()));
+                    a.nonNegativeInteger("workers", LoaderOptions.defaultWorkers()));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

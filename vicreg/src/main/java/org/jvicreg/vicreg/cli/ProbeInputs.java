@@ -2,6 +2,7 @@ package org.jvicreg.vicreg.cli;
 
 import org.jvicreg.engine.Device;
 import org.jvicreg.engine.Rng;
+import org.jvicreg.engine.io.AtomicFile;
 import org.jvicreg.nn.Module;
 import org.jvicreg.nn.StateDicts;
 import org.jvicreg.vicreg.augment.Normalization;
@@ -10,6 +11,7 @@ import org.jvicreg.vicreg.data.ImageDataset;
 import org.jvicreg.vicreg.data.Split;
 import org.jvicreg.vicreg.model.ResNet;
 import org.jvicreg.vicreg.probe.Features;
+import org.jvicreg.vicreg.train.Checkpoint;
 import org.jvicreg.vicreg.train.PretrainConfig;
 import org.jvicreg.vicreg.train.RunDir;
 
@@ -69,7 +71,7 @@ final class ProbeInputs {
         long seed = a.longValue("seed", 0);
         String deviceName = a.device();
         int batch = a.positiveInteger("batch", 512);
-        int limit = a.integer("limit", 0);
+        int limit = a.nonNegativeInteger("limit", 0);
         String datasetOption = a.choice("dataset", null, Datasets.NAMES);
         String dataArg = a.string("data", null);
         String archOption = a.choice("arch", null, ResNet.ARCHITECTURES);
@@ -84,6 +86,7 @@ final class ProbeInputs {
 
         Device device = Device.of(deviceName);
         PretrainConfig cfg = run == null ? null : RunDir.readConfig(run);
+        if (run != null) AtomicFile.removeStale(run); // probes.json and report.html are written there
         if (run != null && !random && !Files.isRegularFile(RunDir.backbone(run))) {
             throw new IOException(run + " has no backbone.safetensors yet (the run has not finished an epoch)");
         }
@@ -100,7 +103,10 @@ final class ProbeInputs {
             default -> !dataset.equals("folder");
         };
         ResNet backbone = new ResNet(new ResNet.Config(arch, train.channels(), width, small, true), new Rng(seed));
-        if (!random) StateDicts.load(backbone, RunDir.backbone(run), true);
+        if (!random) {
+            StateDicts.load(backbone, RunDir.backbone(run), true);
+            Checkpoint.requireUsableWeights(RunDir.backbone(run).toString(), backbone.stateDict());
+        }
         backbone.to(device);
         Normalization norm = DataArgs.augment(dataset, train).normalization();
         return new ProbeInputs(run, random, backbone, train, test, norm, device, batch, seed);

@@ -4,6 +4,7 @@ import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.io.TorchCheckpoint;
 import org.jvicreg.nn.Module;
 import org.jvicreg.vicreg.model.ResNet;
+import org.jvicreg.vicreg.train.Checkpoint;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -102,6 +103,7 @@ public record BackboneWeights(ResNet.Config config, Map<String, Tensor> state, S
     /** Loads the weights into a model of their architecture, or says which keys are wrong. */
     void loadInto(ResNet model, String file) throws IOException {
         load(model, state, file + ": ");
+        Checkpoint.requireUsableWeights(file, model.stateDict());
     }
 
     /**

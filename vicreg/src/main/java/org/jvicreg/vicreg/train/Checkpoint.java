@@ -10,11 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * RUN_DIR/checkpoint.safetensors: the model's state dict under "model.", the optimizer's state under
- * "optim.", and in the metadata the number of completed epochs and steps. Written atomically (a
- * temporary file renamed into place), so a crash at any moment leaves the previous checkpoint intact.
+ * "optim.", and in the metadata the number of completed epochs and steps and the run's id (the one in
+ * config.json). Written atomically (a temporary file renamed into place), so a crash at any moment leaves
+ * the previous checkpoint intact.
  */
 public record Checkpoint(int epochsDone, long steps, double seconds) {
     static final String FILE = "checkpoint.safetensors";
@@ -23,7 +25,8 @@ public record Checkpoint(int epochsDone, long steps, double seconds) {
         return runDir.resolve(FILE);
     }
 
-    public static void save(Path runDir, Module model, Optimizer opt, Checkpoint progress) throws IOException {
+    /** Saves the model, the optimizer and the progress; {@code runId} (may be null) goes in the metadata. */
+    public static void save(Path runDir, Module model, Optimizer opt, Checkpoint progress, String runId) throws IOException {
         Map<String, Tensor> all = new LinkedHashMap<>();
         model.stateDict().forEach((k, v) -> all.put("model." + k, v));
         opt.state().forEach((k, v) -> all.put("optim." + k, v));
@@ -32,6 +35,7 @@ public record Checkpoint(int epochsDone, long steps, double seconds) {
         meta.put("epochs_done", Integer.toString(progress.epochsDone));
         meta.put("steps", Long.toString(progress.steps));
         meta.put("seconds", Double.toString(progress.seconds));
+        if (runId != null) meta.put(RunDir.RUN_ID, runId);
         SafeTensors.write(file(runDir), all, meta);
     }
 
@@ -41,10 +45,43 @@ public record Checkpoint(int epochsDone, long steps, double seconds) {
 
     /** Restores model (strictly) and, when given, optimizer state; returns the progress recorded. */
     public static Checkpoint load(Path runDir, Module model, Optimizer opt) throws IOException {
+        return read(runDir, model, opt).progress();
+    }
+
+    /**
+     * As {@link #load(Path, Module, Optimizer)} for resuming the run in {@code runDir}, configured for
+     * {@code epochs} epochs of {@code stepsPerEpoch} steps: refuses a checkpoint of another run (run ids
+     * differ; a run made before ids is accepted when neither has one) and progress the run cannot have
+     * made (more epochs than configured, steps that are not epochs x steps per epoch).
+     */
+    public static Checkpoint loadForRun(Path runDir, Module model, Optimizer opt, int epochs, long stepsPerEpoch) throws IOException {
+        Loaded l = read(runDir, model, opt);
+        Path f = file(runDir);
+        String runId = RunDir.runId(runDir);
+        if (!Objects.equals(runId, l.runId())) {
+            throw new IOException(f + ": belongs to another run (its run id is " + (l.runId() == null ? "missing" : l.runId())
+                    + ", " + RunDir.config(runDir) + "'s " + (runId == null ? "missing" : runId) + ")");
+        }
+        Checkpoint p = l.progress();
+        if (p.epochsDone < 1 || p.epochsDone > epochs) {
+            throw new IOException(f + ": metadata 'epochs_done' is " + p.epochsDone + " but the run has " + epochs + " epochs");
+        }
+        if (p.steps != p.epochsDone * stepsPerEpoch) {
+            throw new IOException(f + ": metadata 'steps' is " + p.steps + " but " + p.epochsDone + " epochs of " + stepsPerEpoch
+                    + " steps make " + p.epochsDone * stepsPerEpoch);
+        }
+        return p;
+    }
+
+    private record Loaded(Checkpoint progress, String runId) {}
+
+    private static Loaded read(Path runDir, Module model, Optimizer opt) throws IOException {
         Path f = file(runDir);
         Map<String, Tensor> all = SafeTensors.read(f);
         Map<String, String> meta = SafeTensors.metadata(f);
         if (!"jvicreg-checkpoint-1".equals(meta.get("format"))) throw new IOException(f + ": not a jvicreg checkpoint");
+        Checkpoint progress = new Checkpoint(metaInt(f, meta, "epochs_done"), metaLong(f, meta, "steps"), metaSeconds(f, meta));
+        requireUsableWeights(f.toString(), all);
         Map<String, Tensor> modelState = new LinkedHashMap<>(), optState = new LinkedHashMap<>();
         all.forEach((k, v) -> {
             if (k.startsWith("model.")) modelState.put(k.substring(6), v);
@@ -53,10 +90,56 @@ public record Checkpoint(int epochsDone, long steps, double seconds) {
         try {
             model.loadStateDict(modelState, true);
             if (opt != null) opt.loadState(optState);
-            return new Checkpoint(Integer.parseInt(meta.get("epochs_done")), Long.parseLong(meta.get("steps")),
-                    Double.parseDouble(meta.get("seconds")));
         } catch (RuntimeException e) {
             throw new IOException(f + ": " + e.getMessage(), e);
+        }
+        return new Loaded(progress, meta.get(RunDir.RUN_ID));
+    }
+
+    private static int metaInt(Path f, Map<String, String> meta, String key) throws IOException {
+        long v = metaLong(f, meta, key);
+        if (v > Integer.MAX_VALUE) throw new IOException(f + ": metadata '" + key + "' is " + v + ", too large");
+        return (int) v;
+    }
+
+    private static long metaLong(Path f, Map<String, String> meta, String key) throws IOException {
+        String s = meta.get(key);
+        try {
+            long v = Long.parseLong(Objects.requireNonNull(s));
+            if (v < 0) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IOException(f + ": metadata '" + key + "' must be a whole number of 0 or more, got " + (s == null ? "nothing" : "'" + s + "'"));
+        }
+    }
+
+    private static double metaSeconds(Path f, Map<String, String> meta) throws IOException {
+        String s = meta.get("seconds");
+        try {
+            double v = Double.parseDouble(Objects.requireNonNull(s));
+            if (!(v >= 0) || Double.isInfinite(v)) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IOException(f + ": metadata 'seconds' must be a finite number of 0 or more, got " + (s == null ? "nothing" : "'" + s + "'"));
+        }
+    }
+
+    /**
+     * Refuses weights a network cannot compute with: a NaN or infinite value in any tensor, or a negative
+     * value in a BatchNorm's running_var (whose square root normalises). {@code where} names the file.
+     */
+    public static void requireUsableWeights(String where, Map<String, Tensor> state) throws IOException {
+        for (var e : state.entrySet()) {
+            float[] v = e.getValue().toArray();
+            boolean variance = e.getKey().endsWith("running_var");
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw new IOException(where + ": tensor '" + e.getKey() + "' holds a non-finite value (" + v[i] + ") at flat index " + i);
+                }
+                if (variance && v[i] < 0) {
+                    throw new IOException(where + ": tensor '" + e.getKey() + "' holds a negative variance (" + v[i] + ") at flat index " + i);
+                }
+            }
         }
     }
 

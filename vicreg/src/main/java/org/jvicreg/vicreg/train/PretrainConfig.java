@@ -57,27 +57,71 @@ public record PretrainConfig(
         return m;
     }
 
+    /**
+     * The config a config.json object describes. Every field is checked for presence and type, and the
+     * words for what they are; an error is an IllegalArgumentException naming the field ("field 'batch' ...").
+     */
     public static PretrainConfig fromMap(Map<?, ?> m) {
+        String dataset = oneOf(m, "dataset", org.jvicreg.vicreg.data.Datasets.NAMES);
+        String arch = oneOf(m, "arch", org.jvicreg.vicreg.model.ResNet.ARCHITECTURES);
+        String mlp = string(m, "mlp", null);
         try {
-            return new PretrainConfig(
-                    (String) m.get("dataset"), (String) m.get("data_dir"), num(m, "limit").intValue(),
-                    (String) m.get("arch"), num(m, "width").intValue(), (Boolean) m.get("small_stem"),
-                    (String) m.get("mlp"), num(m, "batch").intValue(), num(m, "epochs").intValue(),
-                    num(m, "base_lr").doubleValue(), num(m, "warmup_fraction").doubleValue(), num(m, "weight_decay").doubleValue(),
-                    m.get("loss") == null ? "vicreg" : (String) m.get("loss"),
-                    num(m, "sim").doubleValue(), num(m, "std").doubleValue(), num(m, "cov").doubleValue(),
-                    m.get("lambd") == null ? 0.0051 : num(m, "lambd").doubleValue(),
-                    m.get("temperature") == null ? 0.2 : num(m, "temperature").doubleValue(),
-                    num(m, "seed").longValue(), num(m, "log_every").intValue(), num(m, "workers").intValue());
-        } catch (ClassCastException | NullPointerException e) {
-            throw new IllegalArgumentException("config.json is incomplete or has a value of the wrong type: " + e.getMessage());
+            org.jvicreg.vicreg.model.Expander.parse(mlp);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("field 'mlp': " + e.getMessage());
+        }
+        if (!(m.get("small_stem") instanceof Boolean smallStem)) throw new IllegalArgumentException(field(m, "small_stem", "true or false"));
+        try {
+            return new PretrainConfig(dataset, string(m, "data_dir", null), whole(m, "limit"),
+                    arch, whole(m, "width"), smallStem,
+                    mlp, whole(m, "batch"), whole(m, "epochs"),
+                    real(m, "base_lr", null), real(m, "warmup_fraction", null), real(m, "weight_decay", null),
+                    string(m, "loss", "vicreg"),
+                    real(m, "sim", null), real(m, "std", null), real(m, "cov", null),
+                    real(m, "lambd", 0.0051), real(m, "temperature", 0.2),
+                    wholeLong(m, "seed"), whole(m, "log_every"), whole(m, "workers"));
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith("field '") ? e : new IllegalArgumentException("invalid run config: " + e.getMessage(), e);
         }
     }
 
-    private static Number num(Map<?, ?> m, String key) {
+    /** "field 'k' is missing (expected ...)" or "field 'k' must be ..., got ...". */
+    private static String field(Map<?, ?> m, String key, String expected) {
+        if (!m.containsKey(key)) return "field '" + key + "' is missing (expected " + expected + ")";
         Object v = m.get(key);
-        if (!(v instanceof Number n)) throw new IllegalArgumentException("config.json: '" + key + "' is missing or not a number");
-        return n;
+        String got = v == null ? "null" : v instanceof String str ? "\"" + str + "\"" : v instanceof Map ? "an object"
+                : v instanceof java.util.List ? "an array" : String.valueOf(v);
+        return "field '" + key + "' must be " + expected + ", got " + (got.length() > 40 ? got.substring(0, 40) + "..." : got);
+    }
+
+    private static String string(Map<?, ?> m, String key, String def) {
+        if (def != null && !m.containsKey(key)) return def;
+        if (!(m.get(key) instanceof String v)) throw new IllegalArgumentException(field(m, key, "a string"));
+        return v;
+    }
+
+    private static String oneOf(Map<?, ?> m, String key, java.util.List<String> allowed) {
+        String v = string(m, key, null);
+        if (!allowed.contains(v)) throw new IllegalArgumentException(field(m, key, "one of " + String.join(", ", allowed)));
+        return v;
+    }
+
+    private static double real(Map<?, ?> m, String key, Double def) {
+        if (def != null && !m.containsKey(key)) return def;
+        if (!(m.get(key) instanceof Number n) || !Double.isFinite(n.doubleValue())) throw new IllegalArgumentException(field(m, key, "a number"));
+        return n.doubleValue();
+    }
+
+    private static long wholeLong(Map<?, ?> m, String key) {
+        Object v = m.get(key);
+        if (v instanceof Long || v instanceof Integer) return ((Number) v).longValue();
+        throw new IllegalArgumentException(field(m, key, "a whole number"));
+    }
+
+    private static int whole(Map<?, ?> m, String key) {
+        long v = wholeLong(m, key);
+        if (v < 0 || v > Integer.MAX_VALUE) throw new IllegalArgumentException(field(m, key, "a whole number from 0 to " + Integer.MAX_VALUE));
+        return (int) v;
     }
 
     /** The objective this run trains with. */

@@ -4,6 +4,7 @@ import org.jvicreg.engine.Device;
 import org.jvicreg.engine.Memory;
 import org.jvicreg.engine.Rng;
 import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.io.AtomicFile;
 import org.jvicreg.nn.StateDicts;
 import org.jvicreg.nn.optim.Lars;
 import org.jvicreg.nn.optim.WarmupCosine;
@@ -124,10 +125,42 @@ public final class Pretrainer {
      */
     public Summary run(boolean resume, int stopAfter) throws IOException {
         LoaderOptions opts = LoaderOptions.training(config.batch(), config.workers(), config.seed());
-        if (opts.batchesPerEpoch(data.size()) == 0) { // before anything is written: a failed start leaves no run behind
+        int perEpoch = opts.batchesPerEpoch(data.size());
+        if (perEpoch == 0) { // before anything is written: a failed start leaves no run behind
             throw new IllegalArgumentException("the dataset has " + data.size() + " images, fewer than one batch of " + config.batch());
         }
+        boolean createdDir = !Files.exists(runDir);
         Files.createDirectories(runDir);
+        AtomicFile.removeStale(runDir); // what writes killed mid-way left
+        boolean fresh = !(resume && Checkpoint.exists(runDir));
+        try {
+            return run(resume, stopAfter, opts, perEpoch);
+        } catch (IOException | RuntimeException | Error e) {
+            if (fresh && !Checkpoint.exists(runDir)) removeUnstartedRun(createdDir);
+            throw e;
+        }
+    }
+
+    /**
+     * After a failure before the first checkpoint: deletes what this run wrote (and the folder when this
+     * run made it), so the same command can be run again without --resume.
+     */
+    private void removeUnstartedRun(boolean createdDir) {
+        try {
+            for (Path f : new Path[] {RunDir.config(runDir), RunDir.metrics(runDir), RunDir.knn(runDir), RunDir.report(runDir)}) {
+                Files.deleteIfExists(f);
+            }
+            if (createdDir) {
+                try (var left = Files.list(runDir)) {
+                    if (left.findAny().isEmpty()) Files.delete(runDir);
+                }
+            }
+        } catch (IOException e) {
+            console.println("warning: could not remove the unfinished run's files from " + runDir + ": " + e.getMessage());
+        }
+    }
+
+    private Summary run(boolean resume, int stopAfter, LoaderOptions opts, int perEpoch) throws IOException {
         Vicreg model = model(config, data.channels());
         model.to(device);
         model.train(true);
@@ -136,31 +169,35 @@ public final class Pretrainer {
         Checkpoint progress = new Checkpoint(0, 0, 0);
         MetricsLog metrics = new MetricsLog(RunDir.metrics(runDir)), knnLog = new MetricsLog(RunDir.knn(runDir));
         boolean knnFile = knn != null || Files.exists(RunDir.knn(runDir));
+        String runId;
         if (resume && Checkpoint.exists(runDir)) {
-            progress = Checkpoint.load(runDir, model, opt);
+            progress = Checkpoint.loadForRun(runDir, model, opt, config.epochs(), perEpoch);
+            runId = RunDir.runId(runDir);
             metrics.resumeAt(progress.steps());
             if (knnFile) knnLog.resumeAt(progress.steps());
             console.printf(Locale.ROOT, "resuming %s after epoch %d (step %d)%n", runDir, progress.epochsDone(), progress.steps());
         } else {
             if (resume) console.println("no checkpoint in " + runDir + " yet: starting from the beginning");
-            RunDir.writeConfig(runDir, config);
+            runId = resume && Files.isRegularFile(RunDir.config(runDir)) ? RunDir.runId(runDir) : null;
+            if (runId == null) runId = RunDir.newRunId();
+            RunDir.writeConfig(runDir, config, runId);
             metrics.resumeAt(-1);
             if (knnFile) knnLog.resumeAt(-1);
         }
         try (TwoViewLoader loader = new TwoViewLoader(data, augment, opts); metrics; knnLog) {
-            int perEpoch = loader.batchesPerEpoch();
             long total = (long) perEpoch * config.epochs();
             WarmupCosine schedule = new WarmupCosine(config.peakLr(), Math.round(config.warmupFraction() * total), total, 0.001);
             console.printf(Locale.ROOT, "pre-training %s width %d on %s: %d epochs x %d steps of %d, peak lr %.4g, device %s%n",
                     config.arch(), config.width(), data.description(), config.epochs(), perEpoch, config.batch(), config.peakLr(), device);
             metrics.start();
             if (knn != null) knnLog.start();
-            return loop(model, opt, lossFn, loader, schedule, metrics, knnLog, progress, perEpoch, Math.min(stopAfter, config.epochs()));
+            return loop(model, opt, lossFn, loader, schedule, metrics, knnLog, progress, perEpoch, Math.min(stopAfter, config.epochs()), runId);
         }
     }
 
     private Summary loop(Vicreg model, Lars opt, SslLoss lossFn, TwoViewLoader loader, WarmupCosine schedule,
-                         MetricsLog metrics, MetricsLog knnLog, Checkpoint progress, int perEpoch, int stopAfter) throws IOException {
+                         MetricsLog metrics, MetricsLog knnLog, Checkpoint progress, int perEpoch, int stopAfter,
+                         String runId) throws IOException {
         ProgressBar bar = new ProgressBar(console);
         long step = progress.steps();
         double secondsBefore = progress.seconds();
@@ -221,7 +258,7 @@ public final class Pretrainer {
                 windowStart += watchKnn(model, step, epoch + 1, knnLog, bar); // the next logged throughput is the training's alone
             }
             double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
-            Checkpoint.save(runDir, model, opt, new Checkpoint(epoch + 1, step, seconds));
+            Checkpoint.save(runDir, model, opt, new Checkpoint(epoch + 1, step, seconds), runId);
             StateDicts.save(model.backbone(), RunDir.backbone(runDir));
             Report.write(runDir, config, metrics.rows(), knnLog.rows(), RunDir.readProbes(runDir));
         }

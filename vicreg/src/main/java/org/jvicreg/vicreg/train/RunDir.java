@@ -50,19 +50,61 @@ public final class RunDir {
         return dir.resolve("probes.json");
     }
 
-    public static void writeConfig(Path dir, PretrainConfig c) throws IOException {
-        AtomicFile.write(config(dir), (Json.write(c.toMap()) + "\n").getBytes(StandardCharsets.UTF_8));
+    /** A new run's id: 128 random bits in hex, made once when the run is created. */
+    public static String newRunId() {
+        byte[] b = new byte[16];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
+    /** config.json: the config, then, when given, the run's id (which ties checkpoint.safetensors to this run). */
+    public static void writeConfig(Path dir, PretrainConfig c, String runId) throws IOException {
+        Map<String, Object> m = c.toMap();
+        if (runId != null) m.put(RUN_ID, runId);
+        AtomicFile.write(config(dir), (Json.write(m) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The key of the run's id in config.json and in the checkpoint's metadata. */
+    public static final String RUN_ID = "run_id";
+    /** A config.json or probes.json larger than this is not one of ours. */
+    static final long MAX_JSON_BYTES = 1 << 20;
+
     public static PretrainConfig readConfig(Path dir) throws IOException {
+        Path f = config(dir);
+        try {
+            return PretrainConfig.fromMap(readConfigObject(dir));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The run's id in config.json; null for a run made before runs had ids. */
+    public static String runId(Path dir) throws IOException {
+        Map<?, ?> m = readConfigObject(dir);
+        Object id = m.get(RUN_ID);
+        if (id != null && !(id instanceof String)) throw new IOException(config(dir) + ": field '" + RUN_ID + "' must be a string");
+        return (String) id;
+    }
+
+    private static Map<?, ?> readConfigObject(Path dir) throws IOException {
         Path f = config(dir);
         if (!Files.isRegularFile(f)) {
             throw new IOException(dir + " is not a run directory (no config.json; create one with `vicreg pretrain --out " + dir + "`)");
         }
+        if (!(readJson(f) instanceof Map<?, ?> m)) throw new IOException(f + ": expected a JSON object (a run's config), got something else");
+        return m;
+    }
+
+    /** One small JSON file, every failure (size, syntax, nesting) one line naming it. */
+    private static Object readJson(Path f) throws IOException {
+        long size = Files.size(f);
+        if (size > MAX_JSON_BYTES) throw new IOException(f + ": " + size + " bytes, more than a run's JSON file holds (at most " + MAX_JSON_BYTES + ")");
         try {
-            return PretrainConfig.fromMap((Map<?, ?>) Json.parse(Files.readString(f)));
-        } catch (IllegalArgumentException | ClassCastException e) {
-            throw new IOException(f + ": " + e.getMessage());
+            return Json.parse(Files.readString(f));
+        } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
+            throw new IOException(f + ": " + e.getMessage(), e);
+        } catch (StackOverflowError e) {
+            throw new IOException(f + ": input nested too deeply to read (the stack overflowed)", e);
         }
     }
 
@@ -70,13 +112,7 @@ public final class RunDir {
     public static Map<String, Object> readProbes(Path dir) throws IOException {
         Path f = probes(dir);
         Map<String, Object> out = new LinkedHashMap<>();
-        if (Files.isRegularFile(f)) {
-            try {
-                if (Json.parse(Files.readString(f)) instanceof Map<?, ?> m) m.forEach((k, v) -> out.put(String.valueOf(k), v));
-            } catch (IllegalArgumentException e) {
-                throw new IOException(f + ": " + e.getMessage());
-            }
-        }
+        if (Files.isRegularFile(f) && readJson(f) instanceof Map<?, ?> m) m.forEach((k, v) -> out.put(String.valueOf(k), v));
         return out;
     }
 

@@ -20,4 +20,13 @@ class MainTest {
         assertEquals("Direct buffer memory", Main.outOfMemory(new OutOfMemoryError("Direct buffer memory")),
                 "other kinds of memory pass through as the JVM says them");
     }
+
+    @Test
+    void errorsBecomeOneLineToo() {
+        assertTrue(Main.message(new StackOverflowError()).contains("input nested too deeply"), Main.message(new StackOverflowError()));
+        String linkage = Main.message(new NoClassDefFoundError("jcuda/Pointer"));
+        assertEquals("java.lang.NoClassDefFoundError: jcuda/Pointer", linkage, "an Error keeps its type");
+        assertEquals("bad file", Main.message(new java.io.IOException("bad file")), "an exception is its message");
+        assertEquals(Main.outOfMemory(new OutOfMemoryError("Java heap space")), Main.message(new OutOfMemoryError("Java heap space")));
+    }
 }
