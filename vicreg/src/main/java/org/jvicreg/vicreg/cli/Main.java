@@ -14,6 +14,7 @@ public final class Main {
             new LinearEvalCommand(),
             new KnnCommand(),
             new EmbedCommand(),
+            new EmbedImagesCommand(),
             new AugmentCommand(),
             new DemoCommand(),
             new LossCommand(),
