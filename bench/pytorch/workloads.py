@@ -197,6 +197,27 @@ class VicregStep(RecipeStep):
         self.items = a.batch
 
 
+class Embed:
+    """Inference as an application embeds images (vicreg's EmbedWorkload): torchvision's ResNet (--arch) with
+    fc = Identity in eval mode, forward under torch.no_grad() on a batch of preprocessed 3 x size x size
+    images."""
+
+    def __init__(self, a):
+        import torchvision
+        torch.manual_seed(6)
+        self.net = getattr(torchvision.models, a.arch)()
+        self.net.fc = torch.nn.Identity()
+        self.net.to(a.device).eval()
+        self.x = torch.randn(a.batch, 3, a.size, a.size).to(a.device)
+        self.params = f"arch={a.arch} batch={a.batch} size={a.size}"
+        self.flops = 0
+        self.items = a.batch
+
+    def run(self):
+        with torch.no_grad():
+            self.net(self.x)
+
+
 class VicregLoss:
     """The official loss (facebookresearch/vicreg main_vicreg.py), forward + backward to both inputs.
 
@@ -279,7 +300,7 @@ class LayerOp:
 
 
 WORKLOADS = {"gemm": Gemm, "ztz": Ztz, "conv": Conv, "layer-op": LayerOp, "resnet50-step": ResNet50Step,
-             "recipe-step": RecipeStep, "vicreg-step": VicregStep, "vicreg-loss": VicregLoss}
+             "recipe-step": RecipeStep, "vicreg-step": VicregStep, "vicreg-loss": VicregLoss, "embed": Embed}
 
 
 def peak_rss_mib():
@@ -299,6 +320,7 @@ def main():
     p.add_argument("--n", type=int)
     p.add_argument("--d", type=int, default=8192)
     p.add_argument("--layer", default="layer3.1.conv2")
+    p.add_argument("--arch", choices=["resnet18", "resnet34", "resnet50"], default="resnet50", help="embed's network")
     p.add_argument("--batch", type=int, help="default 256 for recipe-step, 16 otherwise (as vicreg bench)")
     p.add_argument("--size", type=int, help="default 28 for recipe-step, 224 otherwise (as vicreg bench)")
     p.add_argument("--pass", dest="pass_", choices=["fwd", "fwdbwd"], default="fwdbwd")

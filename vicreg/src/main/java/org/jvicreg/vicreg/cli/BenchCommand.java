@@ -4,6 +4,7 @@ import org.jvicreg.engine.Device;
 import org.jvicreg.engine.Profiler;
 import org.jvicreg.vicreg.bench.BenchRunner;
 import org.jvicreg.vicreg.bench.ConvWorkload;
+import org.jvicreg.vicreg.bench.EmbedWorkload;
 import org.jvicreg.vicreg.bench.GemmWorkload;
 import org.jvicreg.vicreg.bench.LayerOpWorkload;
 import org.jvicreg.vicreg.bench.ResNet50Convs;
@@ -26,7 +27,7 @@ import java.util.stream.Collectors;
 public final class BenchCommand implements Command {
     /** The workloads, in the order help and errors list them. */
     private static final List<String> WORKLOADS =
-            List.of("gemm", "ztz", "conv", "layer-op", "resnet50-step", "recipe-step", "vicreg-step", "vicreg-loss");
+            List.of("gemm", "ztz", "conv", "layer-op", "resnet50-step", "recipe-step", "vicreg-step", "vicreg-loss", "embed");
 
     @Override
     public String name() {
@@ -79,6 +80,11 @@ public final class BenchCommand implements Command {
                                   of about 5 GB: JVICREG_JAVA_OPTS=-Xmx6g where a quarter of
                                   the RAM (the JVM's default heap limit) is less
                   vicreg-loss     VICReg loss forward + backward of two (n, d) batches (--n, --d)
+                  embed           inference through the embedding API (Encoder), torchvision's ResNet in
+                                  eval mode (--arch, --batch, --mode): tensor (the network alone on
+                                  preprocessed images), call (one call with 400 x 300 images,
+                                  preprocessing included) or threads (--batch threads at once, one
+                                  image each)
 
                 options:
                   --n N           rows (gemm: the size; ztz and vicreg-loss: the batch) (default 2048 for
@@ -93,6 +99,8 @@ public final class BenchCommand implements Command {
                   --op OP         layer-op: batchnorm, batchnorm-relu, batchnorm-add-relu, maxpool or
                                   batchnorm1d (default batchnorm)
                   --channels C    layer-op: channels (default 256, 64 for maxpool, 8192 for batchnorm1d)
+                  --arch A        embed: resnet18, resnet34 or resnet50 (default resnet50)
+                  --mode M        embed: tensor, call or threads (default tensor)
                   --device D      cpu or cuda (default cpu)
                   --cuda-libs DIRS
                                   cuda: directories holding libcublas.so.* / libcudnn.so.*,
@@ -189,6 +197,14 @@ public final class BenchCommand implements Command {
                 if (batch < 2) throw new UsageException("--batch must be at least 2 (the loss uses unbiased variances)");
                 if (size < 32) throw new UsageException("--size must be at least 32 for ResNet-50, got " + size);
                 yield VicregStepWorkload.resnet50(batch, size, Device.of(deviceName));
+            }
+            case "embed" -> {
+                String arch = args.choice("arch", "resnet50", "resnet18", "resnet34", "resnet50");
+                String mode = args.choice("mode", "tensor", EmbedWorkload.MODES);
+                int batch = args.positiveInteger("batch", 16);
+                args.finish();
+                if (mode.equals("threads") && batch > 256) throw new UsageException("--mode threads takes --batch up to 256 (one thread each)");
+                yield new EmbedWorkload(arch, batch, mode, Device.of(deviceName));
             }
             case "vicreg-loss" -> {
                 int n = args.positiveInteger("n", 256), d = args.positiveInteger("d", 8192);

@@ -143,6 +143,16 @@ public final class Encoder implements AutoCloseable {
         return new Encoder(model, p, options, what);
     }
 
+    /**
+     * An encoder over a model built in code (its weights already set), with the given preprocessing. The
+     * encoder puts the model in eval mode on the options' device and uses it from its worker thread only.
+     */
+    public static Encoder of(ResNet model, Preprocessing preprocessing, Options options) {
+        ResNet.Config c = model.config();
+        return new Encoder(model, preprocessing, options, c.arch() + " (width " + c.width() + ", " + model.featureDim()
+                + " features) built in code");
+    }
+
     /** The decoding and normalisation of a run's training images. */
     private static Preprocessing runPreprocessing(PretrainConfig run, int channels) {
         if (run.dataset().equals("folder")) {
