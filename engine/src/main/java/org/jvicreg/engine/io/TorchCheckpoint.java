@@ -37,8 +37,9 @@ import java.util.zip.ZipFile;
  * </ul>
  * Dicts come back as {@link LinkedHashMap}, lists as {@link java.util.ArrayList}, tuples as unmodifiable
  * lists, ints as {@link Long}, floats as {@link Double}. No size read from the file is trusted before it is
- * checked against the archive: a storage's byte count must match its entry's, and a tensor may not hold more
- * elements than its storage nor reach past it, so memory stays within a small multiple of the file's size.
+ * checked against the archive: a storage's byte count must match its entry's, a tensor may not hold more
+ * elements than its storage nor reach past it, and all tensors together no more elements than twice the file's
+ * bytes, so memory stays within a small multiple of the file's size.
  * Errors are one {@link IOException} line naming the file (and the entry or tensor).
  */
 public final class TorchCheckpoint {
@@ -126,11 +127,14 @@ public final class TorchCheckpoint {
         private final String prefix;
         private final long fileLength;
         private final Map<String, Storage> storages = new HashMap<>();
+        /** Elements the rebuilt tensors may still take: twice the file's bytes (views may share a storage). */
+        private long budget;
 
         Reader(String name, ZipFile zip, long fileLength) throws IOException {
             this.name = name;
             this.zip = zip;
             this.fileLength = fileLength;
+            this.budget = 2 * fileLength;
             String found = null;
             for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
                 String n = en.nextElement().getName();
@@ -278,6 +282,11 @@ public final class TorchCheckpoint {
             if (numel > s.data().length || (numel > 0 && (offset < 0 || last >= s.data().length))) {
                 throw new IOException(name + ": a tensor of size " + size + ", stride " + stride + " and offset " + offset
                         + " reaches past its storage of " + s.data().length + " elements");
+            }
+            budget -= numel;
+            if (budget < 0) {
+                throw new IOException(name + ": its tensors hold more than twice as many elements as the file has bytes "
+                        + "(the same storage rebuilt again and again)");
             }
             float[] out = new float[(int) numel];
             int[] idx = new int[rank];
