@@ -4,10 +4,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvicreg.engine.Rng;
 import org.jvicreg.engine.io.Json;
+import org.jvicreg.engine.io.Npy;
+import org.jvicreg.vicreg.embed.Encoder;
 import org.jvicreg.vicreg.train.Checkpoint;
 import org.jvicreg.vicreg.train.Pretrainer;
 import org.jvicreg.vicreg.train.RunDir;
 
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -124,6 +127,18 @@ class PretrainCommandTest {
         assertEquals(0, emb.code(), emb.err());
         assertEquals(64L, emb.lastJson().get("n"));
         assertEquals(32L, emb.lastJson().get("dim"), "8 x width 4");
+        // the embedding API on the run directory gives the probes' features: the run's own decoding (28 x 28 gray,
+        // MNIST's normalisation) of the same test images
+        byte[] idx = Files.readAllBytes(data.resolve("t10k-images-idx3-ubyte"));
+        float[] want = Npy.read(dir.resolve("f.npy")).toArray();
+        try (Encoder enc = Encoder.load(run)) {
+            for (int i : new int[] {0, 1, 63}) {
+                BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+                for (int p = 0; p < 784; p++) img.getRaster().setSample(p % 28, p / 28, 0, idx[16 + i * 784 + p] & 0xff);
+                float[] got = enc.embed(List.of(img))[0];
+                for (int j = 0; j < 32; j++) assertEquals(want[i * 32 + j], got[j], 1e-5f * (1 + Math.abs(want[i * 32 + j])), "image " + i);
+            }
+        }
     }
 
     @Test
