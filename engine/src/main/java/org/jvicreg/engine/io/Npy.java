@@ -19,11 +19,12 @@ import java.util.regex.Pattern;
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+    // bounded repetitions: a header repeating "'shape': (" without a ')' is then searched in linear time
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']{0,64})'");
     private static final Pattern ORDER = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]{0,1024})\\)");
     /** The longest header read (NumPy's own reader refuses more than 10,000 bytes unless told otherwise). */
-    static final int MAX_HEADER = 1 << 20;
+    static final int MAX_HEADER = 1 << 16;
 
     private Npy() {}
 

@@ -73,6 +73,12 @@ class HostileInputTest {
                 row("overlap.safetensors", safetensors("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                         + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", oneFloat), SafeTensors::read,
                         IOException.class, "overlap.safetensors: tensor 'b': data_offsets [0, 4) overlap those of tensor 'a'"),
+                row("big-header.npy", npy(2, 70_000, " ".repeat(70_000), new byte[0]), Npy::read, IOException.class,
+                        "big-header.npy: header length 70000 exceeds the limit of 65536 bytes"),
+                // a header built to make the field search quadratic is searched in linear time
+                row("unclosed-shape.npy", npy(2, 60_000, padded("{'descr': '<f4', 'fortran_order': False, "
+                        + "'shape': (1, ".repeat(4_000), 60_000), new byte[0]), Npy::read, IOException.class,
+                        "unclosed-shape.npy: header has no 'shape' entry"),
                 // duplicate keys: refused by name, not last-one-wins
                 row("dup.safetensors", safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                         + "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", oneFloat), SafeTensors::read,
@@ -180,6 +186,10 @@ class HostileInputTest {
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
         String header = dict + " ".repeat((64 - (10 + dict.length() + 1) % 64) % 64) + "\n";
         return npy(1, header.length(), header, data);
+    }
+
+    static String padded(String s, int length) {
+        return (s + " ".repeat(length)).substring(0, length);
     }
 
     static byte[] npy(int major, long declaredHeaderLength, String header, byte[] data) {
