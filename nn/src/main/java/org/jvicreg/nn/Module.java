@@ -4,6 +4,7 @@ import org.jvicreg.engine.Device;
 import org.jvicreg.engine.Grad;
 import org.jvicreg.engine.Shape;
 import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.io.NonFinite;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -114,7 +115,9 @@ public abstract class Module {
      * Copies values from {@code state} into this module's parameters and buffers by name. Keys matching
      * one of {@code ignore} (exact names or "prefix.*") are skipped. With {@code strict}, any missing,
      * unexpected or mis-shaped key is an error naming all of them and nothing is modified; otherwise
-     * matching keys load and the report lists the rest.
+     * matching keys load and the report lists the rest. Either way a tensor that would load and holds a
+     * NaN or infinite value, or a {@code running_var} with a negative value, is an error naming the tensor
+     * (the first in this module's order), and nothing is modified.
      */
     public LoadReport loadStateDict(Map<String, Tensor> state, boolean strict, String... ignore) {
         Map<String, Tensor> own = stateDict();
@@ -130,14 +133,35 @@ public abstract class Module {
         for (String k : state.keySet()) if (!own.containsKey(k) && !ignored(k, ignore)) unexpected.add(k);
         LoadReport report = new LoadReport(missing, unexpected, mismatch);
         if (strict && !report.clean()) throw new IllegalArgumentException("state dict does not match the model: " + report);
+        Map<String, Tensor> loading = new LinkedHashMap<>();
+        for (var e : own.entrySet()) {
+            Tensor src = state.get(e.getKey());
+            if (src != null && !ignored(e.getKey(), ignore) && Arrays.equals(src.shape(), e.getValue().shape())) loading.put(e.getKey(), src);
+        }
+        checkValues(loading);
         try (var g = Grad.off()) {
-            for (var e : own.entrySet()) {
-                Tensor src = state.get(e.getKey());
-                if (src == null || ignored(e.getKey(), ignore) || !Arrays.equals(src.shape(), e.getValue().shape())) continue;
-                e.getValue().assignInPlace(src.to(e.getValue().device()));
+            for (var e : loading.entrySet()) {
+                Tensor dst = own.get(e.getKey());
+                dst.assignInPlace(e.getValue().to(dst.device()));
             }
         }
         return report;
+    }
+
+    /** Refuses non-finite values anywhere and negative values in a variance, naming the first bad tensor. */
+    private static void checkValues(Map<String, Tensor> loading) {
+        String bad = NonFinite.describeFirst(loading);
+        if (bad != null) throw new IllegalArgumentException(bad);
+        for (var e : loading.entrySet()) {
+            if (!e.getKey().endsWith("running_var")) continue;
+            float[] v = e.getValue().toArray();
+            for (int i = 0; i < v.length; i++) {
+                if (v[i] < 0) {
+                    throw new IllegalArgumentException("tensor '" + e.getKey() + "' holds a negative variance (" + v[i]
+                            + ") at flat index " + i);
+                }
+            }
+        }
     }
 
     private static boolean ignored(String key, String[] ignore) {

@@ -8,18 +8,38 @@ import java.util.Map;
 /**
  * A small JSON reader and writer (objects become LinkedHashMaps in file order, arrays Lists, numbers
  * Doubles or Longs), enough for safetensors headers, metrics lines and run configs.
+ *
+ * <p>The reader treats its text as hostile: arrays and objects nest at most {@link #MAX_DEPTH} deep (the
+ * parser recurses once per level, so deeper input would overflow the stack), an object may not repeat a
+ * key (which of two values would win is undefined; here neither does), and every failure is one
+ * IllegalArgumentException whose one-line message names the input, the offset and what is wrong.
  */
 public final class Json {
+    /** How deep arrays and objects may nest. */
+    public static final int MAX_DEPTH = 512;
+    private static final String HEX = "0123456789abcdef";
+
+    private final String source;
     private final String s;
     private int pos;
+    private int depth;
 
-    private Json(String s) {
+    private Json(String source, String s) {
+        this.source = source;
         this.s = s;
     }
 
     /** Parses one JSON value; throws IllegalArgumentException with the offset on malformed input. */
     public static Object parse(String text) {
-        Json p = new Json(text);
+        return parse(null, text);
+    }
+
+    /**
+     * Parses one JSON value read from {@code source} (a file name, or e.g. "runs/x/metrics.jsonl line 3"),
+     * which starts the message of the IllegalArgumentException thrown on malformed input; null for none.
+     */
+    public static Object parse(String source, String text) {
+        Json p = new Json(source, text);
         p.ws();
         Object v = p.value();
         p.ws();
@@ -28,7 +48,11 @@ public final class Json {
     }
 
     private IllegalArgumentException error(String what) {
-        return new IllegalArgumentException("malformed JSON at offset " + pos + ": " + what);
+        return new IllegalArgumentException((source == null ? "" : source + ": ") + "malformed JSON at offset " + pos + ": " + what);
+    }
+
+    private void enter() {
+        if (++depth > MAX_DEPTH) throw error("arrays and objects nest deeper than " + MAX_DEPTH + " levels");
     }
 
     private void ws() {
@@ -56,17 +80,24 @@ public final class Json {
     }
 
     private Map<String, Object> object() {
+        enter();
         Map<String, Object> m = new LinkedHashMap<>();
         pos++;
         ws();
         if (pos < s.length() && s.charAt(pos) == '}') {
             pos++;
+            depth--;
             return m;
         }
         while (true) {
             ws();
             if (pos >= s.length() || s.charAt(pos) != '"') throw error("expected a key");
+            int keyAt = pos;
             String k = string();
+            if (m.containsKey(k)) {
+                pos = keyAt;
+                throw error("duplicate key " + shown(k));
+            }
             ws();
             if (pos >= s.length() || s.charAt(pos) != ':') throw error("expected ':'");
             pos++;
@@ -75,17 +106,22 @@ public final class Json {
             ws();
             if (pos >= s.length()) throw error("unexpected end in object");
             char c = s.charAt(pos++);
-            if (c == '}') return m;
+            if (c == '}') {
+                depth--;
+                return m;
+            }
             if (c != ',') throw error("expected ',' or '}'");
         }
     }
 
     private List<Object> array() {
+        enter();
         List<Object> a = new ArrayList<>();
         pos++;
         ws();
         if (pos < s.length() && s.charAt(pos) == ']') {
             pos++;
+            depth--;
             return a;
         }
         while (true) {
@@ -94,7 +130,10 @@ public final class Json {
             ws();
             if (pos >= s.length()) throw error("unexpected end in array");
             char c = s.charAt(pos++);
-            if (c == ']') return a;
+            if (c == ']') {
+                depth--;
+                return a;
+            }
             if (c != ',') throw error("expected ',' or ']'");
         }
     }
@@ -120,11 +159,16 @@ public final class Json {
                 case 'r' -> b.append('\r');
                 case 't' -> b.append('\t');
                 case 'u' -> {
-                    if (pos + 4 > s.length()) throw error("bad \\u escape");
-                    b.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
+                    int code = 0;
+                    for (int i = 0; i < 4; i++) {
+                        int digit = pos + i < s.length() ? HEX.indexOf(Character.toLowerCase(s.charAt(pos + i))) : -1;
+                        if (digit < 0) throw error("bad \\u escape (expected 4 hex digits)");
+                        code = code * 16 + digit;
+                    }
+                    b.append((char) code);
                     pos += 4;
                 }
-                default -> throw error("bad escape \\" + e);
+                default -> throw error("bad escape " + shown("\\" + e));
             }
         }
     }
@@ -133,12 +177,12 @@ public final class Json {
         int start = pos;
         while (pos < s.length() && "+-0123456789.eE".indexOf(s.charAt(pos)) >= 0) pos++;
         String t = s.substring(start, pos);
-        if (t.isEmpty()) throw error("unexpected character '" + s.charAt(start) + "'");
+        if (t.isEmpty()) throw error("unexpected character " + shown(String.valueOf(s.charAt(start))));
         try {
             if (t.indexOf('.') < 0 && t.indexOf('e') < 0 && t.indexOf('E') < 0) return Long.parseLong(t);
             return Double.parseDouble(t);
         } catch (NumberFormatException ex) {
-            throw error("bad number '" + t + "'");
+            throw error("bad number " + shown(t));
         }
     }
 
@@ -184,8 +228,24 @@ public final class Json {
         }
     }
 
+    /**
+     * Text from outside for a one-line message: in single quotes, control and line-separator characters
+     * escaped, cut to its first 100 characters.
+     */
+    public static String shown(String s) {
+        StringBuilder b = new StringBuilder("'");
+        escape(b, s.length() <= 100 ? s : s.substring(0, 100));
+        if (s.length() > 100) b.append("...");
+        return b.append('\'').toString();
+    }
+
     private static void quote(StringBuilder b, String s) {
         b.append('"');
+        escape(b, s);
+        b.append('"');
+    }
+
+    private static void escape(StringBuilder b, String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
@@ -195,11 +255,10 @@ public final class Json {
                 case '\r' -> b.append("\\r");
                 case '\t' -> b.append("\\t");
                 default -> {
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029') b.append(String.format("\\u%04x", (int) c));
                     else b.append(c);
                 }
             }
         }
-        b.append('"');
     }
 }

@@ -6,9 +6,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,43 +19,48 @@ import java.util.regex.Pattern;
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+    // bounded repetitions: a header repeating "'shape': (" without a ')' is then searched in linear time
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']{0,64})'");
     private static final Pattern ORDER = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]{0,1024})\\)");
+    /** The longest header read (NumPy's own reader refuses more than 10,000 bytes unless told otherwise). */
+    static final int MAX_HEADER = 1 << 16;
 
     private Npy() {}
 
-    /** A CPU tensor with the file's shape and values. */
+    /**
+     * A CPU tensor with the file's shape and values. A regular file's header sizes are checked against its
+     * length before anything is allocated; a pipe is read no further than its header declares.
+     */
     public static Tensor read(Path file) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new IOException(file + ": no such file");
+        try (BoundedInput in = BoundedInput.open(file)) {
+            return read(in);
         }
-        return parse(file.toString(), bytes);
     }
 
-    static Tensor parse(String name, byte[] bytes) throws IOException {
-        if (bytes.length < 10) throw new IOException(name + ": not a .npy file (only " + bytes.length + " bytes)");
+    static Tensor read(BoundedInput in) throws IOException {
+        String name = in.name;
+        if (in.length() >= 0 && in.length() < 10) throw new IOException(name + ": not a .npy file (only " + in.length() + " bytes)");
+        byte[] prefix = in.read(8, "magic and version");
         for (int i = 0; i < MAGIC.length; i++) {
-            if (bytes[i] != MAGIC[i]) throw new IOException(name + ": not a .npy file (bad magic)");
+            if (prefix[i] != MAGIC[i]) throw new IOException(name + ": not a .npy file (bad magic)");
         }
-        int major = bytes[6] & 0xff;
-        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int headerLen, headerStart;
+        int major = prefix[6] & 0xff;
+        long headerLen;
         if (major == 1) {
-            headerLen = buf.getShort(8) & 0xffff;
-            headerStart = 10;
+            headerLen = ByteBuffer.wrap(in.read(2, "header length")).order(ByteOrder.LITTLE_ENDIAN).getShort() & 0xffff;
         } else if (major == 2 || major == 3) {
-            if (bytes.length < 12) throw new IOException(name + ": truncated header");
-            headerLen = buf.getInt(8);
-            headerStart = 12;
+            headerLen = ByteBuffer.wrap(in.read(4, "header length")).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
         } else {
             throw new IOException(name + ": unsupported .npy version " + major);
         }
-        if (headerLen < 0 || headerStart + headerLen > bytes.length) throw new IOException(name + ": truncated header");
-        String header = new String(bytes, headerStart, headerLen, StandardCharsets.ISO_8859_1);
+        if (in.remaining() >= 0 && headerLen > in.remaining()) {
+            throw new IOException(name + ": header length " + headerLen + " exceeds the file's " + in.length() + " bytes");
+        }
+        if (headerLen > MAX_HEADER) {
+            throw new IOException(name + ": header length " + headerLen + " exceeds the limit of " + MAX_HEADER + " bytes");
+        }
+        String header = new String(in.read(headerLen, "header"), StandardCharsets.ISO_8859_1);
         String descr = group(name, DESCR, header, "descr");
         if (group(name, ORDER, header, "fortran_order").equals("True")) {
             throw new IOException(name + ": Fortran-order arrays are not supported (save with np.ascontiguousarray)");
@@ -64,24 +69,26 @@ public final class Npy {
         int elemSize = switch (descr) {
             case "<f4" -> 4;
             case "<f8" -> 8;
-            default -> throw new IOException(name + ": unsupported dtype '" + descr + "' (expected <f4 or <f8)");
+            default -> throw new IOException(name + ": unsupported dtype " + Json.shown(descr) + " (expected <f4 or <f8)");
         };
-        long count = 1;
-        for (int d : shape) count *= d;
-        int dataStart = headerStart + headerLen;
-        long expected = count * elemSize;
-        long actual = bytes.length - dataStart;
-        if (actual < expected) {
-            throw new IOException(name + ": truncated data: shape " + java.util.Arrays.toString(shape) + " of " + descr
+        long expected = BoundedInput.bytesFor(name, "shape", shape, elemSize);
+        long actual = in.remaining();
+        if (actual >= 0 && actual < expected) {
+            throw new IOException(name + ": truncated data: shape " + Arrays.toString(shape) + " of " + descr
                     + " needs " + expected + " bytes, the file has " + actual);
         }
         if (actual > expected) {
             throw new IOException(name + ": " + (actual - expected) + " unexpected bytes after the data for shape "
-                    + java.util.Arrays.toString(shape));
+                    + Arrays.toString(shape));
         }
-        if (count > Integer.MAX_VALUE - 8) throw new IOException(name + ": array too large");
-        float[] data = new float[(int) count];
-        buf.position(dataStart);
+        if (expected > BoundedInput.MAX_ARRAY) {
+            throw new IOException(name + ": shape " + Arrays.toString(shape) + " of " + descr + " needs " + expected
+                    + " bytes, more than the " + BoundedInput.MAX_ARRAY + " one array holds");
+        }
+        byte[] bytes = in.read(expected, "data for shape " + Arrays.toString(shape) + " of " + descr);
+        if (!in.atEnd()) throw new IOException(name + ": unexpected bytes after the data for shape " + Arrays.toString(shape));
+        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        float[] data = new float[(int) (expected / elemSize)];
         if (elemSize == 4) {
             buf.asFloatBuffer().get(data);
         } else {
@@ -108,7 +115,7 @@ public final class Npy {
                 if (d < 0) throw new NumberFormatException();
                 dims.add(d);
             } catch (NumberFormatException e) {
-                throw new IOException(name + ": bad shape entry '" + part.trim() + "'");
+                throw new IOException(name + ": bad shape entry " + Json.shown(part.trim()));
             }
         }
         return dims.stream().mapToInt(Integer::intValue).toArray();

@@ -143,7 +143,7 @@ class IoTest {
         Files.write(f, safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new byte[8]));
         assertMessage(() -> SafeTensors.read(f), "'w'", "needs 12 bytes");
         Files.write(f, safetensors("{\"w\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,4]}}", new byte[4]));
-        assertMessage(() -> SafeTensors.read(f), "'w'", "unsupported dtype U8");
+        assertMessage(() -> SafeTensors.read(f), "'w'", "unsupported dtype 'U8'");
         Files.write(f, safetensors("{\"w\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[0,4]}}", new byte[4]));
         assertMessage(() -> SafeTensors.read(f), "'w'", "needs 8 bytes");
         Files.write(f, safetensors("{\"w\": [", new byte[0]));
