@@ -150,18 +150,8 @@ public abstract class Module {
 
     /** Refuses non-finite values anywhere and negative values in a variance, naming the first bad tensor. */
     private static void checkValues(Map<String, Tensor> loading) {
-        String bad = NonFinite.describeFirst(loading);
+        String bad = NonFinite.describeUnusable(loading);
         if (bad != null) throw new IllegalArgumentException(bad);
-        for (var e : loading.entrySet()) {
-            if (!e.getKey().endsWith("running_var")) continue;
-            float[] v = e.getValue().toArray();
-            for (int i = 0; i < v.length; i++) {
-                if (v[i] < 0) {
-                    throw new IllegalArgumentException("tensor '" + e.getKey() + "' holds a negative variance (" + v[i]
-                            + ") at flat index " + i);
-                }
-            }
-        }
     }
 
     private static boolean ignored(String key, String[] ignore) {

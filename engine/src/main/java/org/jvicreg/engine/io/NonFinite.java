@@ -34,6 +34,26 @@ public final class NonFinite {
     }
 
     /**
+     * What makes the first unusable tensor of a state dict unusable, or null: a NaN or infinite value anywhere
+     * ({@link #describeFirst}), or a negative value in a batch norm's variance (a name ending in running_var),
+     * e.g. "tensor 'bn1.running_var' holds a negative variance (-1.0) at flat index 0".
+     */
+    public static String describeUnusable(Map<String, Tensor> tensors) {
+        String bad = describeFirst(tensors);
+        if (bad != null) return bad;
+        for (var e : tensors.entrySet()) {
+            if (!e.getKey().endsWith("running_var")) continue;
+            float[] v = e.getValue().toArray();
+            for (int i = 0; i < v.length; i++) {
+                if (v[i] < 0) {
+                    return "tensor " + Json.shown(e.getKey()) + " holds a negative variance (" + v[i] + ") at flat index " + i;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
      * Refuses tensors read from {@code source} (a file name) when one of them holds a NaN or infinite value:
      * throws an IOException with the one-line message "SOURCE: tensor 'NAME' holds a non-finite value (NaN)
      * at flat index I" for the first such tensor in map order; returns {@code tensors} otherwise.

@@ -11,7 +11,6 @@ import org.jvicreg.vicreg.data.ImageDataset;
 import org.jvicreg.vicreg.data.Split;
 import org.jvicreg.vicreg.model.ResNet;
 import org.jvicreg.vicreg.probe.Features;
-import org.jvicreg.vicreg.train.Checkpoint;
 import org.jvicreg.vicreg.train.PretrainConfig;
 import org.jvicreg.vicreg.train.RunDir;
 
@@ -103,10 +102,7 @@ final class ProbeInputs {
             default -> !dataset.equals("folder");
         };
         ResNet backbone = new ResNet(new ResNet.Config(arch, train.channels(), width, small, true), new Rng(seed));
-        if (!random) {
-            StateDicts.load(backbone, RunDir.backbone(run), true);
-            Checkpoint.requireUsableWeights(RunDir.backbone(run).toString(), backbone.stateDict());
-        }
+        if (!random) StateDicts.load(backbone, RunDir.backbone(run), true); // refuses NaN, infinities, negative variances
         backbone.to(device);
         Normalization norm = DataArgs.augment(dataset, train).normalization();
         return new ProbeInputs(run, random, backbone, train, test, norm, device, batch, seed);

@@ -4,7 +4,6 @@ import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.io.TorchCheckpoint;
 import org.jvicreg.nn.Module;
 import org.jvicreg.vicreg.model.ResNet;
-import org.jvicreg.vicreg.train.Checkpoint;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -103,7 +102,6 @@ public record BackboneWeights(ResNet.Config config, Map<String, Tensor> state, S
     /** Loads the weights into a model of their architecture, or says which keys are wrong. */
     void loadInto(ResNet model, String file) throws IOException {
         load(model, state, file + ": ");
-        Checkpoint.requireUsableWeights(file, model.stateDict());
     }
 
     /**
@@ -115,7 +113,12 @@ public record BackboneWeights(ResNet.Config config, Map<String, Tensor> state, S
         List<String> ignore = new ArrayList<>(List.of("fc.*"));
         for (String k : state.keySet()) if (k.endsWith("num_batches_tracked")) ignore.add(k);
         for (String k : model.stateDict().keySet()) if (k.endsWith("num_batches_tracked")) ignore.add(k);
-        Module.LoadReport report = model.loadStateDict(state, false, ignore.toArray(new String[0]));
+        Module.LoadReport report;
+        try {
+            report = model.loadStateDict(state, false, ignore.toArray(new String[0]));
+        } catch (IllegalArgumentException e) { // a NaN, an infinity or a negative variance, by tensor name
+            throw new IOException(where + e.getMessage(), e);
+        }
         if (!report.clean()) {
             List<String> parts = new ArrayList<>();
             if (!report.missing().isEmpty()) parts.add("missing " + few(report.missing()));

@@ -1,6 +1,7 @@
 package org.jvicreg.vicreg.train;
 
 import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.io.NonFinite;
 import org.jvicreg.engine.io.SafeTensors;
 import org.jvicreg.nn.Module;
 import org.jvicreg.nn.optim.Optimizer;
@@ -129,18 +130,8 @@ public record Checkpoint(int epochsDone, long steps, double seconds) {
      * value in a BatchNorm's running_var (whose square root normalises). {@code where} names the file.
      */
     public static void requireUsableWeights(String where, Map<String, Tensor> state) throws IOException {
-        for (var e : state.entrySet()) {
-            float[] v = e.getValue().toArray();
-            boolean variance = e.getKey().endsWith("running_var");
-            for (int i = 0; i < v.length; i++) {
-                if (!Float.isFinite(v[i])) {
-                    throw new IOException(where + ": tensor '" + e.getKey() + "' holds a non-finite value (" + v[i] + ") at flat index " + i);
-                }
-                if (variance && v[i] < 0) {
-                    throw new IOException(where + ": tensor '" + e.getKey() + "' holds a negative variance (" + v[i] + ") at flat index " + i);
-                }
-            }
-        }
+        String bad = NonFinite.describeUnusable(state);
+        if (bad != null) throw new IOException(where + ": " + bad);
     }
 
     /** The model part of a checkpoint (names without the "model." prefix), e.g. for probes. */
