@@ -44,12 +44,13 @@ import java.util.concurrent.TimeUnit;
  * data. {@link Options#preprocessing} chooses another.
  *
  * <p><b>Threads and batching.</b> {@code embed} may be called from any number of threads at once. Each call
- * preprocesses its images in its own thread, then hands them to the encoder's one worker thread, which runs
- * the network on everything waiting (up to {@link Options#maxBatch} images at a time): so many threads
- * embedding one image each are served in batches, as a single call with all their images would be, and
- * each gets the features that a batched call gives it (up to float rounding: the network's arithmetic does
- * not mix images). The network itself runs on the engine's CPU thread pool (or the GPU), which all callers
- * share.
+ * preprocesses its images (in parallel on the JDK's common pool when it has several), then hands them to
+ * the encoder's one worker thread, which runs the network on everything waiting (up to
+ * {@link Options#maxBatch} images at a time, gathering calls that arrive within two milliseconds of each
+ * other): so many threads embedding one image each are served in batches, as a single call with all their
+ * images would be, and each gets the features that a batched call gives it (up to float rounding: the
+ * network's arithmetic does not mix images). The network itself runs on the engine's CPU thread pool (or
+ * the GPU), which all callers share.
  *
  * <p><b>Memory.</b> The model's weights, plus per batch its activations, which the worker gives back when
  * the batch is done; a call's own images are held until its features are ready. {@link #close()} stops the
@@ -184,7 +185,8 @@ public final class Encoder implements AutoCloseable {
         if (images.isEmpty()) return new float[0][];
         int per = preprocessing.imageSize();
         float[] pixels = new float[Math.multiplyExact(images.size(), per)];
-        for (int i = 0; i < images.size(); i++) preprocessing.apply(images.get(i), pixels, i * per);
+        // images preprocess in parallel (the JDK's common pool), each into its own slice
+        java.util.stream.IntStream.range(0, images.size()).parallel().forEach(i -> preprocessing.apply(images.get(i), pixels, i * per));
         return await(new Images(pixels, images.size(), new CompletableFuture<>()));
     }
 
