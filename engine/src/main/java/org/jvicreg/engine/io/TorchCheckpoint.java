@@ -76,13 +76,16 @@ public final class TorchCheckpoint {
         ZipFile zip;
         try {
             zip = new ZipFile(file.toFile());
-        } catch (ZipException e) {
+        } catch (ZipException | IllegalArgumentException e) {
             throw new IOException(name + ": not a PyTorch checkpoint (not a zip archive, or truncated: " + e.getMessage() + ")");
         }
         try (zip) {
             return new Reader(name, zip, Files.size(file)).load();
-        } catch (ZipException e) {
-            throw new IOException(name + ": corrupt archive: " + e.getMessage());
+        } catch (IOException | IllegalArgumentException e) { // the zip reader throws both on corrupt archives
+            // our own errors name the file; the zip reader's (a short entry, a bad header) are said here
+            if (e instanceof IOException && e.getMessage() != null && e.getMessage().startsWith(name)) throw (IOException) e;
+            throw new IOException(name + ": corrupt archive (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")) + ")");
         }
     }
 
