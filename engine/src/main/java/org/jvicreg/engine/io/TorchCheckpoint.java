@@ -142,7 +142,7 @@ public final class TorchCheckpoint {
             for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
                 String n = en.nextElement().getName();
                 if (n.endsWith("data.pkl") && (n.equals("data.pkl") || n.endsWith("/data.pkl"))) {
-                    if (found != null) throw new IOException(name + ": two pickles in one archive (" + found + ", " + n + ")");
+                    if (found != null) throw new IOException(name + ": two pickles in one archive (" + Json.shown(found) + ", " + Json.shown(n) + ")");
                     found = n;
                 }
             }
@@ -156,7 +156,7 @@ public final class TorchCheckpoint {
 
         Object load() throws IOException {
             ZipEntry pkl = zip.getEntry(prefix + "data.pkl");
-            return Pickle.load(name + " (" + pkl.getName() + ")", entry(pkl, Integer.MAX_VALUE - 8), this);
+            return Pickle.load(name + " (" + Json.shown(pkl.getName()) + ")", entry(pkl, Integer.MAX_VALUE - 8), this);
         }
 
         /**
@@ -168,13 +168,13 @@ public final class TorchCheckpoint {
             long size = e.getSize();
             long holds = e.getMethod() == ZipEntry.STORED ? fileLength : 100 * Math.max(0, e.getCompressedSize());
             if (size < 0 || size > limit || size > holds) {
-                throw new IOException(name + ": entry " + e.getName() + " claims " + size + " bytes, more than "
+                throw new IOException(name + ": entry " + Json.shown(e.getName()) + " claims " + size + " bytes, more than "
                         + (size > limit ? "the " + limit + " expected" : "the archive can hold"));
             }
             try (InputStream in = zip.getInputStream(e)) {
                 byte[] b = in.readNBytes((int) size);
                 if (b.length != size || in.read() != -1) {
-                    throw new IOException(name + ": entry " + e.getName() + " holds " + (b.length == size ? "more" : b.length)
+                    throw new IOException(name + ": entry " + Json.shown(e.getName()) + " holds " + (b.length == size ? "more" : b.length)
                             + " bytes where its header says " + size);
                 }
                 return b;
@@ -199,11 +199,11 @@ public final class TorchCheckpoint {
                 case "torch._utils._rebuild_tensor_v2" -> rebuild(args);
                 case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state" -> {
                     if (args.isEmpty() || !(args.getFirst() instanceof Tensor t)) {
-                        throw new IOException(name + ": " + g + " without a tensor");
+                        throw new IOException(name + ": " + Json.shown(g.toString()) + " without a tensor");
                     }
                     yield t;
                 }
-                default -> throw new IOException(name + ": refuses to call " + g + ", which a state dict or a training "
+                default -> throw new IOException(name + ": refuses to call " + Json.shown(g.toString()) + ", which a state dict or a training "
                         + "checkpoint never calls (the file may be malicious)");
             };
         }
@@ -211,7 +211,7 @@ public final class TorchCheckpoint {
         @Override
         public Object build(Object obj, Object state) throws IOException {
             if (obj instanceof Map<?, ?> || obj instanceof Tensor) return obj; // OrderedDict._metadata, tensor attributes
-            throw new IOException(name + ": refuses to set the state of " + (obj instanceof Global g ? g.toString()
+            throw new IOException(name + ": refuses to set the state of " + (obj instanceof Global g ? Json.shown(g.toString())
                     : "a " + Pickle.typeName(obj)) + " (the file may be malicious)");
         }
 
@@ -220,7 +220,7 @@ public final class TorchCheckpoint {
         public Object persistent(Object pid) throws IOException {
             if (!(pid instanceof List<?> p) || p.size() != 5 || !"storage".equals(p.get(0)) || !(p.get(1) instanceof Global type)
                     || !(p.get(2) instanceof String key) || !(p.get(4) instanceof Long numel)) {
-                throw new IOException(name + ": a persistent id that is not a storage: " + pid);
+                throw new IOException(name + ": a persistent id that is not a storage: " + Json.shown(String.valueOf(pid)));
             }
             Storage cached = storages.get(key);
             if (cached != null) return cached;
@@ -228,13 +228,13 @@ public final class TorchCheckpoint {
                 case "torch.FloatStorage", "torch.IntStorage" -> 4;
                 case "torch.HalfStorage", "torch.BFloat16Storage" -> 2;
                 case "torch.DoubleStorage", "torch.LongStorage" -> 8;
-                default -> throw new IOException(name + ": storage " + key + " is a " + type
+                default -> throw new IOException(name + ": storage " + Json.shown(key) + " is a " + Json.shown(type.toString())
                         + " (Float, Half, BFloat16, Double, Long and Int storages are read)");
             };
             ZipEntry e = zip.getEntry(prefix + "data/" + key);
-            if (e == null) throw new IOException(name + ": storage " + key + " is missing from the archive");
+            if (e == null) throw new IOException(name + ": storage " + Json.shown(key) + " is missing from the archive");
             if (numel < 0 || numel > (Integer.MAX_VALUE - 8) || numel * width != e.getSize()) {
-                throw new IOException(name + ": storage " + key + " claims " + numel + " elements of " + width
+                throw new IOException(name + ": storage " + Json.shown(key) + " claims " + numel + " elements of " + width
                         + " bytes, its entry holds " + e.getSize() + " bytes");
             }
             ByteBuffer b = ByteBuffer.wrap(entry(e, numel * width)).order(ByteOrder.LITTLE_ENDIAN);
@@ -259,7 +259,7 @@ public final class TorchCheckpoint {
             try {
                 return rebuildChecked(args);
             } catch (ArithmeticException e) {
-                throw new IOException(name + ": a tensor whose size, stride and offset overflow: " + args.subList(1, 4));
+                throw new IOException(name + ": a tensor whose size, stride and offset overflow: " + Json.shown(String.valueOf(args.subList(1, 4))));
             }
         }
 
@@ -274,7 +274,8 @@ public final class TorchCheckpoint {
             long numel = 1, last = offset;
             for (int i = 0; i < rank; i++) {
                 if (!(size.get(i) instanceof Long n) || !(stride.get(i) instanceof Long st) || n < 0 || n > Integer.MAX_VALUE || st < 0) {
-                    throw new IOException(name + ": a tensor of size " + size + " and stride " + stride);
+                    throw new IOException(name + ": a tensor of size " + Json.shown(String.valueOf(size)) + " and stride "
+                        + Json.shown(String.valueOf(stride)));
                 }
                 shape[i] = n.intValue();
                 step[i] = st;
@@ -283,7 +284,8 @@ public final class TorchCheckpoint {
                 if (n > 0) last = Math.addExact(last, Math.multiplyExact(n - 1, st));
             }
             if (numel > s.data().length || (numel > 0 && (offset < 0 || last >= s.data().length))) {
-                throw new IOException(name + ": a tensor of size " + size + ", stride " + stride + " and offset " + offset
+                throw new IOException(name + ": a tensor of size " + Json.shown(String.valueOf(size)) + ", stride "
+                        + Json.shown(String.valueOf(stride)) + " and offset " + offset
                         + " reaches past its storage of " + s.data().length + " elements");
             }
             budget -= numel;
