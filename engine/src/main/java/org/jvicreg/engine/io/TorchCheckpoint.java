@@ -76,17 +76,21 @@ public final class TorchCheckpoint {
         ZipFile zip;
         try {
             zip = new ZipFile(file.toFile());
-        } catch (ZipException | IllegalArgumentException e) {
-            throw new IOException(name + ": not a PyTorch checkpoint (not a zip archive, or truncated: " + e.getMessage() + ")");
+        } catch (IOException | IllegalArgumentException e) { // ZipException, EOFException: not a whole zip archive
+            throw new IOException(name + ": not a PyTorch checkpoint (not a zip archive, or truncated: " + what(e) + ")");
         }
         try (zip) {
             return new Reader(name, zip, Files.size(file)).load();
         } catch (IOException | IllegalArgumentException e) { // the zip reader throws both on corrupt archives
             // our own errors name the file; the zip reader's (a short entry, a bad header) are said here
             if (e instanceof IOException && e.getMessage() != null && e.getMessage().startsWith(name)) throw (IOException) e;
-            throw new IOException(name + ": corrupt archive (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")) + ")");
+            throw new IOException(name + ": corrupt archive (" + what(e) + ")");
         }
+    }
+
+    /** An exception of the zip reader in words: its type and, where it has one, its message (quoted). */
+    private static String what(Exception e) {
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + Json.shown(e.getMessage()));
     }
 
     /**
