@@ -5,11 +5,15 @@ import org.jvicreg.vicreg.augment.Interpolation;
 import org.jvicreg.vicreg.augment.ResizedCrop;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
 
 /**
  * Turns an image file (anything javax.imageio reads: PNG, JPEG, BMP, GIF) into CHW floats in [0, 1]
@@ -17,24 +21,75 @@ import java.nio.file.Path;
  * (antialiased bilinear, as PIL's resize), RGB becomes gray with PIL's {@code convert("L")} weights
  * {@code 0.299 R + 0.587 G + 0.114 B}, gray becomes RGB by repetition, alpha is dropped. Gray images
  * are read from their raster, not through {@code getRGB}, which would apply a gamma conversion.
+ *
+ * <p>Images are hostile input: a few hundred bytes of PNG can declare 30000x30000 pixels. The width and
+ * height are read from the header first, and an image of more than {@link #MAX_PIXELS} pixels is
+ * refused before the decoder allocates anything; decoding takes about 16 bytes per pixel (the decoded
+ * image, then its float planes). Every failure is an {@link IOException} naming the file.
  */
 final class ImageDecoding {
+    /**
+     * The pixel budget: at most 2^25 pixels (about 33.5 megapixels, e.g. 8192x4096 or 5792x5792), above
+     * the photos of ImageNet and of most cameras; decoding one at the budget takes about 540 MB.
+     */
+    static final long MAX_PIXELS = 1L << 25;
+
     private ImageDecoding() {}
 
     /** Decodes {@code file} into {@code dst} at {@code offset} ({@code channels x height x width}). */
     static void decode(Path file, int channels, int height, int width, float[] dst, int offset) throws IOException {
-        BufferedImage img;
-        try {
-            img = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            throw new IOException(file + ": not a readable image (" + e.getMessage() + ")", e);
-        }
-        if (img == null) throw new IOException(file + ": not a readable image (no javax.imageio reader for its format)");
+        decode(file, channels, height, width, dst, offset, MAX_PIXELS);
+    }
+
+    /** {@link #decode(Path, int, int, int, float[], int)} with a pixel budget of {@code maxPixels}. */
+    static void decode(Path file, int channels, int height, int width, float[] dst, int offset, long maxPixels) throws IOException {
+        BufferedImage img = read(file, maxPixels);
         int h = img.getHeight(), w = img.getWidth();
-        float[] full = new float[channels * h * w];
+        float[] full = new float[channels * h * w]; // h * w <= maxPixels, checked by read
         toChw(img, channels, full);
         CropBox box = CropBox.centredWithAspect(h, w, height, width);
         new ResizedCrop().apply(full, 0, channels, h, w, box, Interpolation.BILINEAR, dst, offset, height, width);
+    }
+
+    /**
+     * The image in {@code file}, refused with one line naming the file and its size when its header
+     * declares more than {@code maxPixels} pixels, or naming the file and what the decoder said when it
+     * cannot be decoded.
+     */
+    static BufferedImage read(Path file, long maxPixels) throws IOException {
+        if (maxPixels > Integer.MAX_VALUE / 4) throw new IllegalArgumentException("pixel budget " + maxPixels + " is too large");
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) throw new IOException(file + ": not a readable image (javax.imageio cannot open it)");
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) throw new IOException(file + ": not a readable image (no javax.imageio reader for its format)");
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                checkSize(file, reader.getWidth(0), reader.getHeight(0), maxPixels);
+                BufferedImage img = reader.read(0);
+                if (img == null) throw new IOException(file + ": not a readable image (the decoder returned no image)");
+                checkSize(file, img.getWidth(), img.getHeight(), maxPixels);
+                return img;
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            // the decoder's own exceptions, whatever their type, become one line naming the file; ours name it already
+            String said = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            if (e instanceof IOException io && said.startsWith(file + ": ")) throw io;
+            throw new IOException(file + ": not a readable image (" + said.replace('\n', ' ') + ")", e);
+        }
+    }
+
+    private static void checkSize(Path file, int width, int height, long maxPixels) throws IOException {
+        if (width <= 0 || height <= 0) {
+            throw new IOException(file + ": not a readable image (its header declares " + width + "x" + height + " pixels)");
+        }
+        long pixels = (long) width * height;
+        if (pixels > maxPixels) {
+            throw new IOException(String.format(Locale.ROOT, "%s: %dx%d image (%.1f megapixels) is over the decoding budget of %.1f megapixels",
+                    file, width, height, pixels / 1e6, maxPixels / 1e6));
+        }
     }
 
     /** The image at its own size as {@code channels} planes in [0, 1]. */
@@ -50,9 +105,10 @@ final class ImageDecoding {
             for (int c = 1; c < channels; c++) System.arraycopy(out, 0, out, c * n, n);
             return;
         }
-        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+        int[] argb = new int[w];
         for (int i = 0; i < n; i++) {
-            int p = argb[i];
+            if (i % w == 0) img.getRGB(0, i / w, w, 1, argb, 0, w);
+            int p = argb[i % w];
             float r = ((p >> 16) & 0xff) / 255f, g = ((p >> 8) & 0xff) / 255f, b = (p & 0xff) / 255f;
             if (channels == 1) {
                 out[i] = 0.299f * r + 0.587f * g + 0.114f * b;
