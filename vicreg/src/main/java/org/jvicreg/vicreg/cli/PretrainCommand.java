@@ -135,6 +135,16 @@ public final class PretrainCommand implements Command {
         return new KnnMonitor(every, train, test, norm, 512);
     }
 
+    /** The most --width a backbone may have: 16 times torchvision's 64 (its last stage then has 8192 channels). */
+    static final int MAX_WIDTH = 1024;
+
+    /** --width, the backbone's base width: positive and at most {@link #MAX_WIDTH}, so channel counts cannot overflow. */
+    static int backboneWidth(Args a) {
+        int width = a.positiveInteger("width", 16);
+        if (width > MAX_WIDTH) throw new UsageException("option --width must be at most " + MAX_WIDTH + ", got " + width);
+        return width;
+    }
+
     static PretrainConfig configFrom(Args a) {
         String dataset = a.choice("dataset", "fashion-mnist", Datasets.NAMES);
         Path dir = DataArgs.dataDir(dataset, a.string("data", null));
@@ -146,7 +156,7 @@ public final class PretrainCommand implements Command {
         };
         try {
             return new PretrainConfig(dataset, dir.toString(), a.integer("limit", 0),
-                    a.choice("arch", "resnet18", ResNet.ARCHITECTURES), a.positiveInteger("width", 16), small,
+                    a.choice("arch", "resnet18", ResNet.ARCHITECTURES), backboneWidth(a), small,
                     a.string("mlp", "512-512-512"), a.positiveInteger("batch", 256), a.positiveInteger("epochs", 5),
                     a.number("base-lr", 0.3), a.number("warmup", 0.1), a.number("weight-decay", 1e-6),
                     a.choice("loss", "vicreg", "vicreg", "barlow", "simclr"),
