@@ -13,10 +13,11 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * Turns an image file (anything javax.imageio reads: PNG, JPEG, BMP, GIF) into CHW floats in [0, 1]
+ * Turns an image file (PNG, JPEG, BMP or GIF, read by javax.imageio) into CHW floats in [0, 1]
  * of a fixed size and channel count: the shorter side is resized to fit and the centre cropped
  * (antialiased bilinear, as PIL's resize), RGB becomes gray with PIL's {@code convert("L")} weights
  * {@code 0.299 R + 0.587 G + 0.114 B}, gray becomes RGB by repetition, alpha is dropped. Gray images
@@ -33,6 +34,8 @@ final class ImageDecoding {
      * the photos of ImageNet and of most cameras; decoding one at the budget takes about 540 MB.
      */
     static final long MAX_PIXELS = 1L << 25;
+    /** The formats decoded, as javax.imageio names them. */
+    static final List<String> FORMATS = List.of("png", "jpeg", "bmp", "gif");
 
     private ImageDecoding() {}
 
@@ -60,9 +63,7 @@ final class ImageDecoding {
         if (maxPixels > Integer.MAX_VALUE / 4) throw new IllegalArgumentException("pixel budget " + maxPixels + " is too large");
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             if (in == null) throw new IOException(file + ": not a readable image (javax.imageio cannot open it)");
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) throw new IOException(file + ": not a readable image (no javax.imageio reader for its format)");
-            ImageReader reader = readers.next();
+            ImageReader reader = reader(file, in);
             try {
                 reader.setInput(in, true, true);
                 checkSize(file, reader.getWidth(0), reader.getHeight(0), maxPixels);
@@ -79,6 +80,22 @@ final class ImageDecoding {
             if (e instanceof IOException io && said.startsWith(file + ": ")) throw io;
             throw new IOException(file + ": not a readable image (" + said.replace('\n', ' ') + ")", e);
         }
+    }
+
+    /**
+     * A reader of one of the documented formats for the stream; the JDK's others (TIFF, WBMP) are not
+     * offered hostile files, since their content, not the file's name, picks the reader.
+     */
+    private static ImageReader reader(Path file, ImageInputStream in) throws IOException {
+        String seen = null;
+        for (Iterator<ImageReader> it = ImageIO.getImageReaders(in); it.hasNext(); ) {
+            ImageReader r = it.next();
+            String format = r.getFormatName().toLowerCase(Locale.ROOT);
+            if (FORMATS.contains(format)) return r;
+            if (seen == null) seen = format;
+        }
+        throw new IOException(file + ": not a readable image (" + (seen == null ? "no javax.imageio reader for its format"
+                : "a " + seen + " image; expected " + String.join(", ", FORMATS)) + ")");
     }
 
     private static void checkSize(Path file, int width, int height, long maxPixels) throws IOException {

@@ -7,6 +7,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.jvicreg.vicreg.augment.AugmentConfig;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -98,6 +100,11 @@ class HostileDataTest {
                 row("image: text named .png", d -> {
                     Path f = Files.writeString(d.resolve("text.png"), "not an image\n");
                     return decodes(f, "text.png: not a readable image (no javax.imageio reader for its format)");
+                }),
+                row("image: a TIFF named .png (only PNG, JPEG, BMP and GIF are decoded)", d -> {
+                    Path f = d.resolve("tiff.png");
+                    assertTrue(ImageIO.write(new BufferedImage(3, 2, BufferedImage.TYPE_INT_RGB), "tiff", f.toFile()));
+                    return decodes(f, "tiff.png: not a readable image (a tif image; expected png, jpeg, bmp, gif)");
                 }),
                 row("image folder: a bomb among the images names the file and the index", d -> {
                     Path root = d.resolve("folder");
