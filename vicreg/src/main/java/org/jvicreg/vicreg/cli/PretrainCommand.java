@@ -58,7 +58,7 @@ public final class PretrainCommand implements Command {
                   --data DIR           dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist)
                   --limit N            use only the first N training images (default: all)
                   --arch A             resnet18 | resnet34 | resnet50 (default resnet18)
-                  --width W            base width: channels W/2W/4W/8W (default 16; torchvision's is 64)
+                  --width W            base width: channels W/2W/4W/8W, at most 1024 (default 16; torchvision's is 64)
                   --stem S             small (3x3 stride 1, no max-pool) | imagenet | auto (small below 64 px; default auto)
                   --mlp SPEC           expander sizes (default 512-512-512; the paper's 8192-8192-8192)
                   --batch B            batch size (default 256)
