@@ -11,6 +11,7 @@ import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
@@ -64,6 +65,7 @@ final class ImageDecoding {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             if (in == null) throw new IOException(file + ": not a readable image (javax.imageio cannot open it)");
             ImageReader reader = reader(file, in);
+            if (reader.getFormatName().equalsIgnoreCase("bmp")) checkBmp(file, in);
             try {
                 reader.setInput(in, true, true);
                 checkSize(file, reader.getWidth(0), reader.getHeight(0), maxPixels);
@@ -96,6 +98,43 @@ final class ImageDecoding {
         }
         throw new IOException(file + ": not a readable image (" + (seen == null ? "no javax.imageio reader for its format"
                 : "a " + seen + " image; expected " + String.join(", ", FORMATS)) + ")");
+    }
+
+    /**
+     * Refuses the BMP headers whose fields javax.imageio's BMP reader allocates by, rather than by the
+     * pixels: a pixel-data offset or (for RLE) an image size beyond the file's length, and the
+     * embedded JPEG or PNG of compressions 4 and 5, whose own dimensions the budget would not see.
+     */
+    private static void checkBmp(Path file, ImageInputStream in) throws IOException {
+        byte[] h = new byte[38];
+        int n = 0;
+        in.mark();
+        try {
+            for (int r; n < h.length && (r = in.read(h, n, h.length - n)) > 0; ) n += r;
+        } finally {
+            in.reset();
+        }
+        if (n < h.length) return; // too short for the fields below: the reader reports it
+        long length = Files.size(file);
+        long offset = le32(h, 10), headerSize = le32(h, 14), compression = le32(h, 30), imageSize = le32(h, 34);
+        if (offset > length) {
+            throw new IOException(file + ": not a readable image (the BMP header's pixel-data offset " + offset
+                    + " is past the file's " + length + " bytes)");
+        }
+        if (headerSize < 40) return; // an OS/2 1.x header: no compression field
+        if (compression == 4 || compression == 5) {
+            throw new IOException(file + ": not a readable image (a BMP holding an embedded " + (compression == 4 ? "JPEG" : "PNG")
+                    + ", which is not decoded)");
+        }
+        if ((compression == 1 || compression == 2) && imageSize > length) {
+            throw new IOException(file + ": not a readable image (the BMP header's image size " + imageSize
+                    + " bytes is more than the file's " + length + ")");
+        }
+    }
+
+    /** The unsigned little-endian 32-bit field at {@code at}. */
+    private static long le32(byte[] b, int at) {
+        return (b[at] & 0xffL) | (b[at + 1] & 0xffL) << 8 | (b[at + 2] & 0xffL) << 16 | (b[at + 3] & 0xffL) << 24;
     }
 
     private static void checkSize(Path file, int width, int height, long maxPixels) throws IOException {

@@ -106,6 +106,18 @@ class HostileDataTest {
                     assertTrue(ImageIO.write(new BufferedImage(3, 2, BufferedImage.TYPE_INT_RGB), "tiff", f.toFile()));
                     return decodes(f, "tiff.png: not a readable image (a tif image; expected png, jpeg, bmp, gif)");
                 }),
+                row("image: a 54-byte BMP whose embedded PNG's size field makes the JDK allocate 101 MB", d -> {
+                    Path f = Files.write(d.resolve("embedded.bmp"), bmp(5, 0x06060606, 54));
+                    return decodes(f, "embedded.bmp: not a readable image (a BMP holding an embedded PNG, which is not decoded)");
+                }),
+                row("image: an RLE8 BMP whose header claims a 2 GB image size", d -> {
+                    Path f = Files.write(d.resolve("rle.bmp"), bmp(1, Integer.MAX_VALUE, 54));
+                    return decodes(f, "rle.bmp: not a readable image (the BMP header's image size 2147483647 bytes is more than the file's 54)");
+                }),
+                row("image: a BMP whose pixel data would start 4 GB in", d -> {
+                    Path f = Files.write(d.resolve("offset.bmp"), bmp(0, 0, 0xfffffff0));
+                    return decodes(f, "offset.bmp: not a readable image (the BMP header's pixel-data offset 4294967280 is past the file's 54 bytes)");
+                }),
                 row("image folder: a bomb among the images names the file and the index", d -> {
                     Path root = d.resolve("folder");
                     Files.createDirectories(root.resolve("train/cat"));
@@ -152,6 +164,13 @@ class HostileDataTest {
     private static Expect decodes(Path f, String fragment) {
         float[] dst = new float[3 * 8 * 8];
         return expect(() -> ImageDecoding.decode(f, 3, 8, 8, dst, 0), IOException.class, f.getParent() + "/" + fragment);
+    }
+
+    /** A 54-byte BMP of 7x131072 pixels, 1 bit each, with the given compression, image size and pixel-data offset. */
+    private static byte[] bmp(int compression, int imageSize, int offset) {
+        return ByteBuffer.allocate(54).order(java.nio.ByteOrder.LITTLE_ENDIAN).put((byte) 'B').put((byte) 'M').putInt(54).putInt(0)
+                .putInt(offset).putInt(40).putInt(7).putInt(131072).putShort((short) 1).putShort((short) 1).putInt(compression)
+                .putInt(imageSize).array();
     }
 
     private static byte[] idxHeader(int magic, int... fields) {
