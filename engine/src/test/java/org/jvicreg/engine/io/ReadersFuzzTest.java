@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (seeds, and every input that once broke a reader). To fuzz one target, e.g. npy, for ten minutes
  * (-Djazzer.max_duration overrides the annotation's default of five):
  * <pre>
- * JAZZER_FUZZ=1 mvn -B test -pl engine -am -Dtest='ReadersFuzzTest#npy' -Dsurefire.failIfNoSpecifiedTests=false \
+ * JAZZER_FUZZ=1 mvn -B test -Djvicreg.fuzzing=true -pl engine -am -Dtest='ReadersFuzzTest#npy' -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Djazzer.max_duration=10m
  * </pre>
  * The inputs that find new coverage go to engine/.cifuzz-corpus/; an input that breaks the contract is

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * storage type, the official checkpoint layout, a malicious pickle, and every input that once broke the
  * reader). To fuzz it for ten minutes:
  * <pre>
- * JAZZER_FUZZ=1 mvn -B test -pl engine -am -Dtest='TorchCheckpointFuzzTest' -Dsurefire.failIfNoSpecifiedTests=false \
+ * JAZZER_FUZZ=1 mvn -B test -Djvicreg.fuzzing=true -pl engine -am -Dtest='TorchCheckpointFuzzTest' -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Djazzer.max_duration=10m
  * </pre>
  */

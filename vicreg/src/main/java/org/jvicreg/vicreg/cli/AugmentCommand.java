@@ -34,9 +34,9 @@ public final class AugmentCommand implements Command {
                   --out FILE           PNG to write (required)
                   --dataset NAME       fashion-mnist | mnist | cifar10 | cifar100 | folder (default fashion-mnist)
                   --data DIR           dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist)
-                  --count N            number of triples (default 16)
+                  --count N            number of triples, at most %d (default 16)
                   --seed S             augmentation seed (default 0)
-                """;
+                """.formatted(AugmentPreview.MAX_COUNT);
     }
 
     @Override
@@ -45,6 +45,9 @@ public final class AugmentCommand implements Command {
         String dataset = a.choice("dataset", "fashion-mnist", Datasets.NAMES);
         Path dir = DataArgs.dataDir(dataset, a.string("data", null));
         int count = a.positiveInteger("count", 16);
+        if (count > AugmentPreview.MAX_COUNT) {
+            throw new UsageException("option --count must be at most " + AugmentPreview.MAX_COUNT + " (rows of the grid), got " + count);
+        }
         long seed = a.longValue("seed", 0);
         a.finish();
         ImageDataset data = DataArgs.open(dataset, dir, Split.TRAIN, 0);

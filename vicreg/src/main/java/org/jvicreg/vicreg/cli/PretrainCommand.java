@@ -59,7 +59,7 @@ public final class PretrainCommand implements Command {
                   --data DIR           dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist)
                   --limit N            use only the first N training images (default: all)
                   --arch A             resnet18 | resnet34 | resnet50 (default resnet18)
-                  --width W            base width: channels W/2W/4W/8W (default 16; torchvision's is 64)
+                  --width W            base width: channels W/2W/4W/8W, at most 1024 (default 16; torchvision's is 64)
                   --stem S             small (3x3 stride 1, no max-pool) | imagenet | auto (small below 64 px; default auto)
                   --mlp SPEC           expander sizes (default 512-512-512; the paper's 8192-8192-8192)
                   --batch B            batch size (default 256)
@@ -136,6 +136,16 @@ public final class PretrainCommand implements Command {
         return new KnnMonitor(every, train, test, norm, 512);
     }
 
+    /** The most --width a backbone may have: 16 times torchvision's 64 (its last stage then has 8192 channels). */
+    static final int MAX_WIDTH = 1024;
+
+    /** --width, the backbone's base width: positive and at most {@link #MAX_WIDTH}, so channel counts cannot overflow. */
+    static int backboneWidth(Args a) {
+        int width = a.positiveInteger("width", 16);
+        if (width > MAX_WIDTH) throw new UsageException("option --width must be at most " + MAX_WIDTH + ", got " + width);
+        return width;
+    }
+
     static PretrainConfig configFrom(Args a) {
         String dataset = a.choice("dataset", "fashion-mnist", Datasets.NAMES);
         Path dir = DataArgs.dataDir(dataset, a.string("data", null));
@@ -153,7 +163,7 @@ public final class PretrainCommand implements Command {
                 throw new UsageException("--mlp: " + e.getMessage());
             }
             return new PretrainConfig(dataset, dir.toString(), a.nonNegativeInteger("limit", 0),
-                    a.choice("arch", "resnet18", ResNet.ARCHITECTURES), a.positiveInteger("width", 16), small,
+                    a.choice("arch", "resnet18", ResNet.ARCHITECTURES), backboneWidth(a), small,
                     mlp, a.positiveInteger("batch", 256), a.positiveInteger("epochs", 5),
                     a.number("base-lr", 0.3), a.number("warmup", 0.1), a.number("weight-decay", 1e-6),
                     a.choice("loss", "vicreg", "vicreg", "barlow", "simclr"),

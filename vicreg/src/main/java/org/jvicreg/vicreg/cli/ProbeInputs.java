@@ -74,7 +74,7 @@ final class ProbeInputs {
         String datasetOption = a.choice("dataset", null, Datasets.NAMES);
         String dataArg = a.string("data", null);
         String archOption = a.choice("arch", null, ResNet.ARCHITECTURES);
-        Integer widthOption = a.has("width") ? a.positiveInteger("width", 16) : null;
+        Integer widthOption = a.has("width") ? PretrainCommand.backboneWidth(a) : null;
         String stem = a.choice("stem", "auto", "auto", "small", "imagenet");
         boolean stemGiven = a.has("stem");
         if (run == null && !random) throw new UsageException("give --run RUN_DIR, or --random-init to probe an untrained backbone");

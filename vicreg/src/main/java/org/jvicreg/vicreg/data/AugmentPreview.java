@@ -22,6 +22,10 @@ public final class AugmentPreview {
     static final int MIN_CELL = 96;
     static final int GAP = 4;
     static final int BACKGROUND = 0x303030;
+    /** The most rows a grid may have (at 224x224 images, a 688x22800 PNG). */
+    public static final int MAX_COUNT = 100;
+    /** The most pixels a grid may have: 2^28, a 1 GB image in memory. */
+    static final long MAX_GRID_PIXELS = 1L << 28;
 
     private AugmentPreview() {}
 
@@ -33,15 +37,23 @@ public final class AugmentPreview {
         AtomicFile.write(out, bytes.toByteArray());
     }
 
-    /** The grid as an RGB image: {@code count} rows (at most the dataset size) of image / view 1 / view 2. */
+    /**
+     * The grid as an RGB image: {@code count} rows (at most the dataset size) of image / view 1 / view 2;
+     * {@code count} is at most {@link #MAX_COUNT}.
+     */
     public static BufferedImage render(ImageDataset data, AugmentConfig config, int count, long seed) {
-        if (count <= 0) throw new IllegalArgumentException("count must be positive, got " + count);
+        if (count <= 0 || count > MAX_COUNT) throw new IllegalArgumentException("count must be in 1.." + MAX_COUNT + ", got " + count);
         int rows = Math.min(count, data.size());
         int c = data.channels(), h = data.height(), w = data.width();
         int oh = config.outHeight(), ow = config.outWidth();
         int scale = Math.max(1, (int) Math.ceil((double) MIN_CELL / Math.max(Math.max(h, w), Math.max(oh, ow))));
-        int cellH = Math.max(h, oh) * scale, cellW = Math.max(w, ow) * scale;
-        BufferedImage grid = new BufferedImage(3 * cellW + 4 * GAP, rows * cellH + (rows + 1) * GAP, BufferedImage.TYPE_INT_RGB);
+        long cellH = (long) Math.max(h, oh) * scale, cellW = (long) Math.max(w, ow) * scale;
+        long gridW = 3 * cellW + 4 * GAP, gridH = rows * cellH + (rows + 1) * GAP; // each factor below 2^31: exact
+        if (gridW > MAX_GRID_PIXELS || gridH > MAX_GRID_PIXELS || gridW * gridH > MAX_GRID_PIXELS) {
+            throw new IllegalArgumentException("a grid of " + rows + " rows of " + c + "x" + h + "x" + w + " images is " + gridW + "x" + gridH
+                    + " pixels, more than " + MAX_GRID_PIXELS + " (" + data.description() + ")");
+        }
+        BufferedImage grid = new BufferedImage((int) gridW, (int) gridH, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < grid.getHeight(); y++) {
             for (int x = 0; x < grid.getWidth(); x++) grid.setRGB(x, y, BACKGROUND);
         }
@@ -55,10 +67,10 @@ public final class AugmentPreview {
             int idx = order[r];
             data.image(idx, src, 0);
             augmenter.twoViews(src, 0, c, h, w, config, SampleRng.of(seed, 0, idx), v1, v2, 0, false);
-            int top = GAP + r * (cellH + GAP);
+            int top = (int) (GAP + r * (cellH + GAP));
             draw(grid, src, c, h, w, scale, GAP, top);
-            draw(grid, v1, c, oh, ow, scale, 2 * GAP + cellW, top);
-            draw(grid, v2, c, oh, ow, scale, 3 * GAP + 2 * cellW, top);
+            draw(grid, v1, c, oh, ow, scale, (int) (2 * GAP + cellW), top);
+            draw(grid, v2, c, oh, ow, scale, (int) (3 * GAP + 2 * cellW), top);
         }
         return grid;
     }

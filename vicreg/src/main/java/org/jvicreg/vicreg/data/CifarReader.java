@@ -15,9 +15,14 @@ import java.util.List;
  * {@code test_batch.bin}. CIFAR-100: a coarse then a fine label byte (the fine label, 100 classes,
  * is used); {@code train.bin} / {@code test.bin}. The folder may be the one holding the files or
  * its parent holding {@code cifar-10-batches-bin/} or {@code cifar-100-binary/}.
+ *
+ * <p>Every file's length is checked (a whole number of records, and all of them together small enough
+ * for one array) before any is read, so memory stays twice the files' size.
  */
 public final class CifarReader {
     private static final int SIDE = 32, PIXELS = 3 * SIDE * SIDE;
+    /** The largest Java array. */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     /** Which CIFAR. */
     public enum Variant {
@@ -47,43 +52,50 @@ public final class CifarReader {
 
     public static ByteImageDataset read(Path dir, Split split, Variant variant) throws IOException {
         Path base = locate(dir, split, variant);
-        List<byte[]> contents = new ArrayList<>();
-        int records = 0;
         int recordSize = variant.labelBytes + PIXELS;
-        for (String name : variant.files(split)) {
+        List<String> names = variant.files(split);
+        long records = 0;
+        for (String name : names) {
             Path file = base.resolve(name);
-            byte[] bytes;
+            long length;
             try {
-                bytes = Files.readAllBytes(file);
+                length = Files.size(file);
             } catch (NoSuchFileException e) {
-                throw new IOException(file + ": no such file (a " + variant.folder + " folder has " + String.join(", ", variant.files(split)) + ")", e);
+                throw new IOException(file + ": no such file (a " + variant.folder + " folder has " + String.join(", ", names) + ")", e);
             }
-            if (bytes.length == 0) throw new IOException(file + ": empty file (expected records of " + recordSize + " bytes)");
-            if (bytes.length % recordSize != 0) {
-                int whole = bytes.length / recordSize;
-                throw new IOException(file + ": truncated at record " + whole + " (it has " + bytes.length % recordSize + " of its "
+            if (length == 0) throw new IOException(file + ": empty file (expected records of " + recordSize + " bytes)");
+            if (length % recordSize != 0) {
+                long whole = length / recordSize;
+                throw new IOException(file + ": truncated at record " + whole + " (it has " + length % recordSize + " of its "
                         + recordSize + " bytes; " + whole + " whole records before it)");
             }
-            contents.add(bytes);
-            records += bytes.length / recordSize;
+            records += length / recordSize;
+            if (records > MAX_ARRAY / PIXELS) {
+                throw new IOException(file + ": its " + length + " bytes bring the record count to " + records + ", whose "
+                        + PIXELS + " pixel bytes each do not fit in one array (at most " + MAX_ARRAY / PIXELS + " records)");
+            }
         }
-        byte[] pixels = new byte[records * PIXELS];
-        int[] labels = new int[records];
+        byte[] pixels = new byte[(int) records * PIXELS];
+        int[] labels = new int[(int) records];
         int k = 0;
-        List<String> names = variant.files(split);
-        for (int f = 0; f < contents.size(); f++) {
-            byte[] bytes = contents.get(f);
+        for (String name : names) {
+            Path file = base.resolve(name);
+            byte[] bytes = Files.readAllBytes(file);
+            if (bytes.length % recordSize != 0 || k + bytes.length / recordSize > records) {
+                throw new IOException(file + ": changed while it was being read");
+            }
             for (int r = 0, n = bytes.length / recordSize; r < n; r++, k++) {
                 int at = r * recordSize;
                 int label = bytes[at + variant.labelBytes - 1] & 0xff;
                 if (label >= variant.classes) {
-                    throw new IOException(base.resolve(names.get(f)) + ": record " + r + " has label " + label + ", outside 0.."
+                    throw new IOException(file + ": record " + r + " has label " + label + ", outside 0.."
                             + (variant.classes - 1) + " (corrupt file, or not " + variant + ")");
                 }
                 labels[k] = label;
                 System.arraycopy(bytes, at + variant.labelBytes, pixels, k * PIXELS, PIXELS);
             }
         }
+        if (k != records) throw new IOException(base + ": a file changed while the split was being read");
         return new ByteImageDataset(pixels, labels, 3, SIDE, SIDE, variant.classes,
                 variant.name().toLowerCase(java.util.Locale.ROOT) + " " + split + " (" + records + " images, 3x32x32, " + base + ")");
     }

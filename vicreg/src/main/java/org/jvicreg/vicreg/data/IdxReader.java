@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
@@ -18,11 +19,20 @@ import java.util.zip.ZipException;
  * {@code 0x00000803} (unsigned bytes, 3 dimensions) then the count, rows and columns, then the pixels;
  * labels have magic {@code 0x00000801} and a count. Every inconsistency is an {@link IOException} that
  * names the file and, for short data, the record where it ends.
+ *
+ * <p>The file is hostile until proven otherwise: the header's counts and sizes are checked against the
+ * file's length before anything is allocated (a plain file must hold exactly what its header claims; a
+ * gzipped one cannot inflate to more than {@value #MAX_DEFLATE_RATIO} times its length), and a gzipped
+ * file's array grows only as its data actually arrives, so memory stays a small multiple of the data.
  */
 public final class IdxReader {
     static final int IMAGE_MAGIC = 0x00000803;
     static final int LABEL_MAGIC = 0x00000801;
     private static final int CHUNK = 1 << 16;
+    /** Deflate's largest expansion (a run of one byte value): about 1032 output bytes per input byte. */
+    static final int MAX_DEFLATE_RATIO = 1032;
+    /** The largest Java array. */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private IdxReader() {}
 
@@ -59,18 +69,20 @@ public final class IdxReader {
 
     /** The pixels of an IDX image file; {@code dims} receives count, rows, columns. */
     public static byte[] readImages(Path file, int[] dims) throws IOException {
-        try (InputStream in = open(file)) {
+        try (Source in = open(file)) {
             checkMagic(file, readInt(in, file), IMAGE_MAGIC, "image");
             int n = readInt(in, file), rows = readInt(in, file), cols = readInt(in, file);
             if (n < 0 || rows <= 0 || cols <= 0) {
                 throw new IOException(file + ": corrupt header: " + n + " images of " + rows + "x" + cols);
             }
-            long total = (long) n * rows * cols;
-            if (total > Integer.MAX_VALUE - 8) {
-                throw new IOException(file + ": " + n + " images of " + rows + "x" + cols + " do not fit in one array");
+            long recordSize = (long) rows * cols; // both below 2^31: no overflow in a long
+            long total = n == 0 ? 0 : recordSize > MAX_ARRAY / n ? Long.MAX_VALUE : recordSize * n;
+            if (recordSize > MAX_ARRAY || total > MAX_ARRAY) {
+                throw new IOException(file + ": header count " + n + " images of " + rows + "x" + cols
+                        + " do not fit in one array (more than " + MAX_ARRAY + " bytes)");
             }
-            byte[] pixels = new byte[(int) total];
-            readRecords(in, pixels, rows * cols, n, file, "image");
+            checkLength(in, file, 16, total, recordSize, n, "image", "images of " + rows + "x" + cols);
+            byte[] pixels = readRecords(in, (int) recordSize, n, file, "image");
             dims[0] = n;
             dims[1] = rows;
             dims[2] = cols;
@@ -80,13 +92,13 @@ public final class IdxReader {
 
     /** The labels of an IDX label file, one unsigned byte each. */
     public static byte[] readLabels(Path file) throws IOException {
-        try (InputStream in = open(file)) {
+        try (Source in = open(file)) {
             checkMagic(file, readInt(in, file), LABEL_MAGIC, "label");
             int n = readInt(in, file);
             if (n < 0) throw new IOException(file + ": corrupt header: " + n + " labels");
-            byte[] labels = new byte[n];
-            readRecords(in, labels, 1, n, file, "label");
-            return labels;
+            checkLength(in, file, 8, n, 1, n, "label", "labels");
+            if (n > MAX_ARRAY) throw new IOException(file + ": header count " + n + " labels do not fit in one array");
+            return readRecords(in, 1, n, file, "label");
         }
     }
 
@@ -102,10 +114,28 @@ public final class IdxReader {
                 + prefix + "-labels-idx1-ubyte[.gz], as in the MNIST and Fashion-MNIST downloads)");
     }
 
+    /** The file's content (gunzipped when {@code gzipped}) and the file's length in bytes. */
+    private record Source(InputStream in, boolean gzipped, long length) implements AutoCloseable {
+        int read() throws IOException {
+            return in.read();
+        }
+
+        int read(byte[] b, int off, int len) throws IOException {
+            return in.read(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
     /** A buffered stream of the file's content, gunzipped when it starts with the gzip magic 1f 8b. */
-    private static InputStream open(Path file) throws IOException {
+    private static Source open(Path file) throws IOException {
         InputStream raw;
+        long length;
         try {
+            length = Files.size(file);
             raw = new BufferedInputStream(Files.newInputStream(file), CHUNK);
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": no such file", e);
@@ -114,11 +144,37 @@ public final class IdxReader {
             raw.mark(2);
             int b0 = raw.read(), b1 = raw.read();
             raw.reset();
-            if (b0 == 0x1f && b1 == 0x8b) return new BufferedInputStream(new GZIPInputStream(raw, CHUNK), CHUNK);
-            return raw;
+            if (b0 == 0x1f && b1 == 0x8b) return new Source(new BufferedInputStream(new GZIPInputStream(raw, CHUNK), CHUNK), true, length);
+            return new Source(raw, false, length);
         } catch (IOException e) {
             raw.close();
             throw new IOException(file + ": not a readable gzip stream (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Checks the {@code total} bytes the header claims after its {@code headerSize} bytes against the
+     * file's length: a plain file holds exactly that many, a gzipped one at most what deflate can expand
+     * its length to. The error names the file, the header's count and the lengths.
+     */
+    private static void checkLength(Source in, Path file, int headerSize, long total, long recordSize, int count, String kind,
+                                    String what) throws IOException {
+        String claim = "the header's count " + count + " (" + what + ") needs " + total + " bytes";
+        if (in.gzipped()) {
+            if (total > MAX_DEFLATE_RATIO * in.length()) {
+                throw new IOException(file + ": truncated at " + kind + " 0 of " + count + " (" + claim + ", more than the "
+                        + in.length() + " bytes of this gzip file can inflate to)");
+            }
+            return;
+        }
+        long available = in.length() - headerSize;
+        if (total > available) {
+            throw new IOException(file + ": truncated at " + kind + " " + available / recordSize + " of " + count + " (" + claim
+                    + "; the file has " + available + " after the header)");
+        }
+        if (total < available) {
+            throw new IOException(file + ": unexpected data after the last of " + count + " " + kind + "s (" + claim + "; the file has "
+                    + available + " after the header)");
         }
     }
 
@@ -128,7 +184,7 @@ public final class IdxReader {
         throw new IOException(String.format("%s: bad magic 0x%08x%s, expected 0x%08x for an IDX %s file", file, magic, seen, expected, kind));
     }
 
-    private static int readInt(InputStream in, Path file) throws IOException {
+    private static int readInt(Source in, Path file) throws IOException {
         int v = 0;
         for (int i = 0; i < 4; i++) {
             int b;
@@ -144,16 +200,19 @@ public final class IdxReader {
     }
 
     /**
-     * Fills {@code buf} with {@code count} records of {@code recordSize} bytes; a short or corrupt
-     * stream names the first record that could not be read whole. Trailing bytes are an error too.
+     * Reads {@code count} records of {@code recordSize} bytes (their product already checked to fit an
+     * array); a short or corrupt stream names the first record that could not be read whole. Trailing
+     * bytes are an error too. The array grows as the data arrives, so a gzipped file whose header
+     * overstates its count costs no more memory than its data.
      */
-    private static void readRecords(InputStream in, byte[] buf, int recordSize, int count, Path file, String kind)
-            throws IOException {
-        int total = recordSize * count;
+    private static byte[] readRecords(Source in, int recordSize, int count, Path file, String kind) throws IOException {
+        int total = Math.multiplyExact(recordSize, count);
+        byte[] buf = new byte[in.gzipped() ? Math.min(total, CHUNK) : total];
         int off = 0;
         try {
             while (off < total) {
-                int r = in.read(buf, off, Math.min(CHUNK, total - off));
+                if (off == buf.length) buf = Arrays.copyOf(buf, (int) Math.min(total, 2L * buf.length));
+                int r = in.read(buf, off, Math.min(CHUNK, buf.length - off));
                 if (r < 0) throw new IOException(file + ": truncated at " + kind + " " + off / recordSize + " of " + count);
                 off += r;
             }
@@ -165,5 +224,6 @@ public final class IdxReader {
             throw new IOException(file + ": corrupt gzip data at " + kind + " " + off / recordSize + " of " + count
                     + " (" + e.getMessage() + ")", e);
         }
+        return buf;
     }
 }

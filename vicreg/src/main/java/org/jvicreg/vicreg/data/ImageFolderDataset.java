@@ -117,7 +117,7 @@ public final class ImageFolderDataset extends AbstractImageDataset {
         try {
             ImageDecoding.decode(files[index], channels(), height(), width(), dst, offset);
         } catch (IOException e) {
-            throw new UncheckedIOException(new IOException(e.getMessage() + " (image " + index + " of " + description() + ")", e));
+            throw new UncheckedIOException(e.getMessage() + " (image " + index + " of " + description() + ")", e);
         }
     }
 }

@@ -5,6 +5,7 @@ import org.jvicreg.vicreg.augment.AugmentConfig;
 import org.jvicreg.vicreg.augment.SampleRng;
 import org.jvicreg.vicreg.augment.ViewAugmenter;
 
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
@@ -243,7 +244,9 @@ public final class TwoViewLoader implements AutoCloseable {
         }
 
         private DataLoaderException failure(int step, Throwable cause) {
-            return new DataLoaderException("epoch " + epoch + " batch " + step + " of " + data.description() + ": " + cause, cause);
+            // an unreadable file's message names it already; anything else is a bug, named by its type
+            String what = cause instanceof UncheckedIOException ? cause.getMessage() : cause.toString();
+            return new DataLoaderException("epoch " + epoch + " batch " + step + " of " + data.description() + ": " + what, cause);
         }
 
         private void fill() {

@@ -64,7 +64,8 @@ class IdxReaderTest {
         Path plain = write(dir.resolve("train-images-idx3-ubyte"), cut);
         write(dir.resolve("train-labels-idx1-ubyte"), labels(60, 10));
         IOException e = assertThrows(IOException.class, () -> IdxReader.read(dir, Split.TRAIN));
-        assertEquals(plain + ": truncated at image 23 of 60", e.getMessage());
+        assertEquals(plain + ": truncated at image 23 of 60 (the header's count 60 (images of 28x28) needs 47040 bytes; the file has 18132"
+                + " after the header)", e.getMessage());
 
         // a gzip stream cut in the middle: the image where the data ends is still named
         byte[] gz = gzip(full);
@@ -105,7 +106,8 @@ class IdxReaderTest {
         byte[] extra = Arrays.copyOf(labels(12, 10), 8 + 12 + 3);
         write(labels, extra);
         e = assertThrows(IOException.class, () -> IdxReader.read(dir, Split.TRAIN));
-        assertEquals(labels + ": unexpected data after the last of 12 labels", e.getMessage());
+        assertEquals(labels + ": unexpected data after the last of 12 labels (the header's count 12 (labels) needs 12 bytes; the file has 15"
+                + " after the header)", e.getMessage());
 
         write(labels, new byte[] {0, 0, 8});
         e = assertThrows(IOException.class, () -> IdxReader.read(dir, Split.TRAIN));
