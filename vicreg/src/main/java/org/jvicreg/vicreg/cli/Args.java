@@ -82,11 +82,20 @@ public final class Args {
 
     public Path path(String key, Path def) {
         String v = string(key, null);
-        return v == null ? def : Path.of(v);
+        return v == null ? def : toPath(key, v);
     }
 
     public Path requirePath(String key) {
-        return Path.of(require(key));
+        return toPath(key, require(key));
+    }
+
+    /** A path the file system can name (no NUL character, for one), else a usage error naming the option. */
+    static Path toPath(String key, String v) {
+        try {
+            return Path.of(v);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new UsageException("option --" + key + ": not a valid path (" + e.getReason() + ")");
+        }
     }
 
     public int integer(String key, int def) {

@@ -18,7 +18,7 @@ final class DataArgs {
 
     /** The folder to read: --data, or Debian's Fashion-MNIST folder for fashion-mnist. */
     static Path dataDir(String dataset, String data) {
-        if (data != null) return Path.of(data);
+        if (data != null) return Args.toPath("data", data);
         if (dataset.equals("fashion-mnist")) return Datasets.DEBIAN_FASHION_MNIST;
         throw new UsageException("--data DIR is required for dataset " + dataset);
     }

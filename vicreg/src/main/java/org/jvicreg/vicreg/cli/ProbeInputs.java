@@ -90,7 +90,7 @@ final class ProbeInputs {
             throw new IOException(run + " has no backbone.safetensors yet (the run has not finished an epoch)");
         }
         String dataset = datasetOption != null ? datasetOption : cfg != null ? cfg.dataset() : "fashion-mnist";
-        Path dir = dataArg != null ? Path.of(dataArg)
+        Path dir = dataArg != null ? Args.toPath("data", dataArg)
                 : cfg != null && dataset.equals(cfg.dataset()) ? Path.of(cfg.dataDir()) : DataArgs.dataDir(dataset, null);
         String arch = archOption != null ? archOption : cfg != null ? cfg.arch() : "resnet18";
         int width = widthOption != null ? widthOption : cfg != null ? cfg.width() : 16;
