@@ -1,5 +1,7 @@
 package org.jvicreg.vicreg.cli;
 
+import org.jvicreg.engine.io.Json;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -40,12 +42,18 @@ public final class Args {
                 } else {
                     value = MISSING; // an error when a getter asks for it; finish() first names an unknown option
                 }
-                if (a.values.put(key, value) != null) throw new UsageException("option --" + key + " given twice");
+                if (a.values.put(key, value) != null) throw new UsageException("option --" + shown(key) + " given twice");
             } else {
                 a.positional.add(s);
             }
         }
         return a;
+    }
+
+    /** An option's name as a message shows it: control characters escaped, long names cut. */
+    private static String shown(String key) {
+        String q = Json.shown(key);
+        return q.substring(1, q.length() - 1);
     }
 
     public boolean has(String key) {
@@ -59,7 +67,7 @@ public final class Args {
         if (v == null) return false;
         if (v.equals("true")) return true;
         if (v.equals("false")) return false;
-        throw new UsageException("option --" + key + " takes no value (got '" + v + "')");
+        throw new UsageException("option --" + key + " takes no value (got " + Json.shown(v) + ")");
     }
 
     public String string(String key, String def) {
@@ -104,7 +112,7 @@ public final class Args {
         try {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
-            throw new UsageException("option --" + key + " expects an integer, got '" + v + "'");
+            throw new UsageException("option --" + key + " expects an integer, got " + Json.shown(v));
         }
     }
 
@@ -127,7 +135,7 @@ public final class Args {
         try {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new UsageException("option --" + key + " expects an integer, got '" + v + "'");
+            throw new UsageException("option --" + key + " expects an integer, got " + Json.shown(v));
         }
     }
 
@@ -139,7 +147,7 @@ public final class Args {
             if (!Double.isFinite(d)) throw new NumberFormatException();
             return d;
         } catch (NumberFormatException e) {
-            throw new UsageException("option --" + key + " expects a finite number, got '" + v + "'");
+            throw new UsageException("option --" + key + " expects a finite number, got " + Json.shown(v));
         }
     }
 
@@ -153,7 +161,7 @@ public final class Args {
         String v = string(key, def);
         if (v == null) return null;
         for (String a : allowed) if (a.equals(v)) return v;
-        throw new UsageException("option --" + key + " must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+        throw new UsageException("option --" + key + " must be one of " + String.join(", ", allowed) + ", got " + Json.shown(v));
     }
 
     /**
@@ -208,8 +216,8 @@ public final class Args {
     /** Throws for options no getter asked about, and for stray positional words. */
     public void finish() {
         for (String k : values.keySet()) {
-            if (!used.contains(k)) throw new UsageException("unknown option --" + k + suggestion(k));
+            if (!used.contains(k)) throw new UsageException("unknown option --" + shown(k) + suggestion(k));
         }
-        if (!positional.isEmpty()) throw new UsageException("unexpected argument '" + positional.get(0) + "'");
+        if (!positional.isEmpty()) throw new UsageException("unexpected argument " + Json.shown(positional.get(0)));
     }
 }
