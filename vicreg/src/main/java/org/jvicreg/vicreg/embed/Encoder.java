@@ -46,9 +46,9 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Threads and batching.</b> {@code embed} may be called from any number of threads at once. Each call
  * preprocesses its images (in parallel on the JDK's common pool when it has several), then hands them to
  * the encoder's one worker thread, which runs the network on everything waiting (up to
- * {@link Options#maxBatch} images at a time, gathering calls that arrive within two milliseconds of each
- * other): so many threads embedding one image each are served in batches, as a single call with all their
- * images would be, and each gets the features that a batched call gives it (up to float rounding: the
+ * {@link Options#maxBatch} images at a time, gathering calls that arrive within 5 ms of each other, for at
+ * most 40 ms): so many threads embedding one image each are served in batches, as a single call with all
+ * their images would be, and each gets the features that a batched call gives it (up to float rounding: the
  * network's arithmetic does not mix images). The network itself runs on the engine's CPU thread pool (or
  * the GPU), which all callers share.
  *
@@ -89,8 +89,11 @@ public final class Encoder implements AutoCloseable {
     /** A tensor of preprocessed images, run by itself. */
     private record Batch(Tensor images, CompletableFuture<Tensor> result) implements Job {}
 
-    /** How long the worker waits for more calls to join a batch once one is waiting. */
-    private static final long GATHER_NANOS = 2_000_000;
+    /**
+     * How long the worker waits for one more call to join a batch once one is waiting, and at most in all
+     * (a network's forward pass takes tens of milliseconds per image on the CPU).
+     */
+    private static final long GATHER_NANOS = 5_000_000, MAX_GATHER_NANOS = 40_000_000;
 
     private final ResNet model;
     private final Device device;
@@ -229,7 +232,8 @@ public final class Encoder implements AutoCloseable {
 
     /**
      * The worker: takes the next job; a call's images are joined by the calls that wait behind them or arrive
-     * within {@link #GATHER_NANOS} of each other, up to maxBatch images, and run as one batch.
+     * within {@link #GATHER_NANOS} of each other (for at most {@link #MAX_GATHER_NANOS}), up to maxBatch images,
+     * and run as one batch.
      */
     private void serve() {
         List<Images> batch = new ArrayList<>();
@@ -248,8 +252,10 @@ public final class Encoder implements AutoCloseable {
                 Images i0 = (Images) first;
                 batch.add(i0);
                 int images = i0.count();
+                long deadline = System.nanoTime() + MAX_GATHER_NANOS;
                 while (images < maxBatch) {
-                    Job next = queue.poll(GATHER_NANOS, TimeUnit.NANOSECONDS);
+                    long left = deadline - System.nanoTime();
+                    Job next = left <= 0 ? queue.poll() : queue.poll(Math.min(GATHER_NANOS, left), TimeUnit.NANOSECONDS);
                     if (next == null) break;
                     if (next instanceof Images i && images + i.count() <= maxBatch) {
                         batch.add(i);
