@@ -120,6 +120,11 @@ public final class Encoder implements AutoCloseable {
         return load(weights, Options.defaults());
     }
 
+    /**
+     * The encoder of a weights file ({@code .pth} as torch.save writes it, {@code .safetensors}) or a pretrain
+     * run directory, with the options' device, preprocessing (null: the weights' default) and largest batch.
+     * Throws one IOException line naming the file when it holds no ResNet backbone that loads.
+     */
     public static Encoder load(Path weights, Options options) throws IOException {
         String file = weights.toString();
         BackboneWeights w;
