@@ -4,29 +4,22 @@ import org.jvicreg.engine.Device;
 import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.io.Json;
 import org.jvicreg.engine.io.Npy;
+import org.jvicreg.vicreg.data.ImageDecoding;
 import org.jvicreg.vicreg.embed.Encoder;
 
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /** {@code vicreg embed-images}: the features of every image under a folder, through {@link Encoder}. */
 public final class EmbedImagesCommand implements Command {
-    /** Images larger than this many pixels are skipped (a decoder bomb expands to gigabytes). */
-    static final long MAX_PIXELS = 100_000_000L;
-
     @Override
     public String name() {
         return "embed-images";
@@ -42,15 +35,16 @@ public final class EmbedImagesCommand implements Command {
         return """
                 usage: vicreg embed-images --weights W --images DIR --out F.npy [options]
 
-                Embeds every image file under DIR (recursively: .png, .jpg, .jpeg, .bmp, .gif) with the
-                backbone in W: a PyTorch file written by torch.save (a state dict, or a training checkpoint
+                Embeds every image file under DIR (recursively: .png, .jpg, .jpeg, .bmp, .gif, not hidden) with
+                the backbone in W: a PyTorch file written by torch.save (a state dict, or a training checkpoint
                 whose model holds module.backbone.* weights), a safetensors file with torchvision's names, or
                 a pretrain run directory. The architecture is read from the weights. Bare weights use
                 torchvision's ImageNet evaluation transform (Resize 256, CenterCrop 224, ImageNet mean/std);
                 a run directory its own training preprocessing.
                 Writes the features as an (N, F) float32 .npy, rows in the lexicographic order of the images'
                 paths relative to DIR, and those paths, one a line, to F.txt beside it (both or neither).
-                Files that cannot be decoded are named on stderr and skipped, with a count at the end.
+                Files that cannot be decoded, or hold more than 2^25 pixels, are named on stderr and skipped,
+                with a count at the end.
                 Prints, last, a JSON line with the counts and the shape.
 
                 options:
@@ -87,7 +81,7 @@ public final class EmbedImagesCommand implements Command {
             for (int i = 0; i < files.size(); i++) {
                 Path f = files.get(i);
                 try {
-                    pending.add(read(f));
+                    pending.add(ImageDecoding.read(f, ImageDecoding.MAX_PIXELS));
                     pendingNames.add(dir.relativize(f).toString());
                 } catch (IOException e) {
                     System.err.println("\nembed-images: skipped " + e.getMessage());
@@ -125,38 +119,10 @@ public final class EmbedImagesCommand implements Command {
         return 0;
     }
 
-    /** The image files under dir, in the lexicographic order of their paths relative to dir. */
+    /** The image files under dir (as ImageDecoding takes them), in the lexicographic order of their paths relative to dir. */
     static List<Path> imageFiles(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).filter(p -> {
-                String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".bmp") || n.endsWith(".gif");
-            }).sorted((x, y) -> dir.relativize(x).toString().compareTo(dir.relativize(y).toString())).toList();
-        }
-    }
-
-    /** Decodes one image, its size checked against {@link #MAX_PIXELS} before its pixels are read. */
-    static BufferedImage read(Path file) throws IOException {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) throw new IOException(file + ": not an image this decoder reads");
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > MAX_PIXELS) {
-                    throw new IOException(file + ": " + reader.getWidth(0) + "x" + reader.getHeight(0) + " pixels, more than "
-                            + MAX_PIXELS + " (the decoder's budget)");
-                }
-                return reader.read(0);
-            } catch (IOException e) {
-                throw e.getMessage() != null && e.getMessage().startsWith(file.toString()) ? e
-                        : new IOException(file + ": " + e.getMessage());
-            } catch (RuntimeException e) {
-                throw new IOException(file + ": " + e);
-            } finally {
-                reader.dispose();
-            }
+            return s.filter(ImageDecoding::isImageFile).sorted((x, y) -> dir.relativize(x).toString().compareTo(dir.relativize(y).toString())).toList();
         }
     }
 }

@@ -27,14 +27,25 @@ import java.util.Locale;
  * <p>Images are hostile input: a few hundred bytes of PNG can declare 30000x30000 pixels. The width and
  * height are read from the header first, and an image of more than {@link #MAX_PIXELS} pixels is
  * refused before the decoder allocates anything; decoding takes about 16 bytes per pixel (the decoded
- * image, then its float planes). Every failure is an {@link IOException} naming the file.
+ * image, then its float planes). Every failure is an {@link IOException} naming the file. The embedding
+ * API reads images ({@link #read}) and decodes them as a run's training data was ({@link #decode(BufferedImage,
+ * int, int, int, float[], int)}) through this class too.
  */
-final class ImageDecoding {
+public final class ImageDecoding {
     /**
      * The pixel budget: at most 2^25 pixels (about 33.5 megapixels, e.g. 8192x4096 or 5792x5792), above
      * the photos of ImageNet and of most cameras; decoding one at the budget takes about 540 MB.
      */
-    static final long MAX_PIXELS = 1L << 25;
+    public static final long MAX_PIXELS = 1L << 25;
+    /** The file names taken for images (lower-cased), as a folder of images is read. */
+    public static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
+
+    /** Whether a folder's entry is an image to read: a regular, not hidden file with one of the {@link #EXTENSIONS}. */
+    public static boolean isImageFile(Path p) {
+        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return !name.startsWith(".") && Files.isRegularFile(p) && EXTENSIONS.stream().anyMatch(name::endsWith);
+    }
+
     /** The formats decoded, as javax.imageio names them. */
     static final List<String> FORMATS = List.of("png", "jpeg", "bmp", "gif");
 
@@ -47,9 +58,13 @@ final class ImageDecoding {
 
     /** {@link #decode(Path, int, int, int, float[], int)} with a pixel budget of {@code maxPixels}. */
     static void decode(Path file, int channels, int height, int width, float[] dst, int offset, long maxPixels) throws IOException {
-        BufferedImage img = read(file, maxPixels);
+        decode(read(file, maxPixels), channels, height, width, dst, offset); // h * w <= maxPixels, checked by read
+    }
+
+    /** A decoded image into {@code dst} at {@code offset} ({@code channels x height x width}), as a file is. */
+    public static void decode(BufferedImage img, int channels, int height, int width, float[] dst, int offset) {
         int h = img.getHeight(), w = img.getWidth();
-        float[] full = new float[channels * h * w]; // h * w <= maxPixels, checked by read
+        float[] full = new float[channels * h * w];
         toChw(img, channels, full);
         CropBox box = CropBox.centredWithAspect(h, w, height, width);
         new ResizedCrop().apply(full, 0, channels, h, w, box, Interpolation.BILINEAR, dst, offset, height, width);
@@ -60,7 +75,7 @@ final class ImageDecoding {
      * declares more than {@code maxPixels} pixels, or naming the file and what the decoder said when it
      * cannot be decoded.
      */
-    static BufferedImage read(Path file, long maxPixels) throws IOException {
+    public static BufferedImage read(Path file, long maxPixels) throws IOException {
         if (maxPixels > Integer.MAX_VALUE / 4) throw new IllegalArgumentException("pixel budget " + maxPixels + " is too large");
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             if (in == null) throw new IOException(file + ": not a readable image (javax.imageio cannot open it)");

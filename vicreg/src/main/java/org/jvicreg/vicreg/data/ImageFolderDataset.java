@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Images in class folders, read lazily (decoded on the loader's workers, so a large folder costs no
@@ -22,8 +21,6 @@ import java.util.Locale;
  * configured size and channel count, see {@link ImageDecoding}.
  */
 public final class ImageFolderDataset extends AbstractImageDataset {
-    private static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
-
     private final Path[] files;
     private final List<String> classNames;
 
@@ -42,7 +39,7 @@ public final class ImageFolderDataset extends AbstractImageDataset {
         if (channels != 1 && channels != 3) throw new IllegalArgumentException("image folder: channels must be 1 or 3, got " + channels);
         if (height <= 0 || width <= 0) throw new IllegalArgumentException("image folder: size must be positive, got " + height + "x" + width);
         String layout = "expected " + root + "/train/<class>/<image> and " + root + "/test/<class>/<image>, images being "
-                + String.join(", ", EXTENSIONS) + " files";
+                + String.join(", ", ImageDecoding.EXTENSIONS) + " files";
         if (!Files.isDirectory(root)) throw new IOException(root + ": no such directory (" + layout + ")");
         Path trainDir = root.resolve("train");
         Path splitDir = split == Split.TRAIN ? trainDir
@@ -62,7 +59,7 @@ public final class ImageFolderDataset extends AbstractImageDataset {
             }
             List<Path> images = imagesIn(splitDir.resolve(name));
             if (images.isEmpty()) {
-                throw new IOException(splitDir.resolve(name) + ": no images (expected " + String.join(", ", EXTENSIONS) + " files)");
+                throw new IOException(splitDir.resolve(name) + ": no images (expected " + String.join(", ", ImageDecoding.EXTENSIONS) + " files)");
             }
             for (Path p : images) {
                 files.add(p);
@@ -91,10 +88,7 @@ public final class ImageFolderDataset extends AbstractImageDataset {
     private static List<Path> imagesIn(Path dir) throws IOException {
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                if (!name.startsWith(".") && Files.isRegularFile(p) && EXTENSIONS.stream().anyMatch(name::endsWith)) out.add(p);
-            }
+            for (Path p : ds) if (ImageDecoding.isImageFile(p)) out.add(p);
         }
         out.sort(null);
         return out;

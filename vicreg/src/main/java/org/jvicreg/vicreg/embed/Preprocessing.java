@@ -1,9 +1,7 @@
 package org.jvicreg.vicreg.embed;
 
-import org.jvicreg.vicreg.augment.CropBox;
-import org.jvicreg.vicreg.augment.Interpolation;
 import org.jvicreg.vicreg.augment.Normalization;
-import org.jvicreg.vicreg.augment.ResizedCrop;
+import org.jvicreg.vicreg.data.ImageDecoding;
 
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
@@ -18,9 +16,9 @@ import java.awt.image.Raster;
  *       pixels, reproduced bit for bit by {@link PilResize}), {@code CenterCrop(224)}, {@code ToTensor},
  *       ImageNet's mean and std. Any image becomes RGB as Pillow's {@code convert("RGB")} does it: gray
  *       repeated, alpha dropped, palettes looked up.</li>
- *   <li>{@link #training}: the decoding a run's training data went through (the image's shorter side resized
- *       to fit and the centre cropped, antialiased bilinear on floats; gray and RGB converted to the run's
- *       channel count), with the run's normalisation.</li>
+ *   <li>{@link #training}: the decoding a run's training data went through ({@link ImageDecoding}: the
+ *       image's shorter side resized to fit and the centre cropped, antialiased bilinear on floats; gray and
+ *       RGB converted to the run's channel count), with the run's normalisation.</li>
  * </ul>
  */
 public record Preprocessing(boolean pil, int resize, int channels, int height, int width, Normalization normalization) {
@@ -59,7 +57,7 @@ public record Preprocessing(boolean pil, int resize, int channels, int height, i
     /** The image resized and cropped, values in [0, 1], before the normalisation. */
     void pixels(BufferedImage img, float[] dst, int offset) {
         if (pil) imagenetTransform(img, dst, offset);
-        else trainingTransform(img, dst, offset);
+        else ImageDecoding.decode(img, channels, height, width, dst, offset);
     }
 
     private void imagenetTransform(BufferedImage img, float[] dst, int offset) {
@@ -85,29 +83,6 @@ public record Preprocessing(boolean pil, int resize, int channels, int height, i
         }
     }
 
-    private void trainingTransform(BufferedImage img, float[] dst, int offset) {
-        int h = img.getHeight(), w = img.getWidth();
-        float[] full = new float[channels * h * w];
-        int[] rgb = rgbBytes(img);
-        int n = h * w;
-        for (int i = 0; i < n; i++) {
-            float r = rgb[i] / 255f, g = rgb[n + i] / 255f, b = rgb[2 * n + i] / 255f;
-            if (channels == 1) {
-                full[i] = isGray(img) ? r : 0.299f * r + 0.587f * g + 0.114f * b;
-            } else {
-                full[i] = r;
-                full[n + i] = g;
-                full[2 * n + i] = b;
-            }
-        }
-        CropBox box = CropBox.centredWithAspect(h, w, height, width);
-        new ResizedCrop().apply(full, 0, channels, h, w, box, Interpolation.BILINEAR, dst, offset, height, width);
-    }
-
-    private static boolean isGray(BufferedImage img) {
-        return img.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY;
-    }
-
     /**
      * The image as three planes of bytes (0..255), as Pillow's convert("RGB"): gray is read from the raster
      * (getRGB would apply a gamma curve to it) and repeated, 16-bit gray keeps its high byte, colour images
@@ -116,7 +91,7 @@ public record Preprocessing(boolean pil, int resize, int channels, int height, i
     static int[] rgbBytes(BufferedImage img) {
         int h = img.getHeight(), w = img.getWidth(), n = h * w;
         int[] out = new int[3 * n];
-        if (isGray(img)) {
+        if (img.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
             Raster raster = img.getRaster();
             int shift = Math.max(0, img.getColorModel().getComponentSize(0) - 8);
             for (int y = 0; y < h; y++) {
