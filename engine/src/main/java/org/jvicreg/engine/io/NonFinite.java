@@ -54,12 +54,13 @@ public final class NonFinite {
     }
 
     /**
-     * Refuses tensors read from {@code source} (a file name) when one of them holds a NaN or infinite value:
-     * throws an IOException with the one-line message "SOURCE: tensor 'NAME' holds a non-finite value (NaN)
-     * at flat index I" for the first such tensor in map order; returns {@code tensors} otherwise.
+     * Refuses tensors read from {@code source} (a file name) when one of them is unusable
+     * ({@link #describeUnusable}): throws an IOException with the one-line message "SOURCE: tensor 'NAME' holds
+     * a non-finite value (NaN) at flat index I" (or "... a negative variance ...") for the first such tensor;
+     * returns {@code tensors} otherwise.
      */
     public static Map<String, Tensor> require(String source, Map<String, Tensor> tensors) throws IOException {
-        String bad = describeFirst(tensors);
+        String bad = describeUnusable(tensors);
         if (bad != null) throw new IOException(source + ": " + bad);
         return tensors;
     }

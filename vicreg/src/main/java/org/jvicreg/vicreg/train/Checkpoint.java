@@ -82,7 +82,7 @@ public record Checkpoint(int epochsDone, long steps, double seconds) {
         Map<String, String> meta = SafeTensors.metadata(f);
         if (!"jvicreg-checkpoint-1".equals(meta.get("format"))) throw new IOException(f + ": not a jvicreg checkpoint");
         Checkpoint progress = new Checkpoint(metaInt(f, meta, "epochs_done"), metaLong(f, meta, "steps"), metaSeconds(f, meta));
-        requireUsableWeights(f.toString(), all);
+        NonFinite.require(f.toString(), all);
         Map<String, Tensor> modelState = new LinkedHashMap<>(), optState = new LinkedHashMap<>();
         all.forEach((k, v) -> {
             if (k.startsWith("model.")) modelState.put(k.substring(6), v);
@@ -123,15 +123,6 @@ public record Checkpoint(int epochsDone, long steps, double seconds) {
         } catch (NumberFormatException | NullPointerException e) {
             throw new IOException(f + ": metadata 'seconds' must be a finite number of 0 or more, got " + (s == null ? "nothing" : "'" + s + "'"));
         }
-    }
-
-    /**
-     * Refuses weights a network cannot compute with: a NaN or infinite value in any tensor, or a negative
-     * value in a BatchNorm's running_var (whose square root normalises). {@code where} names the file.
-     */
-    public static void requireUsableWeights(String where, Map<String, Tensor> state) throws IOException {
-        String bad = NonFinite.describeUnusable(state);
-        if (bad != null) throw new IOException(where + ": " + bad);
     }
 
     /** The model part of a checkpoint (names without the "model." prefix), e.g. for probes. */
