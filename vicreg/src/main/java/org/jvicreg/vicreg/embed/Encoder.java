@@ -169,9 +169,8 @@ public final class Encoder implements AutoCloseable {
             Normalization n = channels == 3 ? Normalization.IMAGENET : Normalization.identity(channels);
             return Preprocessing.training(channels, f.height(), f.width(), n);
         }
-        AugmentConfig a = AugmentConfig.forDataset(run.dataset());
-        int size = run.dataset().contains("cifar") ? 32 : 28;
-        return Preprocessing.training(channels, size, size, a.normalization());
+        AugmentConfig a = AugmentConfig.forDataset(run.dataset()); // the preset's views have the dataset's size
+        return Preprocessing.training(channels, a.outHeight(), a.outWidth(), a.normalization());
     }
 
     /** The length of each feature vector (512 x width / 64 for ResNet-18/34, 2048 x width / 64 for ResNet-50). */
