@@ -26,8 +26,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * The collectives over MPI_COMM_WORLD of Open MPI, bound through FFM ({@link MpiLibrary}). One thread, "mpi",
  * owns MPI (initialised with MPI_THREAD_FUNNELED): callers hand it operations in program order, it posts
- * each as a non-blocking MPI call and drives all in flight with MPI_Test, sleeping a few microseconds
- * between rounds so that it does not take a core from the computation. So an all-reduce started during the
+ * each as a non-blocking MPI call and drives all in flight with MPI_Test: spinning for a few hundred rounds
+ * (a short operation completes at the latency of MPI's own blocking call), then sleeping between rounds, 2
+ * to 50 microseconds, so that a long one does not take a core from the computation. So an all-reduce started during the
  * backward pass progresses while the pass goes on, and a caller waits with a deadline: a rank that never
  * joins makes this rank throw {@link CollectiveTimeoutException} instead of hanging.
  *
@@ -38,7 +39,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class MpiCollective implements Collective {
     /** MPI counts are C ints: larger reductions go in chunks of this many floats. */
     static final int MAX_CHUNK = 1 << 30;
-    private static final long MIN_PARK_NS = 5_000, MAX_PARK_NS = 200_000;
+    /** Unsuccessful MPI_Test rounds spent spinning before the thread starts to sleep between rounds. */
+    private static final int SPIN_ROUNDS = 200;
+    private static final long MIN_PARK_NS = 2_000, MAX_PARK_NS = 50_000;
     private static MpiCollective world;
 
     private final MpiLibrary mpi;
@@ -315,6 +318,7 @@ public final class MpiCollective implements Collective {
         }
         ArrayDeque<Op> active = new ArrayDeque<>();
         long park = MIN_PARK_NS;
+        int idle = 0;
         while (true) {
             Op op;
             try {
@@ -334,6 +338,7 @@ public final class MpiCollective implements Collective {
                     op.done.completeExceptionally(e);
                 }
                 park = MIN_PARK_NS;
+                idle = 0;
                 continue;
             }
             boolean progressed = false;
@@ -350,6 +355,9 @@ public final class MpiCollective implements Collective {
             }
             if (progressed) {
                 park = MIN_PARK_NS;
+                idle = 0;
+            } else if (++idle < SPIN_ROUNDS) {
+                Thread.onSpinWait();
             } else {
                 LockSupport.parkNanos(park);
                 park = Math.min(2 * park, MAX_PARK_NS);

@@ -27,7 +27,8 @@ import java.util.stream.Collectors;
 public final class BenchCommand implements Command {
     /** The workloads, in the order help and errors list them. */
     private static final List<String> WORKLOADS =
-            List.of("gemm", "ztz", "conv", "layer-op", "resnet50-step", "recipe-step", "vicreg-step", "vicreg-loss", "embed");
+            List.of("gemm", "ztz", "conv", "layer-op", "resnet50-step", "recipe-step", "vicreg-step", "vicreg-loss", "embed",
+                    "allreduce");
 
     @Override
     public String name() {
@@ -85,6 +86,10 @@ public final class BenchCommand implements Command {
                                   preprocessed images), call (one call with 400 x 300 images,
                                   preprocessing included) or threads (--batch threads at once, one
                                   image each)
+                  allreduce       under mpirun: in-place float all-reduce through jvicreg's MPI binding,
+                                  one JSON line per buffer size from rank 0 (--sizes, bytes with K/M
+                                  suffixes, default 4K,64K,1M,16M,64M); bench/mpi/compare.sh runs it
+                                  beside MPI's own C path
 
                 options:
                   --n N           rows (gemm: the size; ztz and vicreg-loss: the batch) (default 2048 for
@@ -132,6 +137,7 @@ public final class BenchCommand implements Command {
             // must happen before the CPU backend's thread pool is created (on its first use, below)
             System.setProperty("jvicreg.threads", Integer.toString(args.positiveInteger("threads", 1)));
         }
+        if (name.equals("allreduce")) return allReduce(args);
         String deviceName = args.device();
         boolean cudnnBenchmark = args.flag("cudnn-benchmark");
         boolean profileShapes = args.flag("profile-shapes"), profile = profileShapes || args.flag("profile");
@@ -236,6 +242,28 @@ public final class BenchCommand implements Command {
                         + "\"threads\":%d,\"runs\":%d,\"items_per_s\":%.2f,\"peak_rss_mib\":%.0f,\"backend\":\"%s\"}",
                 w.name(), w.describe(), deviceName, r.median(), r.min(), r.gflops(), threads, r.millis().length,
                 itemsPerS, BenchRunner.peakResidentMiB(), backend.replace("\\", "\\\\").replace("\"", "\\\"")));
+        return 0;
+    }
+
+    private static int allReduce(Args args) {
+        String spec = args.string("sizes", "4K,64K,1M,16M,64M");
+        List<Long> sizes = new java.util.ArrayList<>();
+        for (String part : spec.split(",")) {
+            String t = part.trim().toUpperCase(Locale.ROOT);
+            long unit = t.endsWith("K") ? 1L << 10 : t.endsWith("M") ? 1L << 20 : 1;
+            try {
+                long v = Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1)) * unit;
+                if (v < Float.BYTES || v > (1L << 31) || v % Float.BYTES != 0) throw new NumberFormatException();
+                sizes.add(v);
+            } catch (NumberFormatException e) {
+                throw new UsageException("option --sizes: '" + part + "' is not a size in bytes (a multiple of 4, up to 2G; K and M suffixes)");
+            }
+        }
+        args.finish();
+        org.jvicreg.engine.dist.MpiCollective group = org.jvicreg.engine.dist.MpiCollective.world(java.time.Duration.ofSeconds(300));
+        if (group.isRoot()) System.err.println("bench allreduce: " + group.describe());
+        org.jvicreg.vicreg.bench.AllReduceBandwidth.run(group, sizes.stream().mapToLong(Long::longValue).toArray(), System.out);
+        group.close();
         return 0;
     }
 }

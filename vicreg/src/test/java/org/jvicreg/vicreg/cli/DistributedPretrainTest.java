@@ -61,21 +61,36 @@ class DistributedPretrainTest {
     @Test
     void twoRanksTrainAsOneProcessWithTheSameGlobalBatch() throws Exception {
         MpiRun.assumeAvailable();
-        Path single = dir.resolve("single"), two = dir.resolve("two");
-        CliRun one = CliRun.of(pretrain(single, 3, "--dist", "none").toArray(new String[0]));
+        assertSameTraining(3, "vicreg");
+    }
+
+    @Test
+    void barlowTwinsAndSimclrGatherTheEmbeddingsToo() throws Exception {
+        MpiRun.assumeAvailable();
+        assertSameTraining(1, "barlow");
+        assertSameTraining(1, "simclr");
+    }
+
+    /**
+     * One process and two ranks train {@code epochs} with the same global batch and seed: every logged loss
+     * within 1e-4 relative, every weight tensor within 2e-3 (max abs difference / max abs value).
+     */
+    private void assertSameTraining(int epochs, String loss) throws Exception {
+        Path single = dir.resolve(loss + "-single"), two = dir.resolve(loss + "-two");
+        CliRun one = CliRun.of(pretrain(single, epochs, "--dist", "none", "--loss", loss).toArray(new String[0]));
         assertEquals(0, one.code(), one.toString());
         MpiRun.Result r = MpiRun.run(2, Duration.ofSeconds(240), dir, List.of("-Djvicreg.threads=1"),
-                main(pretrain(two, 3, "--dist", "mpi")), Map.of());
+                main(pretrain(two, epochs, "--dist", "mpi", "--loss", loss)), Map.of());
         assertEquals(0, r.exit(), r.both());
         assertTrue(r.stderr().contains("data-parallel: mpi ("), r.both());
         assertEquals(1, r.stdout().lines().filter(l -> l.startsWith("{\"epochs\"")).count(), "rank 0 alone prints the summary: " + r.both());
 
         List<Map<String, Object>> a = RunDir.readRows(RunDir.metrics(single)), b = RunDir.readRows(RunDir.metrics(two));
-        assertEquals(24, a.size());
+        assertEquals(8 * epochs, a.size());
         assertEquals(a.size(), b.size(), "logged steps");
         for (int i = 0; i < a.size(); i++) {
             double la = ((Number) a.get(i).get("loss")).doubleValue(), lb = ((Number) b.get(i).get("loss")).doubleValue();
-            assertTrue(Math.abs(la - lb) <= 1e-4 * Math.abs(la), "step " + a.get(i).get("step") + ": loss " + la + " vs " + lb);
+            assertTrue(Math.abs(la - lb) <= 1e-4 * Math.abs(la), loss + " step " + a.get(i).get("step") + ": loss " + la + " vs " + lb);
         }
         Map<String, Tensor> wa = SafeTensors.read(Checkpoint.file(single)), wb = SafeTensors.read(Checkpoint.file(two));
         assertEquals(wa.keySet(), wb.keySet());
@@ -87,7 +102,7 @@ class DistributedPretrainTest {
                 maxAbs = Math.max(maxAbs, Math.abs(x[i]));
                 maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
             }
-            assertTrue(maxDiff <= 2e-3 * maxAbs || maxDiff < 1e-7, k + ": max abs difference " + maxDiff + " of max " + maxAbs);
+            assertTrue(maxDiff <= 2e-3 * maxAbs || maxDiff < 1e-7, loss + " " + k + ": max abs difference " + maxDiff + " of max " + maxAbs);
         }
     }
 
