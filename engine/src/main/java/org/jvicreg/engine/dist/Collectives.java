@@ -47,6 +47,21 @@ public final class Collectives {
         return 1;
     }
 
+    /** This process's index among the ranks on its machine (0 when not launched by MPI): which GPU it takes. */
+    public static int localRank() {
+        for (String name : new String[] {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}) {
+            String v = env(name);
+            if (v == null) continue;
+            try {
+                int n = Integer.parseInt(v.trim());
+                if (n >= 0) return n;
+            } catch (NumberFormatException e) {
+                // try the next source
+            }
+        }
+        return 0;
+    }
+
     private static String env(String name) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? null : v;

@@ -115,7 +115,9 @@ public final class PretrainCommand implements Command {
         }
         a.finish();
         OutputFiles.checkFolder("out", out, out);
+        if (dist.equals("nccl") && !deviceName.equals("cuda")) throw new UsageException("--dist nccl needs --device cuda");
         shareCoresWithLocalRanks(dist);
+        oneGpuPerLocalRank(dist, deviceName);
         try (Collective group = Collectives.open(dist, Duration.ofSeconds(distTimeout))) {
             return run(a, out, resume, deviceName, given, knnEvery, knnBank, knnQueries, group);
         }
@@ -129,6 +131,16 @@ public final class PretrainCommand implements Command {
         if (dist.equals("none") || System.getProperty("jvicreg.threads") != null || !Collectives.launchedByMpi()) return;
         int share = Math.max(1, Runtime.getRuntime().availableProcessors() / Collectives.localRanks());
         System.setProperty("jvicreg.threads", Integer.toString(share));
+    }
+
+    /**
+     * Where a launcher started several ranks on this machine and no GPU was named ({@code -Djvicreg.cuda.device},
+     * {@code JVICREG_CUDA_DEVICE}), rank i of the machine takes GPU i, as NCCL needs one GPU per rank.
+     */
+    private static void oneGpuPerLocalRank(String dist, String deviceName) {
+        if (!deviceName.equals("cuda") || dist.equals("none") || !Collectives.launchedByMpi()) return;
+        if (System.getProperty("jvicreg.cuda.device") != null || System.getenv("JVICREG_CUDA_DEVICE") != null) return;
+        System.setProperty("jvicreg.cuda.device", Integer.toString(Collectives.localRank()));
     }
 
     private int run(Args a, Path out, boolean resume, String deviceName, PretrainConfig given, int knnEvery, int knnBank,
