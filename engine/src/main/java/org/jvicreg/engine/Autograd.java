@@ -67,6 +67,7 @@ public final class Autograd {
                         t.grad = t.grad.add(grad);
                         recycler.recycleIfDone(grad);
                     }
+                    if (t.gradientReady != null) t.gradientReady.accept(t);
                     continue;
                 }
                 if (node.freed()) {

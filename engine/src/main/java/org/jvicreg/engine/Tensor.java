@@ -33,6 +33,8 @@ public final class Tensor implements Operand {
     Node gradFn;
     /** Where gradients for this leaf collect ({@link #gradientNode}); made on first use. */
     private Node leafNode;
+    /** Called once a backward pass has finished this leaf's gradient ({@link #onGradientReady}), or null. */
+    java.util.function.Consumer<Tensor> gradientReady;
 
     /** Wraps a storage window; used by backends and ops. The window must fit in the storage. */
     public Tensor(Storage storage, long offset, int... shape) {
@@ -254,6 +256,16 @@ public final class Tensor implements Operand {
 
     public void zeroGrad() {
         grad = null;
+    }
+
+    /**
+     * Calls {@code hook} with this leaf each time a backward pass has finished accumulating its gradient,
+     * while the pass goes on with the rest of the graph: what data-parallel training needs to start reducing
+     * a gradient while the others are still being computed. Null removes it. A leaf that the loss does not
+     * reach gets no call.
+     */
+    public void onGradientReady(java.util.function.Consumer<Tensor> hook) {
+        gradientReady = hook;
     }
 
     public boolean isLeaf() {

@@ -1,7 +1,10 @@
 package org.jvicreg.vicreg.cli;
 
 import org.jvicreg.engine.Device;
+import org.jvicreg.engine.dist.Collective;
+import org.jvicreg.engine.dist.Collectives;
 import org.jvicreg.engine.io.Json;
+import org.jvicreg.nn.DataParallel;
 import org.jvicreg.vicreg.augment.AugmentConfig;
 import org.jvicreg.vicreg.augment.Normalization;
 import org.jvicreg.vicreg.data.Datasets;
@@ -17,8 +20,11 @@ import org.jvicreg.vicreg.train.Pretrainer;
 import org.jvicreg.vicreg.train.RunDir;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +90,13 @@ public final class PretrainCommand implements Command {
                   --knn-queries N      test (or held-out) images classified (default 2000)
                   --workers N          data loader threads (default 1)
                   --device D           cpu | cuda (default cpu)
+                  --dist D             auto | none | mpi | nccl (default auto: mpi when started by mpirun or srun, else
+                                       one process). Data-parallel: --batch stays the global batch, split evenly over
+                                       the ranks; the result is the same function of --seed whatever the rank count.
+                                       Launch: mpirun -np N bin/vicreg pretrain --dist mpi ... (threads per rank default
+                                       to the cores divided by the ranks on the machine; -Djvicreg.threads overrides)
+                  --dist-timeout S     seconds a rank waits in a collective for the others before it gives up with an
+                                       error (default 300; waits for rank 0's checkpoint, report and kNN: 10x that)
                   --cuda-libs DIRS     cuda: directories holding libcublas.so.* / libcudnn.so.*,
                                        searched first (':'-separated; also JVICREG_CUDA_LIBS)
 
@@ -95,6 +108,8 @@ public final class PretrainCommand implements Command {
         Path out = a.requirePath("out");
         boolean resume = a.flag("resume");
         String deviceName = a.device();
+        String dist = a.choice("dist", "auto", Collectives.KINDS);
+        int distTimeout = a.positiveInteger("dist-timeout", 300);
         PretrainConfig given = configFrom(a);
         AugmentArgs augmentArgs = AugmentArgs.read(a);
         int knnEvery = a.nonNegativeInteger("knn-every", 0);
@@ -105,6 +120,24 @@ public final class PretrainCommand implements Command {
         }
         a.finish();
         OutputFiles.checkFolder("out", out, out);
+        shareCoresWithLocalRanks(dist);
+        try (Collective group = Collectives.open(dist, Duration.ofSeconds(distTimeout))) {
+            return run(a, out, resume, deviceName, given, augmentArgs, knnEvery, knnBank, knnQueries, group);
+        }
+    }
+
+    /**
+     * Where a launcher started several ranks on this machine and no thread count was given, each rank's CPU
+     * kernels get its share of the cores (before the CPU backend starts).
+     */
+    private static void shareCoresWithLocalRanks(String dist) {
+        if (dist.equals("none") || System.getProperty("jvicreg.threads") != null || !Collectives.launchedByMpi()) return;
+        int share = Math.max(1, Runtime.getRuntime().availableProcessors() / Collectives.localRanks());
+        System.setProperty("jvicreg.threads", Integer.toString(share));
+    }
+
+    private int run(Args a, Path out, boolean resume, String deviceName, PretrainConfig given, AugmentArgs augmentArgs,
+                    int knnEvery, int knnBank, int knnQueries, Collective group) throws Exception {
         Device device = Device.of(deviceName);
         PretrainConfig config = given;
         boolean continuing = resume && Files.isRegularFile(RunDir.config(out));
@@ -132,10 +165,17 @@ public final class PretrainCommand implements Command {
         } else {
             augment = augmentArgs.applyTo(DataArgs.augment(config.dataset(), data));
         }
-        Pretrainer trainer = new Pretrainer(config, data, augment, out, device, System.err);
+        PrintStream console = group.isRoot() ? System.err : new PrintStream(OutputStream.nullOutputStream());
+        if (group.size() > 1) {
+            console.println("data-parallel: " + group.describe() + ", " + Device.cpuThreads() + " CPU threads per rank");
+            // every rank has checked the run directory before rank 0 writes into it
+            group.barrier(group.timeout().multipliedBy(Pretrainer.SOLO_TIMEOUT_FACTOR));
+        }
+        Pretrainer trainer = new Pretrainer(config, data, augment, out, device, console)
+                .distributed(group, DataParallel.DEFAULT_BUCKET_BYTES);
         if (knnEvery > 0) trainer.monitorKnn(knnMonitor(config, split, knnEvery, knnBank, knnQueries, augment.normalization()));
         Pretrainer.Summary s = trainer.run(resume);
-        System.out.println(Json.write(s.toMap()));
+        if (group.isRoot()) System.out.println(Json.write(s.toMap()));
         return 0;
     }
 

@@ -6,13 +6,29 @@ package org.jvicreg.vicreg.data;
  * batches made or in the making ahead of the consumer (the bounded queue); a fresh random order each
  * epoch when {@code shuffle}; the last incomplete batch dropped when {@code dropLast}; {@code seed}
  * fixing the order and every view. Batches do not depend on {@code workers} or {@code prefetch}.
+ *
+ * <p>Data-parallel training shards each batch: with {@code shards} processes, process {@code shard} gets
+ * rows {@code [shard * b / shards, (shard + 1) * b / shards)} of the global batch of {@code b = batchSize},
+ * the same images with the same views as the one-process batch, so training is the same function of the
+ * seed whatever the number of processes.
  */
-public record LoaderOptions(int batchSize, int workers, int prefetch, boolean shuffle, boolean dropLast, long seed) {
+public record LoaderOptions(int batchSize, int workers, int prefetch, boolean shuffle, boolean dropLast, long seed,
+                            int shard, int shards) {
 
     public LoaderOptions {
         if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         if (workers < 0) throw new IllegalArgumentException("workers must be non-negative, got " + workers);
         if (prefetch <= 0) throw new IllegalArgumentException("prefetch must be positive, got " + prefetch);
+        if (shards < 1 || shard < 0 || shard >= shards) throw new IllegalArgumentException("shard " + shard + " of " + shards + " does not exist");
+        if (shards > 1 && batchSize % shards != 0) {
+            throw new IllegalArgumentException("the batch of " + batchSize + " does not split evenly over " + shards + " processes");
+        }
+        if (shards > 1 && !dropLast) throw new IllegalArgumentException("sharded batches need dropLast (every shard a full slice)");
+    }
+
+    /** One process's batches. */
+    public LoaderOptions(int batchSize, int workers, int prefetch, boolean shuffle, boolean dropLast, long seed) {
+        this(batchSize, workers, prefetch, shuffle, dropLast, seed, 0, 1);
     }
 
     /**
@@ -29,15 +45,25 @@ public record LoaderOptions(int batchSize, int workers, int prefetch, boolean sh
     }
 
     public LoaderOptions withWorkers(int value) {
-        return new LoaderOptions(batchSize, value, prefetch, shuffle, dropLast, seed);
+        return new LoaderOptions(batchSize, value, prefetch, shuffle, dropLast, seed, shard, shards);
     }
 
     public LoaderOptions withPrefetch(int value) {
-        return new LoaderOptions(batchSize, workers, value, shuffle, dropLast, seed);
+        return new LoaderOptions(batchSize, workers, value, shuffle, dropLast, seed, shard, shards);
     }
 
     public LoaderOptions withDropLast(boolean value) {
-        return new LoaderOptions(batchSize, workers, prefetch, shuffle, value, seed);
+        return new LoaderOptions(batchSize, workers, prefetch, shuffle, value, seed, shard, shards);
+    }
+
+    /** Process {@code shard} of {@code shards}' slice of every batch. */
+    public LoaderOptions withShard(int shard, int shards) {
+        return new LoaderOptions(batchSize, workers, prefetch, shuffle, dropLast, seed, shard, shards);
+    }
+
+    /** The rows of each batch this process gets. */
+    public int shardBatchSize() {
+        return batchSize / shards;
     }
 
     /** Batches in an epoch of n samples: the last incomplete one dropped when {@code dropLast}. */

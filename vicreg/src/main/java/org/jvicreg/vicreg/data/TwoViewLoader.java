@@ -129,8 +129,8 @@ public final class TwoViewLoader implements AutoCloseable {
 
     private ViewBatch makeBatch(int epoch, int step, int[] order) {
         int b = options.batchSize();
-        int start = step * b;
-        int n = Math.min(b, order.length - start);
+        int start = step * b + options.shard() * options.shardBatchSize();
+        int n = options.shards() > 1 ? options.shardBatchSize() : Math.min(b, order.length - start);
         int c = data.channels(), oh = config.outHeight(), ow = config.outWidth(), per = c * oh * ow;
         float[] v1 = new float[n * per], v2 = new float[n * per];
         int[] labels = new int[n], indices = new int[n];

@@ -2,6 +2,7 @@ package org.jvicreg.vicreg.loss;
 
 import org.jvicreg.engine.Autograd;
 import org.jvicreg.engine.Grad;
+import org.jvicreg.engine.Node;
 import org.jvicreg.engine.Tensor;
 
 import java.util.function.Supplier;
@@ -89,16 +90,34 @@ public final class VicregLoss implements SslLoss {
     }
 
     public Result compute(Tensor x, Tensor y) {
+        return compute(x, y, x, y);
+    }
+
+    /**
+     * The loss of data-parallel training, as the official code computes it on each rank: the invariance term on
+     * this rank's rows {@code x, y}, the variance and covariance terms on the rows of all ranks {@code xAll,
+     * yAll} (from {@link org.jvicreg.engine.ops.AllGather#rows}, whose backward pass sends their gradient back to
+     * each rank's rows). With {@code xAll == x} and {@code yAll == y} it is {@link #compute(Tensor, Tensor)}.
+     */
+    public Result compute(Tensor x, Tensor y, Tensor xAll, Tensor yAll) {
         SslLoss.checkPair("vicreg", x, y, ": the variance and covariance terms use the unbiased estimate, which divides by N - 1");
-        int n = x.size(0), d = x.size(1);
-        boolean gram = path == CovPath.GRAM || (path == CovPath.AUTO && n < d);
+        boolean local = xAll == x && yAll == y;
+        if (!local) {
+            SslLoss.checkPair("vicreg", xAll, yAll, "");
+            if (xAll.size(1) != x.size(1)) {
+                throw new IllegalArgumentException("vicreg loss: the gathered embeddings have " + xAll.size(1) + " columns, this rank's "
+                        + x.size(1));
+            }
+        }
+        int n = x.size(0), d = x.size(1), nAll = xAll.size(0);
+        boolean gram = path == CovPath.GRAM || (path == CovPath.AUTO && nAll < d);
         Branch bx, by;
         Tensor diff;
         double[] sums;
         try (var g = Grad.off()) {
             diff = x.sub(y);
-            bx = new Branch(x, n, d, gram);
-            by = new Branch(y, n, d, gram);
+            bx = new Branch(xAll, nAll, d, gram);
+            by = new Branch(yAll, nAll, d, gram);
             // everything the loss's value needs from the device, read in one go
             sums = hostSums(diff.square().sum(), bx.hingeSum, by.hingeSum, bx.secondRowSums, bx.diagSquares,
                     by.secondRowSums, by.diagSquares);
@@ -110,15 +129,25 @@ public final class VicregLoss implements SslLoss {
         Tensor loss = Tensor.full(x.device(), (float) total, new int[0]);
         final Tensor savedDiff = diff;
         boolean needX = x.requiresGrad(), needY = y.requiresGrad();
-        loss = Autograd.record("vicreg_loss", loss, g -> {
+        boolean needXAll = !local && xAll.requiresGrad(), needYAll = !local && yAll.requiresGrad();
+        Node.Backward backward = g -> {
             float up = g.item();
             float invScale = (float) (up * simCoeff * 2.0 / ((double) n * d));
             float varScale = (float) (up * stdCoeff / (2.0 * d));
             float covScale = (float) (up * covCoeff / d);
-            Tensor dx = needX ? bx.gradient(varScale, covScale).add(savedDiff.mul(invScale)) : null;
-            Tensor dy = needY ? by.gradient(varScale, covScale).sub(savedDiff.mul(invScale)) : null;
-            return new Tensor[] {dx, dy};
-        }, x, y);
+            if (local) {
+                Tensor dx = needX ? bx.gradient(varScale, covScale).add(savedDiff.mul(invScale)) : null;
+                Tensor dy = needY ? by.gradient(varScale, covScale).sub(savedDiff.mul(invScale)) : null;
+                return new Tensor[] {dx, dy};
+            }
+            Tensor dx = needX ? savedDiff.mul(invScale) : null;
+            Tensor dy = needY ? savedDiff.mul(-invScale) : null;
+            Tensor dxAll = needXAll ? bx.gradient(varScale, covScale) : null;
+            Tensor dyAll = needYAll ? by.gradient(varScale, covScale) : null;
+            return new Tensor[] {dx, dy, dxAll, dyAll};
+        };
+        loss = local ? Autograd.record("vicreg_loss", loss, backward, x, y)
+                : Autograd.record("vicreg_loss", loss, backward, x, y, xAll, yAll);
         Supplier<TermGradients> norms = () -> {
             try (var g = Grad.off()) {
                 float varScale = (float) (stdCoeff / (2.0 * d)), covScale = (float) (covCoeff / d);

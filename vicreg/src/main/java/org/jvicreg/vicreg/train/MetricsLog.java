@@ -26,9 +26,15 @@ public final class MetricsLog implements AutoCloseable {
         this.file = file;
     }
 
+    /** A log that keeps its rows in memory and writes no file: a data-parallel rank other than 0. */
+    public static MetricsLog inMemory() {
+        return new MetricsLog(null);
+    }
+
     /** Reads the existing rows with step <= lastStep and rewrites the file with exactly those. */
     public void resumeAt(long lastStep) throws IOException {
         rows.clear();
+        if (file == null) return;
         for (Map<String, Object> row : RunDir.readRows(file)) {
             if (row.get("step") instanceof Number s && s.longValue() <= lastStep) rows.add(row);
         }
@@ -38,12 +44,14 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     public void start() throws IOException {
+        if (file == null) return;
         if (!Files.exists(file)) Files.createFile(file);
         out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
 
     public void append(Map<String, Object> row) throws IOException {
         rows.add(row);
+        if (out == null) return;
         out.write(Json.write(row));
         out.write('\n');
         out.flush();

@@ -4,7 +4,11 @@ import org.jvicreg.engine.Device;
 import org.jvicreg.engine.Memory;
 import org.jvicreg.engine.Rng;
 import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.dist.Collective;
+import org.jvicreg.engine.dist.SingleProcess;
 import org.jvicreg.engine.io.AtomicFile;
+import org.jvicreg.engine.ops.AllGather;
+import org.jvicreg.nn.DataParallel;
 import org.jvicreg.nn.StateDicts;
 import org.jvicreg.nn.optim.Lars;
 import org.jvicreg.nn.optim.WarmupCosine;
@@ -31,12 +35,20 @@ import java.util.Map;
  * network) with a checkpoint after every epoch, exact --resume, per-step diagnostics in
  * metrics.jsonl, optionally kNN accuracy every few epochs in knn.jsonl ({@link #monitorKnn}), a collapse
  * warning and a hard stop on a non-finite loss.
+ *
+ * <p>Data-parallel ({@link #distributed}): every rank trains on its slice of each global batch
+ * ({@link LoaderOptions#withShard}), {@link DataParallel} averages the gradients and synchronises the batch
+ * norms, and the loss sees the embeddings of all ranks ({@link StepResult#of}), so the run is the same
+ * function of the seed as on one process. Rank 0 alone writes files and runs the kNN monitor; the others
+ * wait for it at a barrier whose limit is {@link #SOLO_TIMEOUT_FACTOR} times the collectives' timeout.
  */
 public final class Pretrainer {
     /** The variance term's largest value, 1 - sqrt(1e-4): every dimension's std is 0. */
     static final double VARIANCE_MAX = 1 - Math.sqrt(VicregLoss.EPS);
     /** Logged points in a row with the variance term above 95% of its maximum before warning. */
     static final int COLLAPSE_PATIENCE = 5;
+    /** How many collective timeouts the other ranks wait while rank 0 works alone (kNN, checkpoint, report). */
+    public static final int SOLO_TIMEOUT_FACTOR = 10;
 
     /** The end state, printed as the command's last line. */
     public record Summary(int epochs, long steps, double loss, double invariance, double variance, double covariance,
@@ -60,18 +72,44 @@ public final class Pretrainer {
      * the same embeddings (the objective itself for VICReg; computed without gradients as diagnostics
      * for the other losses, so every run logs comparable invariance / variance / covariance).
      */
-    record StepResult(Tensor loss, double objective, Map<String, Double> own, VicregLoss.Result vicreg) {
+    record StepResult(Tensor loss, double objective, Map<String, Double> own, VicregLoss.Result vicreg, Tensor embeddings) {
         static StepResult of(SslLoss objective, Tensor x, Tensor y) {
+            return of(objective, x, y, new SingleProcess());
+        }
+
+        /**
+         * On rank r of {@code group}, x and y are this rank's rows; the loss sees the rows of all ranks as the
+         * official code does (VICReg: invariance on this rank's rows, variance and covariance on all; the other
+         * losses wholly on all), so that averaging the ranks' gradients gives the one-process gradient.
+         * {@code embeddings} is x of all ranks.
+         */
+        static StepResult of(SslLoss objective, Tensor x, Tensor y, Collective group) {
+            Tensor xAll = AllGather.rows(group, x), yAll = AllGather.rows(group, y);
             if (objective instanceof VicregLoss v) {
-                VicregLoss.Result r = v.compute(x, y);
-                return new StepResult(r.loss(), r.total(), Map.of(), r);
+                VicregLoss.Result r = v.compute(x, y, xAll, yAll);
+                return new StepResult(r.loss(), r.total(), Map.of(), r, xAll);
             }
-            SslLoss.Terms t = objective.evaluate(x, y);
+            SslLoss.Terms t = objective.evaluate(xAll, yAll);
             VicregLoss.Result r;
             try (var g = org.jvicreg.engine.Grad.off()) {
-                r = VicregLoss.official().compute(x.detach(), y.detach());
+                r = VicregLoss.official().compute(xAll.detach(), yAll.detach());
             }
-            return new StepResult(t.loss(), t.loss().item(), t.values(), r);
+            return new StepResult(t.loss(), t.loss().item(), t.values(), r, xAll);
+        }
+
+        /**
+         * The objective and the invariance averaged over the ranks (each rank's VICReg invariance is over its own
+         * rows; every other value is the same on all ranks): what one process would log.
+         */
+        StepResult averaged(Collective group) {
+            if (group.size() == 1) return this;
+            Tensor both = Tensor.of(new float[] {(float) objective, (float) vicreg.invariance()});
+            group.allReduceSum(both);
+            float[] sums = both.toArray();
+            VicregLoss.Result r = vicreg;
+            VicregLoss.Result avg = new VicregLoss.Result(r.loss(), sums[1] / group.size(), r.variance(), r.covariance(),
+                    r.stdX(), r.stdY(), r.termGradients());
+            return new StepResult(loss, sums[0] / group.size(), own, avg, embeddings);
         }
     }
 
@@ -89,6 +127,8 @@ public final class Pretrainer {
     private final Device device;
     private final PrintStream console;
     private KnnMonitor knn;
+    private Collective group = new SingleProcess();
+    private long bucketBytes = DataParallel.DEFAULT_BUCKET_BYTES;
 
     /** {@code augment} is what config.json records (a config may record it already: then it must be the same). */
     public Pretrainer(PretrainConfig config, ImageDataset data, AugmentConfig augment, Path runDir, Device device, PrintStream console) {
@@ -113,6 +153,16 @@ public final class Pretrainer {
         return this;
     }
 
+    /**
+     * Trains data-parallel over {@code group}'s ranks (each rank runs this trainer with the same config), with
+     * gradients all-reduced in buckets of {@code bucketBytes}; returns this.
+     */
+    public Pretrainer distributed(Collective group, long bucketBytes) {
+        this.group = group;
+        this.bucketBytes = bucketBytes;
+        return this;
+    }
+
     /** The network a config describes, initialised from the config's seed. */
     public static Vicreg model(PretrainConfig c, int inChannels) {
         return new Vicreg(new ResNet.Config(c.arch(), inChannels, c.width(), c.smallStem(), true), c.mlp(), new Rng(c.seed()));
@@ -129,10 +179,18 @@ public final class Pretrainer {
      */
     public Summary run(boolean resume, int stopAfter) throws IOException {
         LoaderOptions opts = LoaderOptions.training(config.batch(), config.workers(), config.seed());
+        if (group.size() > 1) {
+            if (config.batch() % group.size() != 0) {
+                throw new IllegalArgumentException("the global batch of " + config.batch() + " does not split evenly over "
+                        + group.size() + " ranks; choose a --batch divisible by " + group.size());
+            }
+            opts = opts.withShard(group.rank(), group.size());
+        }
         int perEpoch = opts.batchesPerEpoch(data.size());
         if (perEpoch == 0) { // before anything is written: a failed start leaves no run behind
             throw new IllegalArgumentException("the dataset has " + data.size() + " images, fewer than one batch of " + config.batch());
         }
+        if (!group.isRoot()) return run(resume, stopAfter, opts, perEpoch); // rank 0 owns the run directory
         boolean createdDir = !Files.exists(runDir);
         Files.createDirectories(runDir);
         AtomicFile.removeStale(runDir); // what writes killed mid-way left
@@ -171,7 +229,9 @@ public final class Pretrainer {
         Lars opt = new Lars(model.parameters(), 0, config.weightDecay(), 0.9, 0.001);
         SslLoss lossFn = config.objective();
         Checkpoint progress = new Checkpoint(0, 0, 0);
-        MetricsLog metrics = new MetricsLog(RunDir.metrics(runDir)), knnLog = new MetricsLog(RunDir.knn(runDir));
+        boolean root = group.isRoot();
+        MetricsLog metrics = root ? new MetricsLog(RunDir.metrics(runDir)) : MetricsLog.inMemory();
+        MetricsLog knnLog = root ? new MetricsLog(RunDir.knn(runDir)) : MetricsLog.inMemory();
         boolean knnFile = knn != null || Files.exists(RunDir.knn(runDir));
         String runId;
         if (resume && Checkpoint.exists(runDir)) {
@@ -184,10 +244,11 @@ public final class Pretrainer {
             if (resume) console.println("no checkpoint in " + runDir + " yet: starting from the beginning");
             runId = resume && Files.isRegularFile(RunDir.config(runDir)) ? RunDir.runId(runDir) : null;
             if (runId == null) runId = RunDir.newRunId();
-            RunDir.writeConfig(runDir, config, runId);
+            if (root) RunDir.writeConfig(runDir, config, runId);
             metrics.resumeAt(-1);
             if (knnFile) knnLog.resumeAt(-1);
         }
+        DataParallel ddp = group.size() > 1 ? new DataParallel(model, group, bucketBytes) : null;
         try (TwoViewLoader loader = new TwoViewLoader(data, augment, opts); metrics; knnLog) {
             long total = (long) perEpoch * config.epochs();
             WarmupCosine schedule = new WarmupCosine(config.peakLr(), Math.round(config.warmupFraction() * total), total, 0.001);
@@ -195,11 +256,11 @@ public final class Pretrainer {
                     config.arch(), config.width(), data.description(), config.epochs(), perEpoch, config.batch(), config.peakLr(), device);
             metrics.start();
             if (knn != null) knnLog.start();
-            return loop(model, opt, lossFn, loader, schedule, metrics, knnLog, progress, perEpoch, Math.min(stopAfter, config.epochs()), runId);
+            return loop(model, opt, ddp, lossFn, loader, schedule, metrics, knnLog, progress, perEpoch, Math.min(stopAfter, config.epochs()), runId);
         }
     }
 
-    private Summary loop(Vicreg model, Lars opt, SslLoss lossFn, TwoViewLoader loader, WarmupCosine schedule,
+    private Summary loop(Vicreg model, Lars opt, DataParallel ddp, SslLoss lossFn, TwoViewLoader loader, WarmupCosine schedule,
                          MetricsLog metrics, MetricsLog knnLog, Checkpoint progress, int perEpoch, int stopAfter,
                          String runId) throws IOException {
         ProgressBar bar = new ProgressBar(console);
@@ -212,7 +273,7 @@ public final class Pretrainer {
         StepResult last = null;
         EmbeddingStats lastStats = null;
         VicregLoss.TermGradients lastGradients = null;
-        if (knn != null && step == 0) windowStart += watchKnn(model, 0, 0, knnLog, bar); // the untrained network, for scale
+        if (knn != null && step == 0) windowStart += solo(() -> watchKnn(model, 0, 0, knnLog, bar)); // the untrained network, for scale
         for (int epoch = progress.epochsDone(); epoch < stopAfter; epoch++) {
             try (TwoViewLoader.Epoch batches = loader.epoch(epoch)) {
                 int inEpoch = 0;
@@ -224,20 +285,24 @@ public final class Pretrainer {
                     try (var scope = Memory.scope()) {
                         Tensor x1 = Tensor.of(b.view1(), b.shape()).to(device), x2 = Tensor.of(b.view2(), b.shape()).to(device);
                         Vicreg.Views v = model.embed(x1, x2);
-                        last = StepResult.of(lossFn, v.x(), v.y());
+                        last = StepResult.of(lossFn, v.x(), v.y(), group);
                         checkFinite(last, step + 1);
                         opt.zeroGrad();
                         last.loss().backward();
+                        if (ddp != null) ddp.synchronizeGradients();
                         opt.step();
                         if (log) {
-                            lastStats = EmbeddingStats.of(v.x().detach());
-                            lastGradients = last.vicreg().gradientNorms();
+                            last = last.averaged(group);
+                            if (group.isRoot()) {
+                                lastStats = EmbeddingStats.of(last.embeddings().detach());
+                                lastGradients = last.vicreg().gradientNorms();
+                            }
                         }
                     }
                     step++;
                     inEpoch++;
-                    windowImages += b.size();
-                    if (log) {
+                    windowImages += (long) b.size() * group.size();
+                    if (log && group.isRoot()) {
                         long now = System.nanoTime();
                         double ips = windowImages / ((now - windowStart) / 1e9);
                         windowStart = now;
@@ -258,13 +323,16 @@ public final class Pretrainer {
                             rate(inEpoch, start, step - progress.steps(), config.batch())));
                 }
             }
-            if (knn != null && knn.due(epoch + 1, config.epochs())) {
-                windowStart += watchKnn(model, step, epoch + 1, knnLog, bar); // the next logged throughput is the training's alone
-            }
-            double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
-            Checkpoint.save(runDir, model, opt, new Checkpoint(epoch + 1, step, seconds), runId);
-            StateDicts.save(model.backbone(), RunDir.backbone(runDir));
-            Report.write(runDir, config, metrics.rows(), knnLog.rows(), RunDir.readProbes(runDir));
+            int done = epoch + 1;
+            long steps = step;
+            windowStart += solo(() -> { // the next logged throughput is the training's alone
+                if (knn != null && knn.due(done, config.epochs())) watchKnn(model, steps, done, knnLog, bar);
+                double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
+                Checkpoint.save(runDir, model, opt, new Checkpoint(done, steps, seconds), runId);
+                StateDicts.save(model.backbone(), RunDir.backbone(runDir));
+                Report.write(runDir, config, metrics.rows(), knnLog.rows(), RunDir.readProbes(runDir));
+                return 0L;
+            });
         }
         double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
         if (last == null) {
@@ -274,6 +342,22 @@ public final class Pretrainer {
         return new Summary(stopAfter, step, last.objective(), last.vicreg().invariance(), last.vicreg().variance(),
                 last.vicreg().covariance(),
                 lastStats == null ? Double.NaN : lastStats.meanStd(), seconds);
+    }
+
+    /** Work rank 0 does alone (files, the kNN monitor) while the other ranks wait. */
+    private interface SoloWork {
+        long run() throws IOException;
+    }
+
+    /**
+     * Runs {@code work} on rank 0, the others waiting for it at a barrier (up to {@link #SOLO_TIMEOUT_FACTOR}
+     * collective timeouts); returns the nanoseconds it took, to leave out of the training throughput.
+     */
+    private long solo(SoloWork work) throws IOException {
+        long t0 = System.nanoTime();
+        if (group.isRoot()) work.run();
+        if (group.size() > 1) group.barrier(group.timeout().multipliedBy(SOLO_TIMEOUT_FACTOR));
+        return System.nanoTime() - t0;
     }
 
     private Summary summaryFromLog(MetricsLog metrics, long step, double seconds) {

@@ -135,7 +135,7 @@ public final class RunDir {
     }
 
     /** The JSON-object lines of a .jsonl file (none when it does not exist; lines cut short by a crash skipped). */
-    static java.util.List<Map<String, Object>> readRows(Path f) throws IOException {
+    public static java.util.List<Map<String, Object>> readRows(Path f) throws IOException {
         java.util.List<Map<String, Object>> rows = new java.util.ArrayList<>();
         if (!Files.isRegularFile(f)) return rows;
         for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {

@@ -1,0 +1,382 @@
+package org.jvicreg.engine.dist;
+
+import org.jvicreg.engine.Shape;
+import org.jvicreg.engine.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The collectives over MPI_COMM_WORLD of Open MPI, bound through FFM ({@link MpiLibrary}). One thread, "mpi",
+ * owns MPI (initialised with MPI_THREAD_FUNNELED): callers hand it operations in program order, it posts
+ * each as a non-blocking MPI call and drives all in flight with MPI_Test, sleeping a few microseconds
+ * between rounds so that it does not take a core from the computation. So an all-reduce started during the
+ * backward pass progresses while the pass goes on, and a caller waits with a deadline: a rank that never
+ * joins makes this rank throw {@link CollectiveTimeoutException} instead of hanging.
+ *
+ * <p>Tensors travel through native buffers: a CPU tensor's array is copied in and out (memory bandwidth,
+ * small beside the network or the computation), a device tensor through the host. MPI is initialised once
+ * per process and cannot be re-initialised after {@link #close()}.
+ */
+public final class MpiCollective implements Collective {
+    /** MPI counts are C ints: larger reductions go in chunks of this many floats. */
+    static final int MAX_CHUNK = 1 << 30;
+    private static final long MIN_PARK_NS = 5_000, MAX_PARK_NS = 200_000;
+    private static MpiCollective world;
+
+    private final MpiLibrary mpi;
+    private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private final int rank, size;
+    private final String version;
+    private final Duration timeout;
+    private volatile boolean broken, closed;
+
+    private MpiCollective(MpiLibrary mpi, Duration timeout) {
+        this.mpi = mpi;
+        this.timeout = timeout;
+        CompletableFuture<int[]> started = new CompletableFuture<>();
+        thread = new Thread(() -> loop(started), "mpi");
+        thread.setDaemon(true); // a rank that gave up must be able to exit while a call never returns
+        thread.start();
+        int[] rs;
+        try {
+            rs = started.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException("MPI: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("MPI: interrupted while initialising");
+        }
+        rank = rs[0];
+        size = rs[1];
+        version = mpi.version();
+    }
+
+    /**
+     * MPI_COMM_WORLD of this process, initialising MPI on first use; {@code timeout} bounds every wait. Throws
+     * {@link UnsatisfiedLinkError} (one line) where no Open MPI library is installed.
+     */
+    public static synchronized MpiCollective world(Duration timeout) {
+        if (world != null) {
+            if (world.closed) throw new IllegalStateException("MPI: already finalised in this process (MPI cannot start twice)");
+            return world;
+        }
+        world = new MpiCollective(MpiLibrary.open(), timeout);
+        return world;
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public String describe() {
+        return "mpi (" + version + ", " + mpi.path + "), rank " + rank + " of " + size;
+    }
+
+    @Override
+    public Duration timeout() {
+        return timeout;
+    }
+
+    // ---- operations --------------------------------------------------------------------------------
+
+    @Override
+    public Pending allReduceSumAsync(Tensor t) {
+        long n = t.numel();
+        Arena arena = Arena.ofShared();
+        MemorySegment buffer = arena.allocate(Math.max(1, n) * Float.BYTES, 64);
+        HostCopies.copyIn(t, buffer);
+        List<Op> chunks = chunked("all-reduce of " + bytes(n * Float.BYTES), buffer, n, mpi::iallreduceFloatSum);
+        return () -> {
+            for (Op op : chunks) await(op, timeout);
+            HostCopies.copyOut(buffer, t);
+            arena.close();
+        };
+    }
+
+    /**
+     * Sums {@code count} floats of the native {@code buffer} (from a shared or global arena) over the ranks in
+     * place, blocking: the binding without any copy, for measuring it against MPI's own C path.
+     */
+    public void allReduceSum(MemorySegment buffer, long count) {
+        if (buffer.byteSize() < count * Float.BYTES) throw new IllegalArgumentException("all-reduce: buffer smaller than " + count + " floats");
+        List<Op> chunks = chunked("all-reduce of " + bytes(count * Float.BYTES), buffer, count, mpi::iallreduceFloatSum);
+        for (Op op : chunks) await(op, timeout);
+    }
+
+    /** One posting of a non-blocking call on {@code count} floats of {@code part}. */
+    private interface ChunkCall {
+        void post(MemorySegment part, int count, MemorySegment request);
+    }
+
+    /** Posts {@code call} on {@code n} floats of {@code buffer}, in chunks of at most {@link #MAX_CHUNK}. */
+    private List<Op> chunked(String what, MemorySegment buffer, long n, ChunkCall call) {
+        List<Op> chunks = new ArrayList<>();
+        for (long start = 0; start < n; start += MAX_CHUNK) {
+            int count = (int) Math.min(MAX_CHUNK, n - start);
+            MemorySegment part = buffer.asSlice(start * Float.BYTES, (long) count * Float.BYTES);
+            chunks.add(submit(new Op(what) {
+                @Override
+                void start() {
+                    call.post(part, count, request);
+                }
+            }));
+        }
+        return chunks;
+    }
+
+    @Override
+    public int[] allGatherInts(int value) {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment send = arena.allocate(JAVA_INT), recv = arena.allocate(JAVA_INT, size);
+            MemorySegment counts = arena.allocate(JAVA_INT, size), displs = arena.allocate(JAVA_INT, size);
+            send.set(JAVA_INT, 0, value);
+            for (int r = 0; r < size; r++) {
+                counts.setAtIndex(JAVA_INT, r, 1);
+                displs.setAtIndex(JAVA_INT, r, r);
+            }
+            await(submit(new Op("all-gather of " + size + " ints") {
+                @Override
+                void start() {
+                    mpi.iallgatherv(send, 1, mpi.intType, recv, counts, displs, request);
+                }
+            }), timeout);
+            return recv.toArray(JAVA_INT);
+        }
+    }
+
+    @Override
+    public Tensor allGather(Tensor local, int[] rowsPerRank) {
+        if (rowsPerRank.length != size) {
+            throw new IllegalArgumentException("all-gather: " + rowsPerRank.length + " row counts for " + size + " ranks");
+        }
+        if (local.dim() == 0 || local.size(0) != rowsPerRank[rank]) {
+            throw new IllegalArgumentException("all-gather: rank " + rank + " has a tensor of shape " + Shape.str(local.shape())
+                    + " but the row counts say " + rowsPerRank[rank] + " rows");
+        }
+        long perRow = Shape.prod(local.shape(), 1, local.dim());
+        long total = 0;
+        int[] counts = new int[size], displs = new int[size];
+        for (int r = 0; r < size; r++) {
+            if (rowsPerRank[r] < 0) throw new IllegalArgumentException("all-gather: negative row count " + rowsPerRank[r] + " for rank " + r);
+            long c = rowsPerRank[r] * perRow;
+            if (c > Integer.MAX_VALUE || total > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("all-gather: more than 2^31 floats per rank or in all; gather in parts");
+            }
+            counts[r] = (int) c;
+            displs[r] = (int) total;
+            total += c;
+        }
+        if (total > Integer.MAX_VALUE) throw new IllegalArgumentException("all-gather: more than 2^31 floats in all; gather in parts");
+        int[] shape = local.shape();
+        shape[0] = Arrays.stream(rowsPerRank).sum();
+        Tensor out = Tensor.uninitialized(local.backend(), shape);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment send = arena.allocate(Math.max(1, counts[rank]) * (long) Float.BYTES, 64);
+            MemorySegment recv = arena.allocate(Math.max(1, total) * Float.BYTES, 64);
+            MemorySegment countSeg = arena.allocateFrom(JAVA_INT, counts), displSeg = arena.allocateFrom(JAVA_INT, displs);
+            HostCopies.copyIn(local, send);
+            long bytes = total * Float.BYTES;
+            await(submit(new Op("all-gather of " + bytes(bytes)) {
+                @Override
+                void start() {
+                    mpi.iallgatherv(send, counts[rank], mpi.floatType, recv, countSeg, displSeg, request);
+                }
+            }), timeout);
+            HostCopies.copyOut(recv, out);
+        }
+        return out;
+    }
+
+    @Override
+    public void broadcast(Tensor t, int root) {
+        if (root < 0 || root >= size) throw new IllegalArgumentException("broadcast: root " + root + " outside 0.." + (size - 1));
+        long n = t.numel();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment buffer = arena.allocate(Math.max(1, n) * Float.BYTES, 64);
+            if (rank == root) HostCopies.copyIn(t, buffer);
+            List<Op> chunks = chunked("broadcast of " + bytes(n * Float.BYTES), buffer, n,
+                    (part, count, request) -> mpi.ibcastFloats(part, count, root, request));
+            for (Op op : chunks) await(op, timeout);
+            if (rank != root) HostCopies.copyOut(buffer, t);
+        }
+    }
+
+    @Override
+    public void barrier(Duration limit) {
+        await(submit(new Op("barrier") {
+            @Override
+            void start() {
+                mpi.ibarrier(request);
+            }
+        }), limit);
+    }
+
+    /** Finalises MPI (unless an operation timed out: then MPI_Finalize would wait for the missing rank too). */
+    @Override
+    public void close() {
+        synchronized (MpiCollective.class) {
+            if (closed) return;
+            closed = true;
+        }
+        if (broken) return;
+        Op stop = new Op("finalize") {
+            @Override
+            void start() {}
+        };
+        stop.finalizes = true;
+        queue.add(stop);
+        try {
+            stop.done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new CollectiveTimeoutException(where() + "MPI_Finalize did not return within " + seconds(timeout) + ": another rank has not finished");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("MPI: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- the MPI thread ----------------------------------------------------------------------------
+
+    /** One posted operation: {@link #start} posts the non-blocking call into {@link #request}. */
+    private abstract static class Op {
+        final String what;
+        final Arena arena = Arena.ofShared();
+        final MemorySegment request = arena.allocate(JAVA_LONG), flag = arena.allocate(JAVA_INT);
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        boolean finalizes;
+
+        Op(String what) {
+            this.what = what;
+        }
+
+        abstract void start();
+    }
+
+    private Op submit(Op op) {
+        if (closed) throw new IllegalStateException("MPI: the group was closed (MPI_Finalize)");
+        if (broken) throw new IllegalStateException("MPI: the group is unusable after an earlier collective timed out");
+        queue.add(op);
+        return op;
+    }
+
+    private void await(Op op, Duration limit) {
+        try {
+            op.done.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+            op.arena.close();
+        } catch (TimeoutException e) {
+            broken = true; // the posted call may still write its buffers: they stay allocated
+            throw new CollectiveTimeoutException(String.format(Locale.ROOT,
+                    "%s%s waited %s for the other ranks: one of them has stopped, deadlocked or died without the launcher "
+                            + "noticing; giving up", where(), op.what, seconds(limit)));
+        } catch (ExecutionException e) {
+            broken = true;
+            throw new IllegalStateException(where() + op.what + " failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            broken = true;
+            throw new IllegalStateException(where() + op.what + ": interrupted while waiting");
+        }
+    }
+
+    private void loop(CompletableFuture<int[]> started) {
+        try {
+            if (!mpi.initialized()) mpi.initThread(MpiLibrary.THREAD_FUNNELED);
+            started.complete(new int[] {mpi.rank(), mpi.size()});
+        } catch (RuntimeException | Error e) {
+            started.completeExceptionally(e);
+            return;
+        }
+        ArrayDeque<Op> active = new ArrayDeque<>();
+        long park = MIN_PARK_NS;
+        while (true) {
+            Op op;
+            try {
+                op = active.isEmpty() ? queue.take() : queue.poll();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (op != null) {
+                if (op.finalizes) {
+                    finish(op);
+                    return;
+                }
+                try {
+                    op.start();
+                    active.add(op);
+                } catch (RuntimeException | Error e) {
+                    op.done.completeExceptionally(e);
+                }
+                park = MIN_PARK_NS;
+                continue;
+            }
+            boolean progressed = false;
+            for (Iterator<Op> it = active.iterator(); it.hasNext(); ) {
+                Op a = it.next();
+                try {
+                    if (!mpi.test(a.request, a.flag)) continue;
+                    a.done.complete(null);
+                } catch (RuntimeException | Error e) {
+                    a.done.completeExceptionally(e);
+                }
+                it.remove();
+                progressed = true;
+            }
+            if (progressed) {
+                park = MIN_PARK_NS;
+            } else {
+                LockSupport.parkNanos(park);
+                park = Math.min(2 * park, MAX_PARK_NS);
+            }
+        }
+    }
+
+    private void finish(Op stop) {
+        try {
+            mpi.finalizeMpi();
+            stop.done.complete(null);
+        } catch (RuntimeException | Error e) {
+            stop.done.completeExceptionally(e);
+        }
+    }
+
+    private String where() {
+        return "rank " + rank + " of " + size + ": ";
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+    }
+
+    static String bytes(long n) {
+        if (n < 1024) return n + " B";
+        if (n < 1 << 20) return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
+        return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
+    }
+}
