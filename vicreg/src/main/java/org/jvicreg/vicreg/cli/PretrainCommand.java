@@ -64,6 +64,9 @@ public final class PretrainCommand implements Command {
                   --dataset NAME       fashion-mnist | mnist | cifar10 | cifar100 | folder (default fashion-mnist)
                   --data DIR           dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist)
                   --limit N            use only the first N training images (default: all)
+                  --holdout N          set the last N training images aside: never pre-trained on, and the
+                                       run's probes (linear-eval, knn, --knn-every) evaluate on them instead of
+                                       the test split (default 0)
                   --arch A             resnet18 | resnet34 | resnet50 (default resnet18)
                   --width W            base width: channels W/2W/4W/8W, at most 1024 (default 16; torchvision's is 64)
                   --stem S             small (3x3 stride 1, no max-pool) | imagenet | auto (small below 64 px; default auto)
@@ -81,10 +84,10 @@ public final class PretrainCommand implements Command {
                   --seed S             seed for init, order and augmentations (default 0)
                   --log-every K        write metrics every K steps (default 10)
                   --knn-every E        before training, every E epochs and after the last: the kNN top-1 accuracy
-                                       (k = 20) of test images against training images, in knn.jsonl and
-                                       report.html (default 0: off)
+                                       (k = 20) of test (or held-out) images against training images, in
+                                       knn.jsonl and report.html (default 0: off)
                   --knn-bank N         training images that vote (default 10000)
-                  --knn-queries N      test images classified (default 2000)
+                  --knn-queries N      test (or held-out) images classified (default 2000)
                   --workers N          data loader threads (default 1)
                   --device D           cpu | cuda (default cpu)
                   --dist D             auto | none | mpi | nccl (default auto: mpi when started by mpirun or srun, else
@@ -96,7 +99,8 @@ public final class PretrainCommand implements Command {
                                        error (default 300; waits for rank 0's checkpoint, report and kNN: 10x that)
                   --cuda-libs DIRS     cuda: directories holding libcublas.so.* / libcudnn.so.*,
                                        searched first (':'-separated; also JVICREG_CUDA_LIBS)
-                """;
+
+                """ + AugmentArgs.HELP;
     }
 
     @Override
@@ -107,6 +111,7 @@ public final class PretrainCommand implements Command {
         String dist = a.choice("dist", "auto", Collectives.KINDS);
         int distTimeout = a.positiveInteger("dist-timeout", 300);
         PretrainConfig given = configFrom(a);
+        AugmentArgs augmentArgs = AugmentArgs.read(a);
         int knnEvery = a.nonNegativeInteger("knn-every", 0);
         int knnBank = a.positiveInteger("knn-bank", 10_000), knnQueries = a.positiveInteger("knn-queries", 2_000);
         if (knnBank < KnnProbe.K) throw new UsageException("--knn-bank must be at least k = " + KnnProbe.K + ", got " + knnBank);
@@ -119,7 +124,7 @@ public final class PretrainCommand implements Command {
         shareCoresWithLocalRanks(dist);
         oneGpuPerLocalRank(dist, deviceName);
         try (Collective group = Collectives.open(dist, Duration.ofSeconds(distTimeout))) {
-            return run(a, out, resume, deviceName, given, knnEvery, knnBank, knnQueries, group);
+            return run(a, out, resume, deviceName, given, augmentArgs, knnEvery, knnBank, knnQueries, group);
         }
     }
 
@@ -143,11 +148,12 @@ public final class PretrainCommand implements Command {
         System.setProperty("jvicreg.cuda.device", Integer.toString(Collectives.localRank()));
     }
 
-    private int run(Args a, Path out, boolean resume, String deviceName, PretrainConfig given, int knnEvery, int knnBank,
-                    int knnQueries, Collective group) throws Exception {
+    private int run(Args a, Path out, boolean resume, String deviceName, PretrainConfig given, AugmentArgs augmentArgs,
+                    int knnEvery, int knnBank, int knnQueries, Collective group) throws Exception {
         Device device = Device.of(deviceName);
         PretrainConfig config = given;
-        if (resume && Files.isRegularFile(RunDir.config(out))) {
+        boolean continuing = resume && Files.isRegularFile(RunDir.config(out));
+        if (continuing) {
             config = RunDir.readConfig(out);
             List<String> clashes = clashes(a, config, given);
             if (!clashes.isEmpty()) {
@@ -158,8 +164,19 @@ public final class PretrainCommand implements Command {
         } else if (!resume && Files.isRegularFile(RunDir.config(out))) {
             throw new UsageException(out + " already holds a run; pass --resume to continue it or choose another --out");
         }
-        ImageDataset data = DataArgs.open(config.dataset(), Path.of(config.dataDir()), Split.TRAIN, config.limit());
-        AugmentConfig augment = DataArgs.augment(config.dataset(), data);
+        ImageDataset split = DataArgs.open(config.dataset(), Path.of(config.dataDir()), Split.TRAIN, 0);
+        ImageDataset data = DataArgs.training(split, config.holdout(), config.limit());
+        AugmentConfig augment;
+        if (continuing) { // the recorded augmentation, whatever the options' defaults are now
+            augment = DataArgs.augment(out, config, data);
+            List<String> clashes = augmentArgs.clashes(augment);
+            if (!clashes.isEmpty()) {
+                throw new UsageException("--resume continues the run as configured in " + RunDir.config(out)
+                        + "; these options differ from it: " + String.join(", ", clashes));
+            }
+        } else {
+            augment = augmentArgs.applyTo(DataArgs.augment(config.dataset(), data));
+        }
         PrintStream console = group.isRoot() ? System.err : new PrintStream(OutputStream.nullOutputStream());
         if (group.size() > 1) {
             console.println("data-parallel: " + group.describe() + ", " + Device.cpuThreads() + " CPU threads per rank");
@@ -168,24 +185,29 @@ public final class PretrainCommand implements Command {
         }
         Pretrainer trainer = new Pretrainer(config, data, augment, out, device, console)
                 .distributed(group, DataParallel.DEFAULT_BUCKET_BYTES);
-        if (knnEvery > 0) trainer.monitorKnn(knnMonitor(config, knnEvery, knnBank, knnQueries, augment.normalization()));
+        if (knnEvery > 0) trainer.monitorKnn(knnMonitor(config, split, knnEvery, knnBank, knnQueries, augment.normalization()));
         Pretrainer.Summary s = trainer.run(resume);
         if (group.isRoot()) System.out.println(Json.write(s.toMap()));
         return 0;
     }
 
-    /** The first {@code bank} training and {@code queries} test images of the run's dataset (whatever --limit says). */
-    private static KnnMonitor knnMonitor(PretrainConfig config, int every, int bank, int queries, Normalization norm)
-            throws IOException {
-        Path dir = Path.of(config.dataDir());
+    /**
+     * The first {@code bank} training images (whatever --limit says, never held-out ones) and the first
+     * {@code queries} test images of the run's dataset, or of its held-out images with --holdout.
+     */
+    private static KnnMonitor knnMonitor(PretrainConfig config, ImageDataset trainSplit, int every, int bank, int queries,
+                                         Normalization norm) throws IOException {
         ImageDataset test;
-        try {
-            test = DataArgs.open(config.dataset(), dir, Split.TEST, queries);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IOException("--knn-every needs the dataset's test split: " + e.getMessage(), e);
+        if (config.holdout() > 0) {
+            test = DataArgs.heldOut(trainSplit, config.holdout()).limit(queries);
+        } else {
+            try {
+                test = DataArgs.open(config.dataset(), Path.of(config.dataDir()), Split.TEST, queries);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IOException("--knn-every needs the dataset's test split: " + e.getMessage(), e);
+            }
         }
-        ImageDataset train = DataArgs.open(config.dataset(), dir, Split.TRAIN, bank);
-        return new KnnMonitor(every, train, test, norm, 512);
+        return new KnnMonitor(every, DataArgs.training(trainSplit, config.holdout(), bank), test, norm, 512);
     }
 
     /** The most --width a backbone may have: 16 times torchvision's 64 (its last stage then has 8192 channels). */
@@ -222,7 +244,7 @@ public final class PretrainCommand implements Command {
                     a.number("sim", 25), a.number("std", 25), a.number("cov", 1),
                     a.number("lambd", 0.0051), a.number("temperature", 0.2),
                     a.longValue("seed", 0), a.positiveInteger("log-every", 10),
-                    a.nonNegativeInteger("workers", LoaderOptions.defaultWorkers()));
+                    a.nonNegativeInteger("workers", LoaderOptions.defaultWorkers()), null, a.nonNegativeInteger("holdout", 0));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -231,7 +253,7 @@ public final class PretrainCommand implements Command {
     /** Options given on a --resume command line whose values differ from the stored config. */
     private static List<String> clashes(Args a, PretrainConfig stored, PretrainConfig given) {
         Map<String, Object> s = stored.toMap(), g = given.toMap();
-        String[][] keys = {{"dataset", "dataset"}, {"data", "data_dir"}, {"limit", "limit"}, {"arch", "arch"}, {"width", "width"},
+        String[][] keys = {{"dataset", "dataset"}, {"data", "data_dir"}, {"limit", "limit"}, {"holdout", "holdout"}, {"arch", "arch"}, {"width", "width"},
             {"stem", "small_stem"}, {"mlp", "mlp"}, {"batch", "batch"}, {"epochs", "epochs"}, {"base-lr", "base_lr"},
             {"warmup", "warmup_fraction"}, {"weight-decay", "weight_decay"}, {"loss", "loss"}, {"sim", "sim"}, {"std", "std"}, {"cov", "cov"},
             {"lambd", "lambd"}, {"temperature", "temperature"},
@@ -248,6 +270,6 @@ public final class PretrainCommand implements Command {
     private static PretrainConfig withWorkers(PretrainConfig c, int workers) {
         return new PretrainConfig(c.dataset(), c.dataDir(), c.limit(), c.arch(), c.width(), c.smallStem(), c.mlp(), c.batch(),
                 c.epochs(), c.baseLr(), c.warmupFraction(), c.weightDecay(), c.loss(), c.sim(), c.std(), c.cov(), c.lambd(),
-                c.temperature(), c.seed(), c.logEvery(), workers);
+                c.temperature(), c.seed(), c.logEvery(), workers, c.augment(), c.holdout());
     }
 }

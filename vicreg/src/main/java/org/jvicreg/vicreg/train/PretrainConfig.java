@@ -1,5 +1,7 @@
 package org.jvicreg.vicreg.train;
 
+import org.jvicreg.vicreg.augment.AugmentConfig;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -7,13 +9,28 @@ import java.util.Map;
  * Everything that defines a pre-training run; saved as RUN_DIR/config.json so probes and --resume see
  * exactly what was trained. Defaults follow the official recipe where it applies to small data (LARS
  * momentum 0.9, eta 0.001, weight decay 1e-6; coefficients 25/25/1; cosine to 0.001 x base).
+ *
+ * @param augment the augmentation the run trains with (config.json's "augment", {@link AugmentJson}); null
+ *                when not recorded (runs made before it was): the dataset's preset
+ * @param holdout the last training images set aside for validation: neither pre-training nor probe
+ *                training sees them, and the probes of the run are evaluated on them (0: none, the test split)
  */
 public record PretrainConfig(
         String dataset, String dataDir, int limit,
         String arch, int width, boolean smallStem,
         String mlp, int batch, int epochs, double baseLr, double warmupFraction, double weightDecay,
         String loss, double sim, double std, double cov, double lambd, double temperature,
-        long seed, int logEvery, int workers) {
+        long seed, int logEvery, int workers,
+        AugmentConfig augment, int holdout) {
+
+    /** A run with the dataset's preset augmentation and no held-out images. */
+    public PretrainConfig(String dataset, String dataDir, int limit, String arch, int width, boolean smallStem,
+                          String mlp, int batch, int epochs, double baseLr, double warmupFraction, double weightDecay,
+                          String loss, double sim, double std, double cov, double lambd, double temperature,
+                          long seed, int logEvery, int workers) {
+        this(dataset, dataDir, limit, arch, width, smallStem, mlp, batch, epochs, baseLr, warmupFraction, weightDecay,
+                loss, sim, std, cov, lambd, temperature, seed, logEvery, workers, null, 0);
+    }
 
     public PretrainConfig {
         if (batch < 2) throw new IllegalArgumentException("batch must be at least 2 (VICReg's variance uses N - 1), got " + batch);
@@ -28,6 +45,13 @@ public record PretrainConfig(
         }
         if (!(lambd >= 0)) throw new IllegalArgumentException("Barlow Twins lambda must be >= 0, got " + lambd);
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be positive, got " + temperature);
+        if (holdout < 0) throw new IllegalArgumentException("held-out images must be 0 or more, got " + holdout);
+    }
+
+    /** The same run with the augmentation it trains with recorded. */
+    public PretrainConfig withAugment(AugmentConfig value) {
+        return new PretrainConfig(dataset, dataDir, limit, arch, width, smallStem, mlp, batch, epochs, baseLr, warmupFraction,
+                weightDecay, loss, sim, std, cov, lambd, temperature, seed, logEvery, workers, value, holdout);
     }
 
     /** The names of the keys written to config.json, in order. */
@@ -36,6 +60,7 @@ public record PretrainConfig(
         m.put("dataset", dataset);
         m.put("data_dir", dataDir);
         m.put("limit", (long) limit);
+        m.put("holdout", (long) holdout);
         m.put("arch", arch);
         m.put("width", (long) width);
         m.put("small_stem", smallStem);
@@ -54,12 +79,14 @@ public record PretrainConfig(
         m.put("seed", seed);
         m.put("log_every", (long) logEvery);
         m.put("workers", (long) workers);
+        if (augment != null) m.put(AugmentJson.KEY, AugmentJson.toMap(augment));
         return m;
     }
 
     /**
      * The config a config.json object describes. Every field is checked for presence and type, and the
-     * words for what they are; an error is an IllegalArgumentException naming the field ("field 'batch' ...").
+     * words for what they are ("augment" and "holdout" may be missing: runs made before them); an error is
+     * an IllegalArgumentException naming the field ("field 'batch' ...").
      */
     public static PretrainConfig fromMap(Map<?, ?> m) {
         String dataset = oneOf(m, "dataset", org.jvicreg.vicreg.data.Datasets.NAMES);
@@ -79,14 +106,15 @@ public record PretrainConfig(
                     string(m, "loss", "vicreg"),
                     real(m, "sim", null), real(m, "std", null), real(m, "cov", null),
                     real(m, "lambd", 0.0051), real(m, "temperature", 0.2),
-                    wholeLong(m, "seed"), whole(m, "log_every"), whole(m, "workers"));
+                    wholeLong(m, "seed"), whole(m, "log_every"), whole(m, "workers"),
+                    m.containsKey(AugmentJson.KEY) ? AugmentJson.fromMap(m) : null, m.containsKey("holdout") ? whole(m, "holdout") : 0);
         } catch (IllegalArgumentException e) {
             throw e.getMessage().startsWith("field '") ? e : new IllegalArgumentException("invalid run config: " + e.getMessage(), e);
         }
     }
 
     /** "field 'k' is missing (expected ...)" or "field 'k' must be ..., got ...". */
-    private static String field(Map<?, ?> m, String key, String expected) {
+    static String field(Map<?, ?> m, String key, String expected) {
         if (!m.containsKey(key)) return "field '" + key + "' is missing (expected " + expected + ")";
         Object v = m.get(key);
         String got = v == null ? "null" : v instanceof String str ? "\"" + str + "\"" : v instanceof Map ? "an object"
@@ -94,7 +122,7 @@ public record PretrainConfig(
         return "field '" + key + "' must be " + expected + ", got " + (got.length() > 40 ? got.substring(0, 40) + "..." : got);
     }
 
-    private static String string(Map<?, ?> m, String key, String def) {
+    static String string(Map<?, ?> m, String key, String def) {
         if (def != null && !m.containsKey(key)) return def;
         if (!(m.get(key) instanceof String v)) throw new IllegalArgumentException(field(m, key, "a string"));
         return v;
@@ -106,7 +134,7 @@ public record PretrainConfig(
         return v;
     }
 
-    private static double real(Map<?, ?> m, String key, Double def) {
+    static double real(Map<?, ?> m, String key, Double def) {
         if (def != null && !m.containsKey(key)) return def;
         if (!(m.get(key) instanceof Number n) || !Double.isFinite(n.doubleValue())) throw new IllegalArgumentException(field(m, key, "a number"));
         return n.doubleValue();
@@ -118,7 +146,7 @@ public record PretrainConfig(
         throw new IllegalArgumentException(field(m, key, "a whole number"));
     }
 
-    private static int whole(Map<?, ?> m, String key) {
+    static int whole(Map<?, ?> m, String key) {
         long v = wholeLong(m, key);
         if (v < 0 || v > Integer.MAX_VALUE) throw new IllegalArgumentException(field(m, key, "a whole number from 0 to " + Integer.MAX_VALUE));
         return (int) v;

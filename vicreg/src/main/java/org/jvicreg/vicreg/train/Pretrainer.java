@@ -130,8 +130,12 @@ public final class Pretrainer {
     private Collective group = new SingleProcess();
     private long bucketBytes = DataParallel.DEFAULT_BUCKET_BYTES;
 
+    /** {@code augment} is what config.json records (a config may record it already: then it must be the same). */
     public Pretrainer(PretrainConfig config, ImageDataset data, AugmentConfig augment, Path runDir, Device device, PrintStream console) {
-        this.config = config;
+        if (config.augment() != null && !config.augment().equals(augment)) {
+            throw new IllegalArgumentException("the augmentation differs from the one the run's config records");
+        }
+        this.config = config.withAugment(augment);
         this.data = data;
         this.augment = augment;
         this.runDir = runDir;
