@@ -44,7 +44,12 @@ public interface ImageDataset {
     /** The first {@code n} images (all of them when {@code n >= size()}): the {@code --limit N} subset. */
     default ImageDataset limit(int n) {
         if (n < 0) throw new IllegalArgumentException("limit must be non-negative, got " + n);
-        return n >= size() ? this : new FirstN(this, n);
+        return n >= size() ? this : new Subset(this, java.util.stream.IntStream.range(0, n).toArray(), "first " + n);
+    }
+
+    /** The images at {@code indices}, in that order (each index checked). */
+    default ImageDataset select(int[] indices) {
+        return new Subset(this, indices, indices.length + " chosen");
     }
 
     /** Throws {@link IndexOutOfBoundsException} unless {@code 0 <= index < size()}. */
