@@ -89,6 +89,7 @@ public final class Pretrainer {
     private final Device device;
     private final PrintStream console;
     private KnnMonitor knn;
+    private SpectrumMonitor spectra;
 
     public Pretrainer(PretrainConfig config, ImageDataset data, AugmentConfig augment, Path runDir, Device device, PrintStream console) {
         this.config = config;
@@ -106,6 +107,15 @@ public final class Pretrainer {
      */
     public Pretrainer monitorKnn(KnnMonitor monitor) {
         this.knn = monitor;
+        return this;
+    }
+
+    /**
+     * Stores the eigenvalue spectra of the embeddings and representations with {@code monitor} before training
+     * and after every epoch (before its checkpoint) in spectra.jsonl; null turns it off. Returns this.
+     */
+    public Pretrainer monitorSpectra(SpectrumMonitor monitor) {
+        this.spectra = monitor;
         return this;
     }
 
@@ -147,7 +157,8 @@ public final class Pretrainer {
      */
     private void removeUnstartedRun(boolean createdDir) {
         try {
-            for (Path f : new Path[] {RunDir.config(runDir), RunDir.metrics(runDir), RunDir.knn(runDir), RunDir.report(runDir)}) {
+            for (Path f : new Path[] {RunDir.config(runDir), RunDir.metrics(runDir), RunDir.knn(runDir), RunDir.spectra(runDir),
+                RunDir.report(runDir)}) {
                 Files.deleteIfExists(f);
             }
             if (createdDir) {
@@ -175,6 +186,7 @@ public final class Pretrainer {
             runId = RunDir.runId(runDir);
             metrics.resumeAt(progress.steps());
             if (knnFile) knnLog.resumeAt(progress.steps());
+            if (spectra != null) spectra.resumeAt(runDir, progress.steps());
             console.printf(Locale.ROOT, "resuming %s after epoch %d (step %d)%n", runDir, progress.epochsDone(), progress.steps());
         } else {
             if (resume) console.println("no checkpoint in " + runDir + " yet: starting from the beginning");
@@ -183,6 +195,7 @@ public final class Pretrainer {
             RunDir.writeConfig(runDir, config, runId);
             metrics.resumeAt(-1);
             if (knnFile) knnLog.resumeAt(-1);
+            if (spectra != null) spectra.resumeAt(runDir, -1);
         }
         try (TwoViewLoader loader = new TwoViewLoader(data, augment, opts); metrics; knnLog) {
             long total = (long) perEpoch * config.epochs();
@@ -209,6 +222,7 @@ public final class Pretrainer {
         EmbeddingStats lastStats = null;
         VicregLoss.TermGradients lastGradients = null;
         if (knn != null && step == 0) windowStart += watchKnn(model, 0, 0, knnLog, bar); // the untrained network, for scale
+        if (spectra != null && step == 0) windowStart += spectra.record(runDir, model, device, 0, 0);
         for (int epoch = progress.epochsDone(); epoch < stopAfter; epoch++) {
             try (TwoViewLoader.Epoch batches = loader.epoch(epoch)) {
                 int inEpoch = 0;
@@ -257,6 +271,7 @@ public final class Pretrainer {
             if (knn != null && knn.due(epoch + 1, config.epochs())) {
                 windowStart += watchKnn(model, step, epoch + 1, knnLog, bar); // the next logged throughput is the training's alone
             }
+            if (spectra != null) windowStart += spectra.record(runDir, model, device, step, epoch + 1);
             double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
             Checkpoint.save(runDir, model, opt, new Checkpoint(epoch + 1, step, seconds), runId);
             StateDicts.save(model.backbone(), RunDir.backbone(runDir));
