@@ -15,6 +15,7 @@ import org.jvicreg.vicreg.train.KnnMonitor;
 import org.jvicreg.vicreg.train.PretrainConfig;
 import org.jvicreg.vicreg.train.Pretrainer;
 import org.jvicreg.vicreg.train.RunDir;
+import org.jvicreg.vicreg.train.SpectrumMonitor;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,7 +49,8 @@ public final class PretrainCommand implements Command {
 
                 Pre-trains backbone + expander with the VICReg loss (LARS, warm-up then cosine, two augmented
                 views per image). Writes RUN_DIR/config.json, checkpoint.safetensors (after every epoch,
-                atomically), backbone.safetensors (torchvision names), metrics.jsonl and report.html.
+                atomically), backbone.safetensors (torchvision names), metrics.jsonl, spectra.jsonl (covariance
+                eigenvalues before training and after every epoch), map.json / map.npy and report.html.
                 Progress goes to stderr; the last line on stdout is a JSON summary:
                 {"epochs":...,"steps":...,"loss":...,"invariance":...,"variance":...,"covariance":...,"mean_std":...,"seconds":...}
 
@@ -79,6 +81,9 @@ public final class PretrainCommand implements Command {
                                        report.html (default 0: off)
                   --knn-bank N         training images that vote (default 10000)
                   --knn-queries N      test images classified (default 2000)
+                  --map M              pca | tsne | none: after training, a 2-D map of 2000 test images' features in
+                                       map.json and report.html (default pca, a second or two; `vicreg report`
+                                       draws t-SNE)
                   --workers N          data loader threads (default 1)
                   --device D           cpu | cuda (default cpu)
                   --cuda-libs DIRS     cuda: directories holding libcublas.so.* / libcudnn.so.*,
@@ -95,6 +100,7 @@ public final class PretrainCommand implements Command {
         int knnEvery = a.nonNegativeInteger("knn-every", 0);
         int knnBank = a.positiveInteger("knn-bank", 10_000), knnQueries = a.positiveInteger("knn-queries", 2_000);
         if (knnBank < KnnProbe.K) throw new UsageException("--knn-bank must be at least k = " + KnnProbe.K + ", got " + knnBank);
+        String map = a.choice("map", "pca", "pca", "tsne", "none");
         if (knnEvery == 0 && (a.has("knn-bank") || a.has("knn-queries"))) {
             throw new UsageException("--knn-bank and --knn-queries go with --knn-every E");
         }
@@ -117,7 +123,9 @@ public final class PretrainCommand implements Command {
         AugmentConfig augment = DataArgs.augment(config.dataset(), data);
         Pretrainer trainer = new Pretrainer(config, data, augment, out, device, System.err);
         if (knnEvery > 0) trainer.monitorKnn(knnMonitor(config, knnEvery, knnBank, knnQueries, augment.normalization()));
+        trainer.monitorSpectra(SpectrumMonitor.firstImages(data, augment.normalization()));
         Pretrainer.Summary s = trainer.run(resume);
+        RunMap.afterTraining(out, config, map, config.seed(), device, System.err);
         System.out.println(Json.write(s.toMap()));
         return 0;
     }
