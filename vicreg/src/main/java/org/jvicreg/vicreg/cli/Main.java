@@ -13,6 +13,7 @@ public final class Main {
             new PretrainCommand(),
             new LinearEvalCommand(),
             new KnnCommand(),
+            new ReportCommand(),
             new EmbedCommand(),
             new EmbedImagesCommand(),
             new AugmentCommand(),

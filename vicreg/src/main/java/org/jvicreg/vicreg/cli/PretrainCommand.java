@@ -18,6 +18,7 @@ import org.jvicreg.vicreg.train.KnnMonitor;
 import org.jvicreg.vicreg.train.PretrainConfig;
 import org.jvicreg.vicreg.train.Pretrainer;
 import org.jvicreg.vicreg.train.RunDir;
+import org.jvicreg.vicreg.train.SpectrumMonitor;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -54,7 +55,8 @@ public final class PretrainCommand implements Command {
 
                 Pre-trains backbone + expander with the VICReg loss (LARS, warm-up then cosine, two augmented
                 views per image). Writes RUN_DIR/config.json, checkpoint.safetensors (after every epoch,
-                atomically), backbone.safetensors (torchvision names), metrics.jsonl and report.html.
+                atomically), backbone.safetensors (torchvision names), metrics.jsonl, spectra.jsonl (covariance
+                eigenvalues before training and after every epoch), map.json / map.npy and report.html.
                 Progress goes to stderr; the last line on stdout is a JSON summary:
                 {"epochs":...,"steps":...,"loss":...,"invariance":...,"variance":...,"covariance":...,"mean_std":...,"seconds":...}
 
@@ -88,6 +90,9 @@ public final class PretrainCommand implements Command {
                                        knn.jsonl and report.html (default 0: off)
                   --knn-bank N         training images that vote (default 10000)
                   --knn-queries N      test (or held-out) images classified (default 2000)
+                  --map M              pca | tsne | none: after training, a 2-D map of 2000 test images' features in
+                                       map.json and report.html (default pca, a second or two; `vicreg report`
+                                       draws t-SNE)
                   --workers N          data loader threads (default 1)
                   --device D           cpu | cuda (default cpu)
                   --dist D             auto | none | mpi | nccl (default auto: mpi when started by mpirun or srun, else
@@ -115,6 +120,7 @@ public final class PretrainCommand implements Command {
         int knnEvery = a.nonNegativeInteger("knn-every", 0);
         int knnBank = a.positiveInteger("knn-bank", 10_000), knnQueries = a.positiveInteger("knn-queries", 2_000);
         if (knnBank < KnnProbe.K) throw new UsageException("--knn-bank must be at least k = " + KnnProbe.K + ", got " + knnBank);
+        String map = a.choice("map", "pca", "pca", "tsne", "none");
         if (knnEvery == 0 && (a.has("knn-bank") || a.has("knn-queries"))) {
             throw new UsageException("--knn-bank and --knn-queries go with --knn-every E");
         }
@@ -124,7 +130,7 @@ public final class PretrainCommand implements Command {
         shareCoresWithLocalRanks(dist);
         oneGpuPerLocalRank(dist, deviceName);
         try (Collective group = Collectives.open(dist, Duration.ofSeconds(distTimeout))) {
-            return run(a, out, resume, deviceName, given, augmentArgs, knnEvery, knnBank, knnQueries, group);
+            return run(a, out, resume, deviceName, given, augmentArgs, knnEvery, knnBank, knnQueries, map, group);
         }
     }
 
@@ -149,7 +155,7 @@ public final class PretrainCommand implements Command {
     }
 
     private int run(Args a, Path out, boolean resume, String deviceName, PretrainConfig given, AugmentArgs augmentArgs,
-                    int knnEvery, int knnBank, int knnQueries, Collective group) throws Exception {
+                    int knnEvery, int knnBank, int knnQueries, String map, Collective group) throws Exception {
         Device device = Device.of(deviceName);
         PretrainConfig config = given;
         boolean continuing = resume && Files.isRegularFile(RunDir.config(out));
@@ -186,8 +192,12 @@ public final class PretrainCommand implements Command {
         Pretrainer trainer = new Pretrainer(config, data, augment, out, device, console)
                 .distributed(group, DataParallel.DEFAULT_BUCKET_BYTES);
         if (knnEvery > 0) trainer.monitorKnn(knnMonitor(config, split, knnEvery, knnBank, knnQueries, augment.normalization()));
+        trainer.monitorSpectra(SpectrumMonitor.firstImages(data, augment.normalization()));
         Pretrainer.Summary s = trainer.run(resume);
-        if (group.isRoot()) System.out.println(Json.write(s.toMap()));
+        if (group.isRoot()) {
+            RunMap.afterTraining(out, config, map, config.seed(), device, System.err);
+            System.out.println(Json.write(s.toMap()));
+        }
         return 0;
     }
 

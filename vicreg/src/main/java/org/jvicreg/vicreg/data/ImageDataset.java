@@ -52,6 +52,11 @@ public interface ImageDataset {
         return from == 0 && to == size() ? this : new Slice(this, from, to);
     }
 
+    /** The images at {@code indices}, in that order (each index checked). */
+    default ImageDataset select(int[] indices) {
+        return new Subset(this, indices, indices.length + " chosen");
+    }
+
     /** Throws {@link IndexOutOfBoundsException} unless {@code 0 <= index < size()}. */
     default void checkIndex(int index) {
         if (index < 0 || index >= size()) {

@@ -129,6 +129,7 @@ public final class Pretrainer {
     private KnnMonitor knn;
     private Collective group = new SingleProcess();
     private long bucketBytes = DataParallel.DEFAULT_BUCKET_BYTES;
+    private SpectrumMonitor spectra;
 
     /** {@code augment} is what config.json records (a config may record it already: then it must be the same). */
     public Pretrainer(PretrainConfig config, ImageDataset data, AugmentConfig augment, Path runDir, Device device, PrintStream console) {
@@ -160,6 +161,15 @@ public final class Pretrainer {
     public Pretrainer distributed(Collective group, long bucketBytes) {
         this.group = group;
         this.bucketBytes = bucketBytes;
+        return this;
+    }
+
+    /**
+     * Stores the eigenvalue spectra of the embeddings and representations with {@code monitor} before training
+     * and after every epoch (before its checkpoint) in spectra.jsonl; null turns it off. Returns this.
+     */
+    public Pretrainer monitorSpectra(SpectrumMonitor monitor) {
+        this.spectra = monitor;
         return this;
     }
 
@@ -209,7 +219,8 @@ public final class Pretrainer {
      */
     private void removeUnstartedRun(boolean createdDir) {
         try {
-            for (Path f : new Path[] {RunDir.config(runDir), RunDir.metrics(runDir), RunDir.knn(runDir), RunDir.report(runDir)}) {
+            for (Path f : new Path[] {RunDir.config(runDir), RunDir.metrics(runDir), RunDir.knn(runDir), RunDir.spectra(runDir),
+                RunDir.report(runDir)}) {
                 Files.deleteIfExists(f);
             }
             if (createdDir) {
@@ -239,6 +250,7 @@ public final class Pretrainer {
             runId = RunDir.runId(runDir);
             metrics.resumeAt(progress.steps());
             if (knnFile) knnLog.resumeAt(progress.steps());
+            if (spectra != null) spectra.resumeAt(runDir, progress.steps());
             console.printf(Locale.ROOT, "resuming %s after epoch %d (step %d)%n", runDir, progress.epochsDone(), progress.steps());
         } else {
             if (resume) console.println("no checkpoint in " + runDir + " yet: starting from the beginning");
@@ -247,6 +259,7 @@ public final class Pretrainer {
             if (root) RunDir.writeConfig(runDir, config, runId);
             metrics.resumeAt(-1);
             if (knnFile) knnLog.resumeAt(-1);
+            if (spectra != null) spectra.resumeAt(runDir, -1);
         }
         DataParallel ddp = group.size() > 1 ? new DataParallel(model, group, bucketBytes) : null;
         try (TwoViewLoader loader = new TwoViewLoader(data, augment, opts); metrics; knnLog) {
@@ -273,7 +286,13 @@ public final class Pretrainer {
         StepResult last = null;
         EmbeddingStats lastStats = null;
         VicregLoss.TermGradients lastGradients = null;
-        if (knn != null && step == 0) windowStart += solo(() -> watchKnn(model, 0, 0, knnLog, bar)); // the untrained network, for scale
+        if (step == 0 && (knn != null || spectra != null)) { // the untrained network, for scale
+            windowStart += solo(() -> {
+                if (knn != null) watchKnn(model, 0, 0, knnLog, bar);
+                if (spectra != null) spectra.record(runDir, model, device, 0, 0);
+                return 0L;
+            });
+        }
         for (int epoch = progress.epochsDone(); epoch < stopAfter; epoch++) {
             try (TwoViewLoader.Epoch batches = loader.epoch(epoch)) {
                 int inEpoch = 0;
@@ -327,6 +346,7 @@ public final class Pretrainer {
             long steps = step;
             windowStart += solo(() -> { // the next logged throughput is the training's alone
                 if (knn != null && knn.due(done, config.epochs())) watchKnn(model, steps, done, knnLog, bar);
+                if (spectra != null) spectra.record(runDir, model, device, steps, done);
                 double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
                 Checkpoint.save(runDir, model, opt, new Checkpoint(done, steps, seconds), runId);
                 StateDicts.save(model.backbone(), RunDir.backbone(runDir));
