@@ -108,8 +108,12 @@ public final class PretrainCommand implements Command {
                 """ + AugmentArgs.HELP;
     }
 
-    @Override
-    public int run(Args a) throws Exception {
+    /** A pretrain command line, checked: everything {@link #run} needs before it touches a file. */
+    record Options(Path out, boolean resume, String deviceName, String dist, int distTimeout, PretrainConfig given,
+                   AugmentArgs augmentArgs, int knnEvery, int knnBank, int knnQueries, String map, Args args) {}
+
+    /** Reads and checks every option (unknown ones included); a bad one is a {@link UsageException}. */
+    static Options options(Args a) {
         Path out = a.requirePath("out");
         boolean resume = a.flag("resume");
         String deviceName = a.device();
@@ -125,12 +129,19 @@ public final class PretrainCommand implements Command {
             throw new UsageException("--knn-bank and --knn-queries go with --knn-every E");
         }
         a.finish();
-        OutputFiles.checkFolder("out", out, out);
         if (dist.equals("nccl") && !deviceName.equals("cuda")) throw new UsageException("--dist nccl needs --device cuda");
-        shareCoresWithLocalRanks(dist);
-        oneGpuPerLocalRank(dist, deviceName);
-        try (Collective group = Collectives.open(dist, Duration.ofSeconds(distTimeout))) {
-            return run(a, out, resume, deviceName, given, augmentArgs, knnEvery, knnBank, knnQueries, map, group);
+        return new Options(out, resume, deviceName, dist, distTimeout, given, augmentArgs, knnEvery, knnBank, knnQueries, map, a);
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        Options o = options(a);
+        OutputFiles.checkFolder("out", o.out(), o.out());
+        shareCoresWithLocalRanks(o.dist());
+        oneGpuPerLocalRank(o.dist(), o.deviceName());
+        try (Collective group = Collectives.open(o.dist(), Duration.ofSeconds(o.distTimeout()))) {
+            return run(a, o.out(), o.resume(), o.deviceName(), o.given(), o.augmentArgs(), o.knnEvery(), o.knnBank(),
+                    o.knnQueries(), o.map(), group);
         }
     }
 
