@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * screenshot must be drawn on; the HTML names no external resource. Skipped where no Chromium or Chrome is
  * installed (Debian: {@code apt-get install chromium}).
  */
-class ReportBrowserTest {
+public class ReportBrowserTest {
     @TempDir
     Path dir;
 
@@ -47,7 +47,7 @@ class ReportBrowserTest {
     static final int WIDTH = 1400;
 
     /** The first browser on PATH, or null. */
-    static Path browser() {
+    public static Path browser() {
         String path = System.getenv("PATH");
         if (path == null) return null;
         for (String name : BROWSERS) {
@@ -88,11 +88,19 @@ class ReportBrowserTest {
         assumeTrue(chromium != null, "no headless browser on PATH (tried " + String.join(", ", BROWSERS)
                 + "): install Debian's chromium (apt-get install chromium) to run this test");
         Path run = tinyRun();
-        String html = Files.readString(RunDir.report(run));
+        checkPage(chromium, RunDir.report(run), dir, expectedPoints(run));
+    }
 
+    /**
+     * Opens {@code page} from disk in headless Chromium with the network shut and checks what it shows: no
+     * external resource in the HTML; the plots on the page are exactly {@code expected}'s (id -> data points),
+     * each drawn with as many marks as data points; every plot area in a screenshot drawn on.
+     */
+    public static void checkPage(Path chromium, Path page, Path dir, Map<String, Integer> expected) throws Exception {
+        String html = Files.readString(page);
         // nothing to fetch: no URL of any scheme but the page's own, no external stylesheet, script, image or font
         for (String bad : new String[] {"http:", "https:", "ftp:", "//", "src=", "href=", "url(", "@import", "<script", "<link", "<img"}) {
-            assertFalse(html.toLowerCase().contains(bad), "report.html contains '" + bad + "'");
+            assertFalse(html.toLowerCase().contains(bad), page.getFileName() + " contains '" + bad + "'");
         }
 
         // the rendered DOM, with each plot's place on the page recorded by a script added to a copy
@@ -104,7 +112,6 @@ class ReportBrowserTest {
         Matcher height = Pattern.compile("data-height=\"(\\d+)\"").matcher(dom);
         assertTrue(height.find(), "the added script ran in the browser: " + dom.substring(0, Math.min(300, dom.length())));
 
-        Map<String, Integer> expected = expectedPoints(run);
         List<Plot> plots = plots(dom);
         assertEquals(expected.keySet(), new java.util.TreeSet<>(plots.stream().map(Plot::id).toList()), "the plots on the page");
         for (Plot p : plots) {
@@ -116,7 +123,7 @@ class ReportBrowserTest {
         // the pixels: every plot area drawn on
         Path png = dir.resolve("page.png");
         int pageHeight = Integer.parseInt(height.group(1));
-        run(chromium, List.of("--screenshot=" + png, RunDir.report(run).toUri().toString()), WIDTH, pageHeight);
+        run(chromium, List.of("--screenshot=" + png, page.toUri().toString()), WIDTH, pageHeight);
         BufferedImage img = ImageIO.read(png.toFile());
         assertEquals(WIDTH, img.getWidth());
         for (Plot p : plots) {
@@ -140,9 +147,9 @@ class ReportBrowserTest {
         }
     }
 
-    record Plot(String id, String kind, int points, int marks, double[] area, double[] rect) {}
+    public record Plot(String id, String kind, int points, int marks, double[] area, double[] rect) {}
 
-    static List<Plot> plots(String dom) {
+    public static List<Plot> plots(String dom) {
         List<Plot> out = new ArrayList<>();
         Matcher m = Pattern.compile("<svg ([^>]*)>(.*?)</svg>", Pattern.DOTALL).matcher(dom);
         while (m.find()) {
@@ -190,7 +197,7 @@ class ReportBrowserTest {
     }
 
     /** Runs the browser headless on a fresh profile with the network shut; returns its stdout. */
-    static String run(Path chromium, List<String> what, int width, int height) throws IOException, InterruptedException {
+    public static String run(Path chromium, List<String> what, int width, int height) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory("report-browser-test");
         try {
             List<String> cmd = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
