@@ -104,14 +104,13 @@ public final class MpiCollective implements Collective {
     @Override
     public Pending allReduceSumAsync(Tensor t) {
         long n = t.numel();
-        Arena arena = Arena.ofShared();
-        MemorySegment buffer = arena.allocate(Math.max(1, n) * Float.BYTES, 64);
+        // freed by the garbage collector: closing a shared arena stops every Java thread for a handshake
+        MemorySegment buffer = Arena.ofAuto().allocate(Math.max(1, n) * Float.BYTES, 64);
         HostCopies.copyIn(t, buffer);
         List<Op> chunks = chunked("all-reduce of " + bytes(n * Float.BYTES), buffer, n, mpi::iallreduceFloatSum);
         return () -> {
             for (Op op : chunks) await(op, timeout);
             HostCopies.copyOut(buffer, t);
-            arena.close();
         };
     }
 
@@ -148,7 +147,7 @@ public final class MpiCollective implements Collective {
 
     @Override
     public int[] allGatherInts(int value) {
-        try (Arena arena = Arena.ofShared()) {
+        try (Arena arena = Arena.ofConfined()) { // used and freed by this thread alone
             MemorySegment send = arena.allocate(JAVA_INT), recv = arena.allocate(JAVA_INT, size);
             MemorySegment counts = arena.allocate(JAVA_INT, size), displs = arena.allocate(JAVA_INT, size);
             send.set(JAVA_INT, 0, value);
@@ -192,7 +191,7 @@ public final class MpiCollective implements Collective {
         int[] shape = local.shape();
         shape[0] = Arrays.stream(rowsPerRank).sum();
         Tensor out = Tensor.uninitialized(local.backend(), shape);
-        try (Arena arena = Arena.ofShared()) {
+        try (Arena arena = Arena.ofConfined()) { // used and freed by this thread alone
             MemorySegment send = arena.allocate(Math.max(1, counts[rank]) * (long) Float.BYTES, 64);
             MemorySegment recv = arena.allocate(Math.max(1, total) * Float.BYTES, 64);
             MemorySegment countSeg = arena.allocateFrom(JAVA_INT, counts), displSeg = arena.allocateFrom(JAVA_INT, displs);
@@ -213,7 +212,7 @@ public final class MpiCollective implements Collective {
     public void broadcast(Tensor t, int root) {
         if (root < 0 || root >= size) throw new IllegalArgumentException("broadcast: root " + root + " outside 0.." + (size - 1));
         long n = t.numel();
-        try (Arena arena = Arena.ofShared()) {
+        try (Arena arena = Arena.ofConfined()) { // used and freed by this thread alone
             MemorySegment buffer = arena.allocate(Math.max(1, n) * Float.BYTES, 64);
             if (rank == root) HostCopies.copyIn(t, buffer);
             List<Op> chunks = chunked("broadcast of " + bytes(n * Float.BYTES), buffer, n,
@@ -254,8 +253,8 @@ public final class MpiCollective implements Collective {
     /** One posted operation: {@link #start} posts the non-blocking call into {@link #request}. */
     private abstract static class Op {
         final String what;
-        final Arena arena = Arena.ofShared();
-        final MemorySegment request = arena.allocate(JAVA_LONG), flag = arena.allocate(JAVA_INT);
+        // any thread that holds the lock tests it; an automatic arena, as a shared one's close stops every thread
+        final MemorySegment request = Arena.ofAuto().allocate(JAVA_LONG), flag = Arena.ofAuto().allocate(JAVA_INT);
         boolean done;
 
         Op(String what) {
@@ -322,7 +321,6 @@ public final class MpiCollective implements Collective {
             broken = true;
             throw new IllegalStateException(where() + op.what + " failed: " + e.getMessage(), e);
         }
-        op.arena.close();
     }
 
     private String where() {
