@@ -10,6 +10,7 @@ import org.jvicreg.engine.Rng;
 public final class ViewAugmenter {
     private final ResizedCrop resizedCrop = new ResizedCrop();
     private final GaussianBlur gaussianBlur = new GaussianBlur();
+    private final SampledGaussianBlur sampledBlur = new SampledGaussianBlur();
     private final ViewParams params1 = new ViewParams();
     private final ViewParams params2 = new ViewParams();
 
@@ -65,7 +66,8 @@ public final class ViewAugmenter {
             }
         }
         if (p.grayscale) ColorAdjust.grayscale(dst, dstOffset, channels, pixels);
-        if (p.blur) gaussianBlur.apply(dst, dstOffset, channels, oh, ow, p.blurSigma);
+        if (p.blur && cfg.blurKernel() == ViewConfig.FULL_BLUR) gaussianBlur.apply(dst, dstOffset, channels, oh, ow, p.blurSigma);
+        else if (p.blur) sampledBlur.apply(dst, dstOffset, channels, oh, ow, cfg.blurKernel(), p.blurSigma);
         if (p.solarize) Solarize.apply(dst, dstOffset, n, (float) cfg.solarizeThreshold());
     }
 

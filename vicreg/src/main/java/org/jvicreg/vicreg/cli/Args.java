@@ -16,6 +16,8 @@ import java.util.Set;
  */
 public final class Args {
     private final Map<String, String> values = new LinkedHashMap<>();
+    /** Every value of each option that may be given more than once, in order. */
+    private final Map<String, List<String>> repeated = new LinkedHashMap<>();
     private final List<String> positional = new ArrayList<>();
     private final Set<String> used = new HashSet<>();
     /** The value of a value-taking option given last or followed by another option (compared by identity). */
@@ -25,6 +27,11 @@ public final class Args {
 
     /** Parses args; {@code flags} are the options that take no value. */
     public static Args parse(String[] args, Set<String> flags) {
+        return parse(args, flags, Set.of());
+    }
+
+    /** As {@link #parse(String[], Set)}; the options in {@code repeatable} may be given more than once ({@link #all}). */
+    public static Args parse(String[] args, Set<String> flags, Set<String> repeatable) {
         Args a = new Args();
         for (int i = 0; i < args.length; i++) {
             String s = args[i];
@@ -42,7 +49,12 @@ public final class Args {
                 } else {
                     value = MISSING; // an error when a getter asks for it; finish() first names an unknown option
                 }
-                if (a.values.put(key, value) != null) throw new UsageException("option --" + shown(key) + " given twice");
+                if (repeatable.contains(key)) {
+                    a.repeated.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+                    a.values.putIfAbsent(key, value);
+                } else if (a.values.put(key, value) != null) {
+                    throw new UsageException("option --" + shown(key) + " given twice");
+                }
             } else {
                 a.positional.add(s);
             }
@@ -207,6 +219,32 @@ public final class Args {
             cur = t;
         }
         return prev[b.length()];
+    }
+
+    /** Every value of a repeatable option, in the order given (empty when absent). */
+    public List<String> all(String key) {
+        used.add(key);
+        List<String> out = new ArrayList<>();
+        for (String v : repeated.getOrDefault(key, List.of())) {
+            if (v == MISSING) throw new UsageException("option --" + key + " needs a value");
+            out.add(v);
+        }
+        return out;
+    }
+
+    /**
+     * The options no getter has asked about yet, in the order given (a flag's value is "true"), now counted as
+     * asked: for a command that hands them on to another.
+     */
+    public Map<String, String> rest() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (var e : values.entrySet()) {
+            if (used.contains(e.getKey())) continue;
+            if (e.getValue() == MISSING) throw new UsageException("option --" + shown(e.getKey()) + " needs a value");
+            out.put(e.getKey(), e.getValue());
+            used.add(e.getKey());
+        }
+        return out;
     }
 
     public List<String> positional() {

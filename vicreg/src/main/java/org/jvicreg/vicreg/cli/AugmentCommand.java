@@ -1,6 +1,7 @@
 package org.jvicreg.vicreg.cli;
 
 import org.jvicreg.engine.io.Json;
+import org.jvicreg.vicreg.augment.AugmentConfig;
 import org.jvicreg.vicreg.data.AugmentPreview;
 import org.jvicreg.vicreg.data.Datasets;
 import org.jvicreg.vicreg.data.ImageDataset;
@@ -28,7 +29,8 @@ public final class AugmentCommand implements Command {
                 usage: vicreg augment --out views.png [options]
 
                 Draws the dataset's first images next to the two views the pre-training pipeline makes of them
-                (the dataset's augmentation preset, the same seeds as training), so you can see what the network sees.
+                (the dataset's augmentation preset changed by the options below, as pretrain takes them; the same
+                seeds as training), so you can see what the network sees.
 
                 options:
                   --out FILE           PNG to write (required)
@@ -36,7 +38,8 @@ public final class AugmentCommand implements Command {
                   --data DIR           dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist)
                   --count N            number of triples, at most %d (default 16)
                   --seed S             augmentation seed (default 0)
-                """.formatted(AugmentPreview.MAX_COUNT);
+
+                """.formatted(AugmentPreview.MAX_COUNT) + AugmentArgs.HELP;
     }
 
     @Override
@@ -49,12 +52,15 @@ public final class AugmentCommand implements Command {
             throw new UsageException("option --count must be at most " + AugmentPreview.MAX_COUNT + " (rows of the grid), got " + count);
         }
         long seed = a.longValue("seed", 0);
+        AugmentArgs augment = AugmentArgs.read(a);
         a.finish();
         ImageDataset data = DataArgs.open(dataset, dir, Split.TRAIN, 0);
-        AugmentPreview.write(data, DataArgs.augment(dataset, data), Math.min(count, data.size()), seed, out);
+        AugmentConfig setting = augment.applyTo(DataArgs.augment(dataset, data));
+        AugmentPreview.write(data, setting, Math.min(count, data.size()), seed, out);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("out", out.toString());
         r.put("count", (long) Math.min(count, data.size()));
+        r.put("augment", AugmentArgs.describe(setting));
         System.out.println(Json.write(r));
         return 0;
     }

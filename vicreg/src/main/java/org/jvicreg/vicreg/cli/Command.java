@@ -13,6 +13,11 @@ public interface Command {
         return java.util.Set.of();
     }
 
+    /** Options that may be given more than once (e.g. "grid" for ablate's --grid). */
+    default java.util.Set<String> repeatable() {
+        return java.util.Set.of();
+    }
+
     /** The full {@code --help} text: usage line, then each option with its default. */
     String help();
 

@@ -5,6 +5,8 @@ import org.jvicreg.vicreg.augment.Normalization;
 import org.jvicreg.vicreg.data.Datasets;
 import org.jvicreg.vicreg.data.ImageDataset;
 import org.jvicreg.vicreg.data.Split;
+import org.jvicreg.vicreg.train.PretrainConfig;
+import org.jvicreg.vicreg.train.RunDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,6 +36,45 @@ final class DataArgs {
         }
         ImageDataset d = Datasets.open(dataset, dir, split);
         return limit > 0 ? d.limit(limit) : d;
+    }
+
+    /**
+     * The images a run learns from with {@code --holdout} and {@code --limit}: the training split without
+     * its last {@code holdout} images, then the first {@code limit} of those (0: all).
+     */
+    static ImageDataset training(ImageDataset split, int holdout, int limit) {
+        checkHoldout(split, holdout);
+        ImageDataset d = split.slice(0, split.size() - holdout);
+        return limit > 0 ? d.limit(limit) : d;
+    }
+
+    /** The last {@code holdout} images of the training split: what probes evaluate on instead of the test split. */
+    static ImageDataset heldOut(ImageDataset split, int holdout) {
+        checkHoldout(split, holdout);
+        return split.slice(split.size() - holdout, split.size());
+    }
+
+    private static void checkHoldout(ImageDataset split, int holdout) {
+        if (holdout >= split.size()) {
+            throw new UsageException("--holdout " + holdout + " leaves no training images: " + split.description() + " has "
+                    + split.size());
+        }
+    }
+
+    /**
+     * The augmentation a run trains with: the one its config.json records, or for a run made before it was
+     * recorded the dataset's preset. A recorded one must fit the data (its channels and the preset's size).
+     */
+    static AugmentConfig augment(Path runDir, PretrainConfig run, ImageDataset d) throws IOException {
+        AugmentConfig preset = augment(run.dataset(), d), recorded = run.augment();
+        if (recorded == null) return preset;
+        if (recorded.normalization().channels() != d.channels() || recorded.outHeight() != preset.outHeight()
+                || recorded.outWidth() != preset.outWidth()) {
+            throw new IOException(RunDir.config(runDir) + ": field 'augment' makes " + recorded.normalization().channels()
+                    + "-channel views of " + recorded.outHeight() + "x" + recorded.outWidth() + ", but " + d.description()
+                    + " gives " + d.channels() + "-channel images and views of " + preset.outHeight() + "x" + preset.outWidth());
+        }
+        return recorded;
     }
 
     /** The augmentation preset for a dataset (folders: the official pipeline at their size). */

@@ -15,7 +15,9 @@ import org.jvicreg.vicreg.probe.KnnProbe;
 import org.jvicreg.vicreg.probe.LinearProbe;
 import org.jvicreg.vicreg.train.PretrainConfig;
 import org.jvicreg.vicreg.train.Pretrainer;
+import org.jvicreg.vicreg.train.KnnMonitor;
 import org.jvicreg.vicreg.train.RunDir;
+import org.jvicreg.vicreg.train.SpectrumMonitor;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,12 +27,16 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * {@code vicreg demo}: the whole story in a few minutes: pre-train on Fashion-MNIST, then compare a
  * randomly initialised backbone with the VICReg one under the linear and kNN probes.
  */
 public final class DemoCommand implements Command {
+    /** The kNN monitor's training images that vote and test images classified while the demo trains. */
+    static final int KNN_BANK = 10_000, KNN_QUERIES = 2_000;
+
     @Override
     public String name() {
         return "demo";
@@ -55,7 +61,10 @@ public final class DemoCommand implements Command {
                 Fashion-MNIST (Debian's dataset-fashion-mnist, which it installs with apt-get when it is missing and
                 it runs as root or with password-less sudo), then measures the linear and kNN (k=20, T=0.07)
                 top-1 accuracy on the 10,000 test images for a randomly initialised backbone and the pre-trained
-                one, and prints a table. The run directory keeps the report (report.html) and the checkpoint.
+                one, and prints a table. While it trains it watches the kNN accuracy of 2,000 test images against
+                10,000 training images (before training and after every epoch) and the covariance spectra; at the end
+                it draws a t-SNE map of 2,000 test images from the features it probed. The run directory keeps the
+                report (report.html, every panel filled), the checkpoint, the spectra and the map.
                 Recipe R (bench/RESULTS.md) is the same with --limit 0 --epochs 5.
 
                 options:
@@ -93,17 +102,22 @@ public final class DemoCommand implements Command {
                 "resnet18", 16, true, "512-512-512", 256, epochs, 0.3, 0.1, 1e-6, "vicreg", 25, 25, 1, 0.0051, 0.2, seed, 10,
                 LoaderOptions.defaultWorkers());
         if (Files.isRegularFile(RunDir.config(out))) clear(out);
-        Pretrainer.Summary s = new Pretrainer(cfg, train, aug, out, device, log).run(false);
+        Pretrainer.Summary s = new Pretrainer(cfg, train, aug, out, device, log)
+                .monitorKnn(new KnnMonitor(1, train.limit(KNN_BANK), test.limit(KNN_QUERIES), aug.normalization(), 512))
+                .monitorSpectra(SpectrumMonitor.firstImages(train, aug.normalization()))
+                .run(false);
         double pretrainSeconds = (System.nanoTime() - t0) / 1e9;
 
         Map<String, double[]> rows = new LinkedHashMap<>();
         ResNet random = new ResNet(new ResNet.Config("resnet18", train.channels(), 16, true, true), new Rng(seed));
         random.to(device);
-        rows.put("random init", probe(random, train, test, aug, device, probeEpochs, seed, log, "random init"));
+        rows.put("random init", probe(random, train, test, aug, device, probeEpochs, seed, log, "random init", f -> { }));
         ResNet trained = new ResNet(random.config(), new Rng(seed));
         org.jvicreg.nn.StateDicts.load(trained, RunDir.backbone(out), true);
         trained.to(device);
-        rows.put("VICReg", probe(trained, train, test, aug, device, probeEpochs, seed, log, "VICReg"));
+        Features[] testFeatures = new Features[1];
+        rows.put("VICReg", probe(trained, train, test, aug, device, probeEpochs, seed, log, "VICReg", f -> testFeatures[0] = f));
+        RunMap.fromFeatures(out, testFeatures[0], "fashion-mnist", RunMap.FASHION_MNIST, "tsne", RunMap.DEFAULT_POINTS, seed, log);
         RunDir.recordProbe(out, "linear_top1", rows.get("VICReg")[0]);
         RunDir.recordProbe(out, "knn_top1", rows.get("VICReg")[1]);
         RunDir.recordProbe(out, "linear_top1_random_init", rows.get("random init")[0]);
@@ -131,9 +145,10 @@ public final class DemoCommand implements Command {
     }
 
     private static double[] probe(Module backbone, ImageDataset train, ImageDataset test, AugmentConfig aug, Device device,
-                                  int probeEpochs, long seed, PrintStream log, String what) {
+                                  int probeEpochs, long seed, PrintStream log, String what, Consumer<Features> testFeatures) {
         Features ftr = Features.extract(backbone, train, aug.normalization(), device, 512, log, what + " train");
         Features fte = Features.extract(backbone, test, aug.normalization(), device, 512, log, what + " test");
+        testFeatures.accept(fte);
         double knn = KnnProbe.evaluate(ftr, fte, KnnProbe.K, KnnProbe.TEMPERATURE);
         double linear = LinearProbe.evaluate(ftr, fte, probeEpochs, seed, log);
         log.printf(Locale.ROOT, "%s: linear %.4f, kNN %.4f%n", what, linear, knn);
@@ -142,8 +157,9 @@ public final class DemoCommand implements Command {
 
     /** Removes a previous demo's files (only the ones a run writes). */
     private static void clear(Path run) throws IOException {
-        for (Path p : new Path[] {RunDir.config(run), RunDir.metrics(run), RunDir.backbone(run), RunDir.report(run),
-            RunDir.probes(run), org.jvicreg.vicreg.train.Checkpoint.file(run)}) {
+        for (Path p : new Path[] {RunDir.config(run), RunDir.metrics(run), RunDir.knn(run), RunDir.spectra(run), RunDir.map(run),
+            RunDir.mapCoordinates(run), RunDir.backbone(run), RunDir.report(run), RunDir.probes(run),
+            org.jvicreg.vicreg.train.Checkpoint.file(run)}) {
             Files.deleteIfExists(p);
         }
     }

@@ -13,10 +13,12 @@ public final class Main {
             new PretrainCommand(),
             new LinearEvalCommand(),
             new KnnCommand(),
+            new ReportCommand(),
             new EmbedCommand(),
             new EmbedImagesCommand(),
             new AugmentCommand(),
             new DemoCommand(),
+            new AblateCommand(),
             new LossCommand(),
             new ForwardCommand(),
             new BenchCommand()
@@ -45,7 +47,7 @@ public final class Main {
             return 0;
         }
         try {
-            return cmd.run(Args.parse(rest, cmd.flags()));
+            return cmd.run(Args.parse(rest, cmd.flags(), cmd.repeatable()));
         } catch (UsageException e) {
             System.err.println("vicreg " + cmd.name() + ": error: " + e.getMessage() + " (see 'vicreg " + cmd.name() + " --help')");
             return 2;

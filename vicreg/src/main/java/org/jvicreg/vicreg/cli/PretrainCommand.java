@@ -18,6 +18,7 @@ import org.jvicreg.vicreg.train.KnnMonitor;
 import org.jvicreg.vicreg.train.PretrainConfig;
 import org.jvicreg.vicreg.train.Pretrainer;
 import org.jvicreg.vicreg.train.RunDir;
+import org.jvicreg.vicreg.train.SpectrumMonitor;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -53,9 +54,11 @@ public final class PretrainCommand implements Command {
                 usage: vicreg pretrain --out RUN_DIR [options]
 
                 Pre-trains backbone + expander with the VICReg loss (LARS, warm-up then cosine, two augmented
-                views per image); --loss picks another objective (BYOL adds a predictor and a target network,
-                a moving average of the online one, kept in the checkpoint under "target."). Writes RUN_DIR/config.json, checkpoint.safetensors (after every epoch,
-                atomically), backbone.safetensors (torchvision names), metrics.jsonl and report.html.
+                views per image); --loss picks another objective (BYOL adds a predictor and a target network, a
+                moving average of the online one, kept in the checkpoint under "target."). Writes
+                RUN_DIR/config.json, checkpoint.safetensors (after every epoch, atomically), backbone.safetensors
+                (torchvision names), metrics.jsonl, spectra.jsonl (covariance eigenvalues before training and after
+                every epoch), map.json / map.npy and report.html.
                 Progress goes to stderr; the last line on stdout is a JSON summary:
                 {"epochs":...,"steps":...,"loss":...,"invariance":...,"variance":...,"covariance":...,"mean_std":...,"seconds":...}
 
@@ -65,6 +68,9 @@ public final class PretrainCommand implements Command {
                   --dataset NAME       fashion-mnist | mnist | cifar10 | cifar100 | folder (default fashion-mnist)
                   --data DIR           dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist)
                   --limit N            use only the first N training images (default: all)
+                  --holdout N          set the last N training images aside: never pre-trained on, and the
+                                       run's probes (linear-eval, knn, --knn-every) evaluate on them instead of
+                                       the test split (default 0)
                   --arch A             resnet18 | resnet34 | resnet50 (default resnet18)
                   --width W            base width: channels W/2W/4W/8W, at most 1024 (default 16; torchvision's is 64)
                   --stem S             small (3x3 stride 1, no max-pool) | imagenet | auto (small below 64 px; default auto)
@@ -86,10 +92,13 @@ public final class PretrainCommand implements Command {
                   --seed S             seed for init, order and augmentations (default 0)
                   --log-every K        write metrics every K steps (default 10)
                   --knn-every E        before training, every E epochs and after the last: the kNN top-1 accuracy
-                                       (k = 20) of test images against training images, in knn.jsonl and
-                                       report.html (default 0: off)
+                                       (k = 20) of test (or held-out) images against training images, in
+                                       knn.jsonl and report.html (default 0: off)
                   --knn-bank N         training images that vote (default 10000)
-                  --knn-queries N      test images classified (default 2000)
+                  --knn-queries N      test (or held-out) images classified (default 2000)
+                  --map M              pca | tsne | none: after training, a 2-D map of 2000 test images' features in
+                                       map.json and report.html (default pca, a second or two; `vicreg report`
+                                       draws t-SNE)
                   --workers N          data loader threads (default 1)
                   --device D           cpu | cuda (default cpu)
                   --dist D             auto | none | mpi | nccl (default auto: mpi when started by mpirun or srun, else
@@ -101,30 +110,44 @@ public final class PretrainCommand implements Command {
                                        error (default 300; waits for rank 0's checkpoint, report and kNN: 10x that)
                   --cuda-libs DIRS     cuda: directories holding libcublas.so.* / libcudnn.so.*,
                                        searched first (':'-separated; also JVICREG_CUDA_LIBS)
-                """;
+
+                """ + AugmentArgs.HELP;
     }
 
-    @Override
-    public int run(Args a) throws Exception {
+    /** A pretrain command line, checked: everything {@link #run} needs before it touches a file. */
+    record Options(Path out, boolean resume, String deviceName, String dist, int distTimeout, PretrainConfig given,
+                   AugmentArgs augmentArgs, int knnEvery, int knnBank, int knnQueries, String map, Args args) {}
+
+    /** Reads and checks every option (unknown ones included); a bad one is a {@link UsageException}. */
+    static Options options(Args a) {
         Path out = a.requirePath("out");
         boolean resume = a.flag("resume");
         String deviceName = a.device();
         String dist = a.choice("dist", "auto", Collectives.KINDS);
         int distTimeout = a.positiveInteger("dist-timeout", 300);
         PretrainConfig given = configFrom(a);
+        AugmentArgs augmentArgs = AugmentArgs.read(a);
         int knnEvery = a.nonNegativeInteger("knn-every", 0);
         int knnBank = a.positiveInteger("knn-bank", 10_000), knnQueries = a.positiveInteger("knn-queries", 2_000);
         if (knnBank < KnnProbe.K) throw new UsageException("--knn-bank must be at least k = " + KnnProbe.K + ", got " + knnBank);
+        String map = a.choice("map", "pca", "pca", "tsne", "none");
         if (knnEvery == 0 && (a.has("knn-bank") || a.has("knn-queries"))) {
             throw new UsageException("--knn-bank and --knn-queries go with --knn-every E");
         }
         a.finish();
-        OutputFiles.checkFolder("out", out, out);
         if (dist.equals("nccl") && !deviceName.equals("cuda")) throw new UsageException("--dist nccl needs --device cuda");
-        shareCoresWithLocalRanks(dist);
-        oneGpuPerLocalRank(dist, deviceName);
-        try (Collective group = Collectives.open(dist, Duration.ofSeconds(distTimeout))) {
-            return run(a, out, resume, deviceName, given, knnEvery, knnBank, knnQueries, group);
+        return new Options(out, resume, deviceName, dist, distTimeout, given, augmentArgs, knnEvery, knnBank, knnQueries, map, a);
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        Options o = options(a);
+        OutputFiles.checkFolder("out", o.out(), o.out());
+        shareCoresWithLocalRanks(o.dist());
+        oneGpuPerLocalRank(o.dist(), o.deviceName());
+        try (Collective group = Collectives.open(o.dist(), Duration.ofSeconds(o.distTimeout()))) {
+            return run(a, o.out(), o.resume(), o.deviceName(), o.given(), o.augmentArgs(), o.knnEvery(), o.knnBank(),
+                    o.knnQueries(), o.map(), group);
         }
     }
 
@@ -148,11 +171,12 @@ public final class PretrainCommand implements Command {
         System.setProperty("jvicreg.cuda.device", Integer.toString(Collectives.localRank()));
     }
 
-    private int run(Args a, Path out, boolean resume, String deviceName, PretrainConfig given, int knnEvery, int knnBank,
-                    int knnQueries, Collective group) throws Exception {
+    private int run(Args a, Path out, boolean resume, String deviceName, PretrainConfig given, AugmentArgs augmentArgs,
+                    int knnEvery, int knnBank, int knnQueries, String map, Collective group) throws Exception {
         Device device = Device.of(deviceName);
         PretrainConfig config = given;
-        if (resume && Files.isRegularFile(RunDir.config(out))) {
+        boolean continuing = resume && Files.isRegularFile(RunDir.config(out));
+        if (continuing) {
             config = RunDir.readConfig(out);
             List<String> clashes = clashes(a, config, given);
             if (!clashes.isEmpty()) {
@@ -163,8 +187,19 @@ public final class PretrainCommand implements Command {
         } else if (!resume && Files.isRegularFile(RunDir.config(out))) {
             throw new UsageException(out + " already holds a run; pass --resume to continue it or choose another --out");
         }
-        ImageDataset data = DataArgs.open(config.dataset(), Path.of(config.dataDir()), Split.TRAIN, config.limit());
-        AugmentConfig augment = DataArgs.augment(config.dataset(), data);
+        ImageDataset split = DataArgs.open(config.dataset(), Path.of(config.dataDir()), Split.TRAIN, 0);
+        ImageDataset data = DataArgs.training(split, config.holdout(), config.limit());
+        AugmentConfig augment;
+        if (continuing) { // the recorded augmentation, whatever the options' defaults are now
+            augment = DataArgs.augment(out, config, data);
+            List<String> clashes = augmentArgs.clashes(augment);
+            if (!clashes.isEmpty()) {
+                throw new UsageException("--resume continues the run as configured in " + RunDir.config(out)
+                        + "; these options differ from it: " + String.join(", ", clashes));
+            }
+        } else {
+            augment = augmentArgs.applyTo(DataArgs.augment(config.dataset(), data));
+        }
         PrintStream console = group.isRoot() ? System.err : new PrintStream(OutputStream.nullOutputStream());
         if (group.size() > 1) {
             console.println("data-parallel: " + group.describe() + ", " + Device.cpuThreads() + " CPU threads per rank");
@@ -173,24 +208,33 @@ public final class PretrainCommand implements Command {
         }
         Pretrainer trainer = new Pretrainer(config, data, augment, out, device, console)
                 .distributed(group, DataParallel.DEFAULT_BUCKET_BYTES);
-        if (knnEvery > 0) trainer.monitorKnn(knnMonitor(config, knnEvery, knnBank, knnQueries, augment.normalization()));
+        if (knnEvery > 0) trainer.monitorKnn(knnMonitor(config, split, knnEvery, knnBank, knnQueries, augment.normalization()));
+        trainer.monitorSpectra(SpectrumMonitor.firstImages(data, augment.normalization()));
         Pretrainer.Summary s = trainer.run(resume);
-        if (group.isRoot()) System.out.println(Json.write(s.toMap()));
+        if (group.isRoot()) {
+            RunMap.afterTraining(out, config, map, config.seed(), device, System.err);
+            System.out.println(Json.write(s.toMap()));
+        }
         return 0;
     }
 
-    /** The first {@code bank} training and {@code queries} test images of the run's dataset (whatever --limit says). */
-    private static KnnMonitor knnMonitor(PretrainConfig config, int every, int bank, int queries, Normalization norm)
-            throws IOException {
-        Path dir = Path.of(config.dataDir());
+    /**
+     * The first {@code bank} training images (whatever --limit says, never held-out ones) and the first
+     * {@code queries} test images of the run's dataset, or of its held-out images with --holdout.
+     */
+    private static KnnMonitor knnMonitor(PretrainConfig config, ImageDataset trainSplit, int every, int bank, int queries,
+                                         Normalization norm) throws IOException {
         ImageDataset test;
-        try {
-            test = DataArgs.open(config.dataset(), dir, Split.TEST, queries);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IOException("--knn-every needs the dataset's test split: " + e.getMessage(), e);
+        if (config.holdout() > 0) {
+            test = DataArgs.heldOut(trainSplit, config.holdout()).limit(queries);
+        } else {
+            try {
+                test = DataArgs.open(config.dataset(), Path.of(config.dataDir()), Split.TEST, queries);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IOException("--knn-every needs the dataset's test split: " + e.getMessage(), e);
+            }
         }
-        ImageDataset train = DataArgs.open(config.dataset(), dir, Split.TRAIN, bank);
-        return new KnnMonitor(every, train, test, norm, 512);
+        return new KnnMonitor(every, DataArgs.training(trainSplit, config.holdout(), bank), test, norm, 512);
     }
 
     /** The most --width a backbone may have: 16 times torchvision's 64 (its last stage then has 8192 channels). */
@@ -232,7 +276,7 @@ public final class PretrainCommand implements Command {
                     a.positiveInteger("predictor-hidden", PretrainConfig.defaultPredictorHidden(mlp)),
                     a.number("byol-momentum", PretrainConfig.BYOL_MOMENTUM),
                     a.longValue("seed", 0), a.positiveInteger("log-every", 10),
-                    a.nonNegativeInteger("workers", LoaderOptions.defaultWorkers()));
+                    a.nonNegativeInteger("workers", LoaderOptions.defaultWorkers()), null, a.nonNegativeInteger("holdout", 0));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -241,7 +285,7 @@ public final class PretrainCommand implements Command {
     /** Options given on a --resume command line whose values differ from the stored config. */
     private static List<String> clashes(Args a, PretrainConfig stored, PretrainConfig given) {
         Map<String, Object> s = stored.toMap(), g = given.toMap();
-        String[][] keys = {{"dataset", "dataset"}, {"data", "data_dir"}, {"limit", "limit"}, {"arch", "arch"}, {"width", "width"},
+        String[][] keys = {{"dataset", "dataset"}, {"data", "data_dir"}, {"limit", "limit"}, {"holdout", "holdout"}, {"arch", "arch"}, {"width", "width"},
             {"stem", "small_stem"}, {"mlp", "mlp"}, {"batch", "batch"}, {"epochs", "epochs"}, {"base-lr", "base_lr"},
             {"warmup", "warmup_fraction"}, {"weight-decay", "weight_decay"}, {"loss", "loss"}, {"sim", "sim"}, {"std", "std"}, {"cov", "cov"},
             {"lambd", "lambd"}, {"temperature", "temperature"}, {"predictor-hidden", "predictor_hidden"}, {"byol-momentum", "byol_momentum"},
@@ -258,6 +302,6 @@ public final class PretrainCommand implements Command {
     private static PretrainConfig withWorkers(PretrainConfig c, int workers) {
         return new PretrainConfig(c.dataset(), c.dataDir(), c.limit(), c.arch(), c.width(), c.smallStem(), c.mlp(), c.batch(),
                 c.epochs(), c.baseLr(), c.warmupFraction(), c.weightDecay(), c.loss(), c.sim(), c.std(), c.cov(), c.lambd(),
-                c.temperature(), c.predictorHidden(), c.byolMomentum(), c.seed(), c.logEvery(), workers);
+                c.temperature(), c.predictorHidden(), c.byolMomentum(), c.seed(), c.logEvery(), workers, c.augment(), c.holdout());
     }
 }

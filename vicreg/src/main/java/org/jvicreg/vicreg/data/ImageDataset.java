@@ -44,7 +44,17 @@ public interface ImageDataset {
     /** The first {@code n} images (all of them when {@code n >= size()}): the {@code --limit N} subset. */
     default ImageDataset limit(int n) {
         if (n < 0) throw new IllegalArgumentException("limit must be non-negative, got " + n);
-        return n >= size() ? this : new FirstN(this, n);
+        return n >= size() ? this : new Slice(this, 0, n);
+    }
+
+    /** Images {@code from .. to - 1}, renumbered from 0 (the parts of a {@code --holdout N} split). */
+    default ImageDataset slice(int from, int to) {
+        return from == 0 && to == size() ? this : new Slice(this, from, to);
+    }
+
+    /** The images at {@code indices}, in that order (each index checked). */
+    default ImageDataset select(int[] indices) {
+        return new Subset(this, indices, indices.length + " chosen");
     }
 
     /** Throws {@link IndexOutOfBoundsException} unless {@code 0 <= index < size()}. */

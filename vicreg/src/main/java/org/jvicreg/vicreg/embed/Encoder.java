@@ -133,7 +133,7 @@ public final class Encoder implements AutoCloseable {
             PretrainConfig run = RunDir.readConfig(weights);
             Map<String, Tensor> state = SafeTensors.read(RunDir.backbone(weights));
             w = BackboneWeights.fromStateDict(RunDir.backbone(weights).toString(), state, "");
-            byDefault = runPreprocessing(run, w.config().inChannels());
+            byDefault = runPreprocessing(weights, run, w.config().inChannels());
         } else if (file.endsWith(".safetensors")) {
             w = BackboneWeights.fromStateDict(file, SafeTensors.read(weights), "");
         } else {
@@ -162,15 +162,20 @@ public final class Encoder implements AutoCloseable {
                 + " features) built in code");
     }
 
-    /** The decoding and normalisation of a run's training images. */
-    private static Preprocessing runPreprocessing(PretrainConfig run, int channels) {
+    /** The decoding and normalisation of a run's training images (the normalisation its config records, if it does). */
+    private static Preprocessing runPreprocessing(Path dir, PretrainConfig run, int channels) throws IOException {
+        Normalization recorded = run.augment() == null ? null : run.augment().normalization();
+        if (recorded != null && recorded.channels() != channels) {
+            throw new IOException(RunDir.config(dir) + ": field 'augment' normalises " + recorded.channels()
+                    + "-channel images, but the network takes " + channels);
+        }
         if (run.dataset().equals("folder")) {
             Datasets.FolderOptions f = Datasets.FolderOptions.DEFAULT;
             Normalization n = channels == 3 ? Normalization.IMAGENET : Normalization.identity(channels);
-            return Preprocessing.training(channels, f.height(), f.width(), n);
+            return Preprocessing.training(channels, f.height(), f.width(), recorded != null ? recorded : n);
         }
         AugmentConfig a = AugmentConfig.forDataset(run.dataset()); // the preset's views have the dataset's size
-        return Preprocessing.training(channels, a.outHeight(), a.outWidth(), a.normalization());
+        return Preprocessing.training(channels, a.outHeight(), a.outWidth(), recorded != null ? recorded : a.normalization());
     }
 
     /** The length of each feature vector (512 x width / 64 for ResNet-18/34, 2048 x width / 64 for ResNet-50). */

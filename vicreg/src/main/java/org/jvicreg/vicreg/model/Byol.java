@@ -23,8 +23,7 @@ import java.util.Map;
  * statistics) as the online one does.
  */
 public final class Byol extends Module {
-    private final ResNet backbone;
-    private final Expander projector;
+    private final Vicreg online;
     private final Sequential predictor;
     private final Vicreg target;
 
@@ -34,9 +33,11 @@ public final class Byol extends Module {
      */
     public Byol(ResNet.Config backboneConfig, String mlp, int predictorHidden, Rng rng) {
         if (predictorHidden < 1) throw new IllegalArgumentException("predictor hidden width must be positive, got " + predictorHidden);
-        backbone = registerModule("backbone", new ResNet(backboneConfig, rng));
-        projector = registerModule("projector", new Expander(backbone.featureDim(), mlp, rng));
-        int d = projector.outDim();
+        online = new Vicreg(backboneConfig, mlp, rng);
+        // registered under no prefix of their own: "backbone.*" and "projector.*" as in a VICReg network
+        registerModule("backbone", online.backbone());
+        registerModule("projector", online.projector());
+        int d = online.projector().outDim();
         predictor = registerModule("predictor", new Sequential(new Linear(d, predictorHidden, true, rng),
                 BatchNorm.bn1d(predictorHidden), new Layers.ReLU(), new Linear(predictorHidden, d, true, rng)));
         target = new Vicreg(backboneConfig, mlp, new Rng(0)); // its own draws are overwritten just below
@@ -45,11 +46,16 @@ public final class Byol extends Module {
     }
 
     public ResNet backbone() {
-        return backbone;
+        return online.backbone();
     }
 
     public Expander projector() {
-        return projector;
+        return online.projector();
+    }
+
+    /** The online network's backbone and projector (the modules of this one), without the predictor. */
+    public Vicreg online() {
+        return online;
     }
 
     public Sequential predictor() {
@@ -64,7 +70,7 @@ public final class Byol extends Module {
     /** The online projection of a batch of images. */
     @Override
     public Tensor forward(Tensor images) {
-        return projector.forward(backbone.forward(images));
+        return online.forward(images);
     }
 
     /**

@@ -8,7 +8,7 @@ import org.jvicreg.nn.DataParallel;
 import org.jvicreg.nn.Module;
 import org.jvicreg.vicreg.loss.ByolLoss;
 import org.jvicreg.vicreg.model.Byol;
-import org.jvicreg.vicreg.model.ResNet;
+import org.jvicreg.vicreg.model.Vicreg;
 
 import java.util.Map;
 
@@ -25,8 +25,8 @@ import java.util.Map;
  */
 record ByolMethod(Byol network, double baseDecay, long totalSteps) implements PretrainMethod {
     @Override
-    public ResNet backbone() {
-        return network.backbone();
+    public Vicreg encoder() {
+        return network.online();
     }
 
     @Override

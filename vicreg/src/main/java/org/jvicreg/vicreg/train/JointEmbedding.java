@@ -3,14 +3,13 @@ package org.jvicreg.vicreg.train;
 import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.dist.Collective;
 import org.jvicreg.vicreg.loss.SslLoss;
-import org.jvicreg.vicreg.model.ResNet;
 import org.jvicreg.vicreg.model.Vicreg;
 
 /** One network embeds both views and a loss compares the two embeddings (VICReg, Barlow Twins, SimCLR). */
 record JointEmbedding(Vicreg network, SslLoss loss) implements PretrainMethod {
     @Override
-    public ResNet backbone() {
-        return network.backbone();
+    public Vicreg encoder() {
+        return network;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.jvicreg.vicreg.train;
 
+import org.jvicreg.vicreg.augment.AugmentConfig;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -10,6 +12,10 @@ import java.util.Map;
  *
  * @param predictorHidden BYOL's predictor hidden width (config.json's "predictor_hidden", written for BYOL runs)
  * @param byolMomentum    BYOL's base target decay, rising to 1 on a cosine ("byol_momentum", BYOL runs)
+ * @param augment the augmentation the run trains with (config.json's "augment", {@link AugmentJson}); null
+ *                when not recorded (runs made before it was): the dataset's preset
+ * @param holdout the last training images set aside for validation: neither pre-training nor probe
+ *                training sees them, and the probes of the run are evaluated on them (0: none, the test split)
  */
 public record PretrainConfig(
         String dataset, String dataDir, int limit,
@@ -17,20 +23,25 @@ public record PretrainConfig(
         String mlp, int batch, int epochs, double baseLr, double warmupFraction, double weightDecay,
         String loss, double sim, double std, double cov, double lambd, double temperature,
         int predictorHidden, double byolMomentum,
-        long seed, int logEvery, int workers) {
+        long seed, int logEvery, int workers,
+        AugmentConfig augment, int holdout) {
 
     /** The losses a run trains with. */
     public static final java.util.List<String> LOSSES = java.util.List.of("vicreg", "barlow", "simclr", "byol");
     /** BYOL's base target decay in the paper. */
     public static final double BYOL_MOMENTUM = 0.996;
 
-    /** A run with BYOL's defaults: predictor hidden width the first of {@code mlp}, base target decay 0.996. */
+    /**
+     * A run with the dataset's preset augmentation, no held-out images and BYOL's defaults (predictor hidden width
+     * the first of {@code mlp}, base target decay 0.996).
+     */
     public PretrainConfig(String dataset, String dataDir, int limit, String arch, int width, boolean smallStem,
                           String mlp, int batch, int epochs, double baseLr, double warmupFraction, double weightDecay,
                           String loss, double sim, double std, double cov, double lambd, double temperature,
                           long seed, int logEvery, int workers) {
         this(dataset, dataDir, limit, arch, width, smallStem, mlp, batch, epochs, baseLr, warmupFraction, weightDecay,
-                loss, sim, std, cov, lambd, temperature, defaultPredictorHidden(mlp), BYOL_MOMENTUM, seed, logEvery, workers);
+                loss, sim, std, cov, lambd, temperature, defaultPredictorHidden(mlp), BYOL_MOMENTUM, seed, logEvery, workers,
+                null, 0);
     }
 
     /** BYOL's predictor hidden width unless given: the expander's first width. */
@@ -55,6 +66,14 @@ public record PretrainConfig(
         if (!(byolMomentum >= 0 && byolMomentum <= 1)) {
             throw new IllegalArgumentException("BYOL momentum must be in [0, 1], got " + byolMomentum);
         }
+        if (holdout < 0) throw new IllegalArgumentException("held-out images must be 0 or more, got " + holdout);
+    }
+
+    /** The same run with the augmentation it trains with recorded. */
+    public PretrainConfig withAugment(AugmentConfig value) {
+        return new PretrainConfig(dataset, dataDir, limit, arch, width, smallStem, mlp, batch, epochs, baseLr, warmupFraction,
+                weightDecay, loss, sim, std, cov, lambd, temperature, predictorHidden, byolMomentum, seed, logEvery, workers, value,
+                holdout);
     }
 
     /** The names of the keys written to config.json, in order. */
@@ -63,6 +82,7 @@ public record PretrainConfig(
         m.put("dataset", dataset);
         m.put("data_dir", dataDir);
         m.put("limit", (long) limit);
+        m.put("holdout", (long) holdout);
         m.put("arch", arch);
         m.put("width", (long) width);
         m.put("small_stem", smallStem);
@@ -85,12 +105,14 @@ public record PretrainConfig(
         m.put("seed", seed);
         m.put("log_every", (long) logEvery);
         m.put("workers", (long) workers);
+        if (augment != null) m.put(AugmentJson.KEY, AugmentJson.toMap(augment));
         return m;
     }
 
     /**
      * The config a config.json object describes. Every field is checked for presence and type, and the
-     * words for what they are; an error is an IllegalArgumentException naming the field ("field 'batch' ...").
+     * words for what they are ("augment" and "holdout" may be missing: runs made before them); an error is
+     * an IllegalArgumentException naming the field ("field 'batch' ...").
      */
     public static PretrainConfig fromMap(Map<?, ?> m) {
         String dataset = oneOf(m, "dataset", org.jvicreg.vicreg.data.Datasets.NAMES);
@@ -112,14 +134,15 @@ public record PretrainConfig(
                     real(m, "lambd", 0.0051), real(m, "temperature", 0.2),
                     m.containsKey("predictor_hidden") ? whole(m, "predictor_hidden") : defaultPredictorHidden(mlp),
                     real(m, "byol_momentum", BYOL_MOMENTUM),
-                    wholeLong(m, "seed"), whole(m, "log_every"), whole(m, "workers"));
+                    wholeLong(m, "seed"), whole(m, "log_every"), whole(m, "workers"),
+                    m.containsKey(AugmentJson.KEY) ? AugmentJson.fromMap(m) : null, m.containsKey("holdout") ? whole(m, "holdout") : 0);
         } catch (IllegalArgumentException e) {
             throw e.getMessage().startsWith("field '") ? e : new IllegalArgumentException("invalid run config: " + e.getMessage(), e);
         }
     }
 
     /** "field 'k' is missing (expected ...)" or "field 'k' must be ..., got ...". */
-    private static String field(Map<?, ?> m, String key, String expected) {
+    static String field(Map<?, ?> m, String key, String expected) {
         if (!m.containsKey(key)) return "field '" + key + "' is missing (expected " + expected + ")";
         Object v = m.get(key);
         String got = v == null ? "null" : v instanceof String str ? "\"" + str + "\"" : v instanceof Map ? "an object"
@@ -127,7 +150,7 @@ public record PretrainConfig(
         return "field '" + key + "' must be " + expected + ", got " + (got.length() > 40 ? got.substring(0, 40) + "..." : got);
     }
 
-    private static String string(Map<?, ?> m, String key, String def) {
+    static String string(Map<?, ?> m, String key, String def) {
         if (def != null && !m.containsKey(key)) return def;
         if (!(m.get(key) instanceof String v)) throw new IllegalArgumentException(field(m, key, "a string"));
         return v;
@@ -139,7 +162,7 @@ public record PretrainConfig(
         return v;
     }
 
-    private static double real(Map<?, ?> m, String key, Double def) {
+    static double real(Map<?, ?> m, String key, Double def) {
         if (def != null && !m.containsKey(key)) return def;
         if (!(m.get(key) instanceof Number n) || !Double.isFinite(n.doubleValue())) throw new IllegalArgumentException(field(m, key, "a number"));
         return n.doubleValue();
@@ -151,7 +174,7 @@ public record PretrainConfig(
         throw new IllegalArgumentException(field(m, key, "a whole number"));
     }
 
-    private static int whole(Map<?, ?> m, String key) {
+    static int whole(Map<?, ?> m, String key) {
         long v = wholeLong(m, key);
         if (v < 0 || v > Integer.MAX_VALUE) throw new IllegalArgumentException(field(m, key, "a whole number from 0 to " + Integer.MAX_VALUE));
         return (int) v;

@@ -4,7 +4,6 @@ import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.dist.Collective;
 import org.jvicreg.nn.Module;
 import org.jvicreg.vicreg.model.Byol;
-import org.jvicreg.vicreg.model.ResNet;
 import org.jvicreg.vicreg.model.Vicreg;
 
 import java.util.Map;
@@ -26,8 +25,8 @@ sealed interface PretrainMethod permits JointEmbedding, ByolMethod {
     /** The network the optimizer trains: "model.*" in checkpoints, replicated by data-parallel training. */
     Module network();
 
-    /** Its backbone: what backbone.safetensors and the probes take. */
-    ResNet backbone();
+    /** Its backbone and projector, the representations being learnt: what backbone.safetensors, the probes and the spectra take. */
+    Vicreg encoder();
 
     /** Modules the run keeps beside the network, by checkpoint prefix (BYOL's target under "target"). */
     default Map<String, Module> companions() {

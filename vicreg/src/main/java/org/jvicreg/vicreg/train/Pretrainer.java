@@ -134,9 +134,14 @@ public final class Pretrainer {
     private KnnMonitor knn;
     private Collective group = new SingleProcess();
     private long bucketBytes = DataParallel.DEFAULT_BUCKET_BYTES;
+    private SpectrumMonitor spectra;
 
+    /** {@code augment} is what config.json records (a config may record it already: then it must be the same). */
     public Pretrainer(PretrainConfig config, ImageDataset data, AugmentConfig augment, Path runDir, Device device, PrintStream console) {
-        this.config = config;
+        if (config.augment() != null && !config.augment().equals(augment)) {
+            throw new IllegalArgumentException("the augmentation differs from the one the run's config records");
+        }
+        this.config = config.withAugment(augment);
         this.data = data;
         this.augment = augment;
         this.runDir = runDir;
@@ -161,6 +166,15 @@ public final class Pretrainer {
     public Pretrainer distributed(Collective group, long bucketBytes) {
         this.group = group;
         this.bucketBytes = bucketBytes;
+        return this;
+    }
+
+    /**
+     * Stores the eigenvalue spectra of the embeddings and representations with {@code monitor} before training
+     * and after every epoch (before its checkpoint) in spectra.jsonl; null turns it off. Returns this.
+     */
+    public Pretrainer monitorSpectra(SpectrumMonitor monitor) {
+        this.spectra = monitor;
         return this;
     }
 
@@ -215,7 +229,8 @@ public final class Pretrainer {
      */
     private void removeUnstartedRun(boolean createdDir) {
         try {
-            for (Path f : new Path[] {RunDir.config(runDir), RunDir.metrics(runDir), RunDir.knn(runDir), RunDir.report(runDir)}) {
+            for (Path f : new Path[] {RunDir.config(runDir), RunDir.metrics(runDir), RunDir.knn(runDir), RunDir.spectra(runDir),
+                RunDir.report(runDir)}) {
                 Files.deleteIfExists(f);
             }
             if (createdDir) {
@@ -245,6 +260,7 @@ public final class Pretrainer {
             runId = RunDir.runId(runDir);
             metrics.resumeAt(progress.steps());
             if (knnFile) knnLog.resumeAt(progress.steps());
+            if (spectra != null) spectra.resumeAt(runDir, progress.steps());
             console.printf(Locale.ROOT, "resuming %s after epoch %d (step %d)%n", runDir, progress.epochsDone(), progress.steps());
         } else {
             if (resume) console.println("no checkpoint in " + runDir + " yet: starting from the beginning");
@@ -253,6 +269,7 @@ public final class Pretrainer {
             if (root) RunDir.writeConfig(runDir, config, runId);
             metrics.resumeAt(-1);
             if (knnFile) knnLog.resumeAt(-1);
+            if (spectra != null) spectra.resumeAt(runDir, -1);
         }
         DataParallel ddp = null;
         if (group.size() > 1) {
@@ -283,7 +300,13 @@ public final class Pretrainer {
         StepResult last = null;
         EmbeddingStats lastStats = null;
         VicregLoss.TermGradients lastGradients = null;
-        if (knn != null && step == 0) windowStart += solo(() -> watchKnn(method.backbone(), 0, 0, knnLog, bar)); // the untrained network, for scale
+        if (step == 0 && (knn != null || spectra != null)) { // the untrained network, for scale
+            windowStart += solo(() -> {
+                if (knn != null) watchKnn(method.encoder().backbone(), 0, 0, knnLog, bar);
+                if (spectra != null) spectra.record(runDir, method.encoder(), device, 0, 0);
+                return 0L;
+            });
+        }
         for (int epoch = progress.epochsDone(); epoch < stopAfter; epoch++) {
             try (TwoViewLoader.Epoch batches = loader.epoch(epoch)) {
                 int inEpoch = 0;
@@ -336,10 +359,11 @@ public final class Pretrainer {
             int done = epoch + 1;
             long steps = step;
             windowStart += solo(() -> { // the next logged throughput is the training's alone
-                if (knn != null && knn.due(done, config.epochs())) watchKnn(method.backbone(), steps, done, knnLog, bar);
+                if (knn != null && knn.due(done, config.epochs())) watchKnn(method.encoder().backbone(), steps, done, knnLog, bar);
+                if (spectra != null) spectra.record(runDir, method.encoder(), device, steps, done);
                 double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
                 Checkpoint.save(runDir, method.network(), method.companions(), opt, new Checkpoint(done, steps, seconds), runId);
-                StateDicts.save(method.backbone(), RunDir.backbone(runDir));
+                StateDicts.save(method.encoder().backbone(), RunDir.backbone(runDir));
                 Report.write(runDir, config, metrics.rows(), knnLog.rows(), RunDir.readProbes(runDir));
                 return 0L;
             });

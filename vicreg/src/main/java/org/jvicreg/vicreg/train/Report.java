@@ -1,6 +1,7 @@
 package org.jvicreg.vicreg.train;
 
 import org.jvicreg.engine.io.AtomicFile;
+import org.jvicreg.vicreg.viz.SvgPlot;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,10 +12,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * RUN_DIR/report.html: the run's configuration, probe accuracies and one inline SVG chart per
- * diagnostic over steps (loss terms, per-dimension std, correlation, RankMe, learning rate,
- * throughput, and the kNN accuracy when the run was monitored). No scripts, no network: it opens from
- * disk in any browser.
+ * RUN_DIR/report.html: the run's configuration, probe accuracies, one inline SVG chart per
+ * diagnostic over steps with the epochs marked (loss terms, per-dimension std, correlation, RankMe,
+ * learning rate, throughput, and the kNN accuracy when the run was monitored), the covariance spectra
+ * taken as it trained and a 2-D map of test images ({@link ReportPanels}). No scripts, no network: it
+ * opens from disk in any browser.
  */
 public final class Report {
     private Report() {}
@@ -38,11 +40,12 @@ public final class Report {
     private static final List<Chart> CHARTS = List.of(
             new Chart("kNN top-1 during training", "knn.jsonl: bank of training images, test queries, k = 20",
                     List.of(new Series("knn_top1", "kNN top-1", "#ff7f0e")), false, "not monitored (pretrain --knn-every E)"),
-            new Chart("Loss", "sim x invariance + std x variance + cov x covariance", List.of(new Series("loss", "loss", "#222"))),
+            new Chart("Loss", "the objective trained (VICReg: sim x invariance + std x variance + cov x covariance)",
+                    List.of(new Series("loss", "loss", "#222"))),
             new Chart("Invariance", "MSE between the two views' embeddings", List.of(new Series("invariance", "invariance", "#1f77b4"))),
             new Chart("Variance term", "hinge on per-dimension std; near 0.99 means collapse", List.of(new Series("variance", "variance", "#d62728"))),
             new Chart("Covariance term", "off-diagonal covariance squared, / D", List.of(new Series("covariance", "covariance", "#2ca02c"))),
-            new Chart("Gradient per term", "log10 ||d(weighted term)/d(embeddings)||: which term drives them",
+            new Chart("Gradient per term", "||d(weighted term)/d(embeddings)||, log scale: which term drives them",
                     List.of(new Series("grad_invariance", "invariance", "#1f77b4"), new Series("grad_variance", "variance", "#d62728"),
                             new Series("grad_covariance", "covariance", "#2ca02c")), true),
             new Chart("Embedding std", "per-dimension std of the embeddings (target >= 1)",
@@ -52,11 +55,19 @@ public final class Report {
             new Chart("Learning rate", "warm-up then cosine", List.of(new Series("lr", "lr", "#7f7f7f"))),
             new Chart("Throughput", "images per second (each with two views)", List.of(new Series("images_per_s", "images/s", "#bcbd22"))));
 
-    /** From the rows of metrics.jsonl and of knn.jsonl (each chart takes the rows that carry its keys). */
+    /** BYOL runs only: the target network's decay after each step. */
+    private static final Chart TAU = new Chart("BYOL target decay", "tau: target = tau x target + (1 - tau) x online, up to 1 on a cosine",
+            List.of(new Series("tau", "tau", "#17becf")));
+
+    /**
+     * From the rows of metrics.jsonl and of knn.jsonl (each chart takes the rows that carry its keys); the
+     * spectra and the map come from the run directory's spectra.jsonl and map.json, when it has them.
+     */
     public static void write(Path runDir, PretrainConfig config, List<Map<String, Object>> metrics, List<Map<String, Object>> knn,
                              Map<String, Object> probes) throws IOException {
         List<Map<String, Object>> rows = new ArrayList<>(metrics);
         rows.addAll(knn);
+        List<Map<String, Object>> spectra = RunDir.readSpectra(runDir);
         StringBuilder h = new StringBuilder();
         h.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>jvicreg run: ")
                 .append(esc(runDir.getFileName() == null ? runDir.toString() : runDir.getFileName().toString()))
@@ -75,85 +86,44 @@ public final class Report {
                     .append("</td></tr>"));
             h.append("</table>");
         }
+        SvgPlot.Axis epochs = ReportPanels.epochAxis(config.epochs(), rows, spectra);
         h.append("<h2>Diagnostics over steps</h2><div class=\"grid\">");
-        for (Chart c : CHARTS) h.append("<div class=\"card\">").append(svg(c, rows)).append("</div>");
-        h.append("</div><h2>Configuration</h2><table>");
+        for (Chart c : CHARTS) h.append("<div class=\"card\">").append(svg(c, rows, epochs)).append("</div>");
+        if (config.byol()) h.append("<div class=\"card\">").append(svg(TAU, rows, epochs)).append("</div>");
+        h.append("</div>");
+        h.append(ReportPanels.spectra(spectra, config.epochs()));
+        h.append(ReportPanels.map(RunDir.map(runDir)));
+        h.append("<h2>Configuration</h2><table>");
         config.toMap().forEach((k, v) -> h.append("<tr><td>").append(esc(k)).append("</td><td>").append(esc(String.valueOf(v))).append("</td></tr>"));
         h.append("</table></body></html>\n");
         AtomicFile.write(RunDir.report(runDir), h.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String svg(Chart c, List<Map<String, Object>> rows) {
-        int w = 420, ht = 220, left = 56, right = 10, top = 34, bottom = 30;
-        StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-size=\"11\">", w, ht));
-        s.append("<text x=\"4\" y=\"14\" font-weight=\"bold\" font-size=\"13\">").append(esc(c.title())).append("</text>");
-        s.append("<text x=\"4\" y=\"27\" fill=\"#666\">").append(esc(c.note())).append("</text>");
-        double xMin = Double.POSITIVE_INFINITY, xMax = Double.NEGATIVE_INFINITY, yMin = Double.POSITIVE_INFINITY, yMax = Double.NEGATIVE_INFINITY;
-        List<double[][]> lines = new ArrayList<>();
+    /** Rewrites RUN_DIR/report.html from what the run directory holds. */
+    public static void refresh(Path runDir) throws IOException {
+        write(runDir, RunDir.readConfig(runDir), RunDir.readMetrics(runDir), RunDir.readKnn(runDir), RunDir.readProbes(runDir));
+    }
+
+    private static String svg(Chart c, List<Map<String, Object>> rows, SvgPlot.Axis epochs) {
+        List<SvgPlot.Line> lines = new ArrayList<>();
         for (Series se : c.series()) {
             List<double[]> pts = new ArrayList<>();
             for (Map<String, Object> r : rows) {
-                if (r.get("step") instanceof Number x && r.get(se.key()) instanceof Number n) {
-                    double y = c.log10() ? Math.log10(n.doubleValue()) : n.doubleValue();
-                    if (!Double.isFinite(y)) continue;
-                    pts.add(new double[] {x.doubleValue(), y});
-                    xMin = Math.min(xMin, x.doubleValue());
-                    xMax = Math.max(xMax, x.doubleValue());
-                    yMin = Math.min(yMin, y);
-                    yMax = Math.max(yMax, y);
-                }
+                if (r.get("step") instanceof Number x && r.get(se.key()) instanceof Number y) pts.add(new double[] {x.doubleValue(), y.doubleValue()});
             }
-            lines.add(pts.toArray(new double[0][]));
-        }
-        if (!Double.isFinite(xMin)) {
-            s.append("<text x=\"").append(left).append("\" y=\"").append(ht / 2).append("\" fill=\"#999\">").append(esc(c.empty()))
-                    .append("</text></svg>");
-            return s.toString();
-        }
-        if (yMax == yMin) {
-            yMax += Math.max(1e-9, Math.abs(yMax) * 0.05);
-            yMin -= Math.max(1e-9, Math.abs(yMin) * 0.05);
-        }
-        if (xMax == xMin) xMax = xMin + 1;
-        double pw = w - left - right, ph = ht - top - bottom;
-        s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#ccc\"/>", left, top, pw, ph));
-        for (int i = 0; i <= 4; i++) {
-            double v = yMin + (yMax - yMin) * i / 4, y = top + ph - ph * i / 4;
-            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#666\">%s</text>", left - 4, y + 4,
-                    tick(v, (yMax - yMin) / 4)));
-            s.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>", left, left + pw, y, y));
-        }
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#666\">step %d</text>", left, ht - 8, (long) xMin));
-        s.append(String.format(Locale.ROOT, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"end\" fill=\"#666\">%d</text>", left + pw, ht - 8, (long) xMax));
-        for (int k = 0; k < lines.size(); k++) {
-            Series se = c.series().get(k);
-            StringBuilder p = new StringBuilder(), dots = new StringBuilder();
-            boolean sparse = lines.get(k).length <= 30; // a few points (the kNN monitor's epochs) are marked
-            for (double[] pt : lines.get(k)) {
-                double x = left + pw * (pt[0] - xMin) / (xMax - xMin), y = top + ph - ph * (pt[1] - yMin) / (yMax - yMin);
-                p.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
-                if (sparse) dots.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>", x, y, se.color()));
+            double[] xs = new double[pts.size()], ys = new double[pts.size()];
+            for (int i = 0; i < pts.size(); i++) {
+                xs[i] = pts.get(i)[0];
+                ys[i] = pts.get(i)[1];
             }
-            s.append("<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"").append(se.color()).append("\" points=\"").append(p).append("\"/>");
-            s.append(dots);
-            if (c.series().size() > 1) {
-                s.append(String.format(Locale.ROOT, "<text x=\"%.0f\" y=\"%d\" fill=\"%s\" text-anchor=\"end\">%s</text>",
-                        left + pw - 4, top + 14 + 12 * k, se.color(), esc(se.label())));
-            }
+            // a few points (the kNN monitor's epochs) are marked
+            lines.add(new SvgPlot.Line(se.label(), se.color(), xs, ys, pts.size() <= 30));
         }
-        return s.append("</svg>").toString();
-    }
-
-    /** An axis label with just enough decimals to tell ticks {@code spacing} apart. */
-    private static String tick(double v, double spacing) {
-        double a = Math.abs(v);
-        if (a >= 1e5 || (a != 0 && a < 1e-3 && spacing < 1e-3)) return String.format(Locale.ROOT, "%.3e", v);
-        int decimals = (int) Math.max(0, Math.min(8, Math.ceil(-Math.log10(spacing)) + 1));
-        return String.format(Locale.ROOT, "%." + decimals + "f", v);
+        String id = String.join("+", c.series().stream().map(Series::key).toList()); // the keys plotted
+        return SvgPlot.lines(id, c.title(), c.note(), lines, epochs, c.log10(), c.empty(), 420, 220, false);
     }
 
     private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return SvgPlot.esc(s);
     }
 }

@@ -18,10 +18,14 @@ import java.util.Map;
  *   backbone.safetensors     the backbone alone under torchvision's names, for `forward` and other tools
  *   metrics.jsonl            one line per logged step (MetricsLog)
  *   knn.jsonl                kNN accuracy during training, one line per evaluation (KnnMonitor; only when on)
+ *   spectra.jsonl            covariance eigenvalues of the embeddings and representations, before training
+ *                            and after every epoch (SpectrumMonitor)
+ *   map.json, map.npy        a 2-D map (t-SNE or PCA) of test images' representations, with their labels
+ *                            (RepresentationMap; written by pretrain, demo and report)
  *   probes.json              accuracies written by linear-eval / knn
  *   report.html              plots of the above, self-contained
  * </pre>
- * Every file but the two .jsonl logs is replaced atomically.
+ * Every file but the .jsonl logs is replaced atomically.
  */
 public final class RunDir {
     private RunDir() {}
@@ -36,6 +40,19 @@ public final class RunDir {
 
     public static Path knn(Path dir) {
         return dir.resolve("knn.jsonl");
+    }
+
+    public static Path spectra(Path dir) {
+        return dir.resolve("spectra.jsonl");
+    }
+
+    public static Path map(Path dir) {
+        return dir.resolve("map.json");
+    }
+
+    /** The map's coordinates alone, n x 2 float32, for NumPy. */
+    public static Path mapCoordinates(Path dir) {
+        return dir.resolve("map.npy");
     }
 
     public static Path backbone(Path dir) {
@@ -132,6 +149,11 @@ public final class RunDir {
     /** The rows of knn.jsonl (none when the run was not monitored). */
     public static java.util.List<Map<String, Object>> readKnn(Path dir) throws IOException {
         return readRows(knn(dir));
+    }
+
+    /** The rows of spectra.jsonl (none for a run made before spectra were stored). */
+    public static java.util.List<Map<String, Object>> readSpectra(Path dir) throws IOException {
+        return readRows(spectra(dir));
     }
 
     /** The JSON-object lines of a .jsonl file (none when it does not exist; lines cut short by a crash skipped). */

@@ -11,14 +11,23 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The .npy references made by {@code fixtures/augment/make_fixtures.py}, and a max-abs comparison. */
+/**
+ * The .npy references made by {@code fixtures/augment/make_fixtures.py} (and by the scripts of other
+ * folders under {@code fixtures/}), and a max-abs comparison.
+ */
 final class AugmentFixtures {
     private AugmentFixtures() {}
 
     static Tensor load(String name) {
+        return load("augment", name);
+    }
+
+    /** {@code fixtures/FOLDER/NAME.npy}. */
+    static Tensor load(String folder, String name) {
+        String path = "fixtures/" + folder + "/" + name + ".npy";
         try {
-            var url = AugmentFixtures.class.getResource("/fixtures/augment/" + name + ".npy");
-            if (url == null) throw new IllegalStateException("missing fixture fixtures/augment/" + name + ".npy");
+            var url = AugmentFixtures.class.getResource("/" + path);
+            if (url == null) throw new IllegalStateException("missing fixture " + path);
             return Npy.read(Path.of(url.toURI()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -135,6 +135,24 @@ class ReliabilityTest {
                     return Call.of(List.of("embed", "--run", run.toString(), "--out", d.resolve("f.npy").toString()),
                             RunDir.config(run) + ": field 'batch' must be a whole number");
                 }),
+                new Row("config.json with a blur probability of 2", 1, d -> {
+                    Path run = editConfig(copyRun(runA, d), m -> {
+                        view(m, "view2").put("blur_p", 2.0);
+                        return m;
+                    });
+                    return Call.of(List.of("knn", "--run", run.toString()),
+                            RunDir.config(run) + ": field 'augment.view2': blur probability must be in [0, 1], got 2.0");
+                }),
+                new Row("config.json normalising 3 channels of gray images", 1, d -> {
+                    Path run = editConfig(copyRun(runA, d), m -> {
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> n = (Map<String, Object>) ((Map<String, Object>) m.get("augment")).get("normalization");
+                        n.put("mean", List.of(0.5, 0.5, 0.5));
+                        n.put("std", List.of(0.2, 0.2, 0.2));
+                        return m;
+                    });
+                    return Call.of(pretrain(run, "--resume"), RunDir.config(run) + ": field 'augment' makes 3-channel views of 28x28");
+                }),
                 // checkpoints checked against their run
                 new Row("checkpoint claims 99 epochs of 1", 1, d -> {
                     Path run = editCheckpoint(copyRun(runA, d), m -> m.put("epochs_done", "99"));
@@ -218,6 +236,23 @@ class ReliabilityTest {
                 new Row("knn --k more than the training images", 2, d -> {
                     Path run = copyRun(runA, d);
                     return Call.of(List.of("knn", "--run", run.toString(), "--k", "100000"), "--k 100000 is more than the 64 training images");
+                }),
+                new Row("pretrain --blur-kernel 4", 2,
+                        d -> Call.of(pretrainWith(d, "--blur-kernel", "4"), "option --blur-kernel expects full or an odd size >= 3")),
+                new Row("pretrain --blur-kernel larger than the images", 2,
+                        d -> Call.of(pretrainWith(d, "--blur-kernel", "3/61"), "option --blur-kernel 3/61: a blur kernel of 61 reflects")),
+                new Row("pretrain --solarize-p with three views", 2,
+                        d -> Call.of(pretrainWith(d, "--solarize-p", "0/0.2/0.3"), "option --solarize-p expects a probability in [0, 1]")),
+                new Row("pretrain --resume with another augmentation", 2, d -> {
+                    Path run = copyRun(runA, d);
+                    return Call.of(pretrain(run, "--resume", "--blur-p", "0.5", "--blur-kernel", "full"), "--blur-p (run: 0.0, given: 0.5)");
+                }),
+                new Row("pretrain --holdout of every image", 2,
+                        d -> Call.of(pretrainWith(d, "--holdout", "64"), "--holdout 64 leaves no training images")),
+                new Row("knn --holdout of images the run trained on", 2, d -> {
+                    Path run = copyRun(runA, d);
+                    return Call.of(List.of("knn", "--run", run.toString(), "--holdout", "8"),
+                            "--holdout 8 would evaluate on images the run pre-trained on (its first 64 training images");
                 }),
                 new Row("knn --limit -1", 2, d -> {
                     Path run = copyRun(runA, d);
@@ -381,6 +416,11 @@ class ReliabilityTest {
             for (Path f : files.toList()) Files.copy(f, copy.resolve(f.getFileName()));
         }
         return copy;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> view(Map<String, Object> config, String view) {
+        return (Map<String, Object>) ((Map<String, Object>) config.get("augment")).get(view);
     }
 
     private static Path editConfig(Path run, UnaryOperator<Map<String, Object>> edit) throws IOException {

@@ -61,7 +61,7 @@ class PretrainerTest {
     @Test
     void byolResumesBitwiseWithItsPredictorAndTargetInTheCheckpoint() throws IOException {
         PretrainConfig c = new PretrainConfig("blobs", "unused", 0, "resnet18", 4, true, "32-32", 16, 3, 0.3, 0.2, 1e-6,
-                "byol", 25, 25, 1, 0.0051, 0.2, 24, 0.99, 7, 2, 1);
+                "byol", 25, 25, 1, 0.0051, 0.2, 24, 0.99, 7, 2, 1, null, 0);
         assertResumeIsTheUninterruptedRun(c, "byol-a", "byol-b");
         Map<String, Tensor> saved = SafeTensors.read(Checkpoint.file(dir.resolve("byol-a")));
         assertArrayEquals(new int[] {24, 32}, saved.get("model.predictor.0.weight").shape());
@@ -84,6 +84,7 @@ class PretrainerTest {
             for (String k : new String[] {"invariance", "variance", "covariance", "mean_std"}) assertTrue(r.containsKey(k), k + " in " + r);
         }
         assertEquals(6, rows.size(), "12 steps logged every 2");
+        assertTrue(Files.readString(RunDir.report(dir.resolve("byol-a"))).contains("BYOL target decay"), "the report draws tau");
     }
 
     private void assertResumeIsTheUninterruptedRun(PretrainConfig c, String straightDir, String resumedDir) throws IOException {

@@ -1,0 +1,42 @@
+package org.jvicreg.vicreg.data;
+
+/**
+ * Some images of another dataset, by index: the first {@code n} (the {@code --limit N} subset) or any chosen
+ * ones (a sample to draw); keeps its class count.
+ */
+final class Subset implements ImageDataset {
+    private final ImageDataset base;
+    private final int[] indices;
+    private final String what;
+
+    /** {@code indices} into {@code base}, each checked; {@code what} ends the description ("first 100"). */
+    Subset(ImageDataset base, int[] indices, String what) {
+        for (int i : indices) base.checkIndex(i);
+        this.base = base;
+        this.indices = indices.clone();
+        this.what = what;
+    }
+
+    @Override public int size() { return indices.length; }
+    @Override public int channels() { return base.channels(); }
+    @Override public int height() { return base.height(); }
+    @Override public int width() { return base.width(); }
+    @Override public int numClasses() { return base.numClasses(); }
+
+    @Override
+    public int label(int index) {
+        checkIndex(index);
+        return base.label(indices[index]);
+    }
+
+    @Override
+    public void image(int index, float[] dst, int offset) {
+        checkIndex(index);
+        base.image(indices[index], dst, offset);
+    }
+
+    @Override
+    public String description() {
+        return base.description() + ", " + what;
+    }
+}
