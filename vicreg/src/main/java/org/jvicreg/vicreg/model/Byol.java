@@ -34,7 +34,7 @@ public final class Byol extends Module {
     public Byol(ResNet.Config backboneConfig, String mlp, int predictorHidden, Rng rng) {
         if (predictorHidden < 1) throw new IllegalArgumentException("predictor hidden width must be positive, got " + predictorHidden);
         online = new Vicreg(backboneConfig, mlp, rng);
-        // registered under no prefix of their own: "backbone.*" and "projector.*" as in a VICReg network
+        // the online encoder's modules are this module's children: "backbone.*" and "projector.*" as in a VICReg network
         registerModule("backbone", online.backbone());
         registerModule("projector", online.projector());
         int d = online.projector().outDim();
@@ -98,11 +98,11 @@ public final class Byol extends Module {
      */
     public void updateTarget(double tau) {
         if (!(tau >= 0 && tau <= 1)) throw new IllegalArgumentException("BYOL target decay must be in [0, 1], got " + tau);
-        Map<String, Tensor> online = namedParameters();
+        Map<String, Tensor> theta = namedParameters();
         try (var g = Grad.off()) {
             for (var e : target.namedParameters().entrySet()) {
                 Tensor xi = e.getValue();
-                xi.backend().movingAverage((float) tau, online.get(e.getKey()), xi);
+                xi.backend().movingAverage((float) tau, theta.get(e.getKey()), xi);
             }
         }
     }
@@ -129,6 +129,7 @@ public final class Byol extends Module {
     @Override
     public Module train(boolean on) {
         super.train(on);
+        online.train(on);
         target.train(on);
         return this;
     }
