@@ -5,7 +5,6 @@ import org.jvicreg.engine.Grad;
 import org.jvicreg.engine.Shape;
 import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.backend.BatchNormCall;
-import org.jvicreg.engine.backend.BinaryOp;
 import org.jvicreg.engine.dist.Collective;
 
 import java.util.Arrays;
@@ -17,7 +16,9 @@ import java.util.Arrays;
  * kernel (residual add and ReLU included), and the running statistics move with them. The backward pass
  * all-reduces the two per-channel sums the input gradient needs, sum(dy) and sum(dy * xhat), so that
  * each rank's dx is the gradient of the loss of all ranks; dgamma and dbeta stay this rank's sums, which
- * data-parallel training then averages like every other parameter gradient. One rank's statistics equal
+ * data-parallel training then averages like every other parameter gradient. Both passes are the backend's
+ * fused kernels (two passes over the activations backward, as one process's batch norm, plus one to
+ * correct dx), so synchronising costs little beyond the small collectives. One rank's statistics equal
  * {@link BatchNorm}'s up to rounding.
  */
 public final class SyncBatchNorm {
@@ -61,19 +62,26 @@ public final class SyncBatchNorm {
         x.backend().batchNormForward(call, x, new BatchNormCall.Given(meanT, varT), y);
         boolean residualGrad = residual != null && residual.requiresGrad();
         Tensor output = relu ? y : null;
-        float perValue = (float) (1.0 / total);
+        float perValue = (float) (1.0 / total), perLocalValue = (float) (1.0 / ((double) n * hw));
         Tensor[] inputs = residual == null ? new Tensor[] {x, weight, bias} : new Tensor[] {x, residual, weight, bias};
         return Autograd.record(op, y, g -> {
-            Tensor dy = relu ? Arithmetic.apply(BinaryOp.RELU_BACKWARD, g, output) : g;
-            Tensor xhat = x.sub(meanT.reshape(bshape)).mul(invStdT.reshape(bshape));
-            Tensor sumDy = dy.sum(axes, false), sumDyXhat = dy.mul(xhat).sum(axes, false);
-            Tensor sums = Tensor.cat(java.util.List.of(sumDy, sumDyXhat), 0);
+            // the backend's backward with the global statistics gives this rank's dx as if its rows were the whole
+            // batch, and dgamma / dbeta, which are this rank's sums of dy * xhat and dy
+            Tensor dxLocal = Tensor.uninitialized(g.backend(), s), dRes = residualGrad ? Tensor.uninitialized(g.backend(), s) : null;
+            Tensor dgamma = Tensor.uninitialized(g.backend(), c), dbeta = Tensor.uninitialized(g.backend(), c);
+            g.backend().batchNormBackward(call, x, output, g, meanT, invStdT, new BatchNormCall.Gradients(dxLocal, dRes, dgamma, dbeta));
+            Tensor sums = Tensor.cat(java.util.List.of(dbeta, dgamma), 0);
             group.allReduceSum(sums);
-            Tensor meanDy = sums.narrow(0, 0, c).mul(perValue).reshape(bshape);
-            Tensor meanDyXhat = sums.narrow(0, c, c).mul(perValue).reshape(bshape);
-            Tensor dx = dy.sub(meanDy).sub(xhat.mul(meanDyXhat)).mul(gamma.mul(invStdT).reshape(bshape));
-            return residual == null ? new Tensor[] {dx, sumDyXhat, sumDy}
-                    : new Tensor[] {dx, residualGrad ? dy : null, sumDyXhat, sumDy};
+            // dx = gamma * invStd * (dy - sumDy / M - xhat * sumDyXhat / M) over the M values of all ranks; it differs
+            // from dxLocal (the same with this rank's m values and sums) by a + b * xhat per channel, added in one
+            // pass by the forward kernel: b * (x - mean) * invStd + a + dxLocal
+            Tensor scale = gamma.mul(invStdT);
+            Tensor a = scale.mul(dbeta.mul(perLocalValue).sub(sums.narrow(0, 0, c).mul(perValue)));
+            Tensor b = scale.mul(dgamma.mul(perLocalValue).sub(sums.narrow(0, c, c).mul(perValue)));
+            Tensor dx = Tensor.uninitialized(g.backend(), s);
+            g.backend().batchNormForward(new BatchNormCall(n, c, hw, b, a, eps, dxLocal, false), x,
+                    new BatchNormCall.Given(meanT, varT), dx);
+            return residual == null ? new Tensor[] {dx, dgamma, dbeta} : new Tensor[] {dx, dRes, dgamma, dbeta};
         }, inputs);
     }
 

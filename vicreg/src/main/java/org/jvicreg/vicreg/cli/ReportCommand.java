@@ -43,7 +43,8 @@ public final class ReportCommand implements Command {
                                        first two principal components; or no new map (the report shows the one
                                        stored, if any)
                   --map-points N       test images in the map, drawn at random from the seed (default 2000,
-                                       at most 20000; t-SNE of 2000 takes a few seconds on 2 cores)
+                                       at most 20000; t-SNE of 2000 takes a few seconds on 2 cores, and
+                                       its time grows with the square of N)
                   --perplexity P       t-SNE perplexity (default 30)
                   --seed S             seed of the sample and of the map (default 0)
                   --batch B            batch size of the feature pass (default 512)

@@ -45,7 +45,7 @@ final class RunMap {
         try {
             test = DataArgs.open(cfg.dataset(), Path.of(cfg.dataDir()), Split.TEST, 0);
         } catch (IOException | IllegalArgumentException e) {
-            throw new IOException("the map needs the dataset's test split: " + e.getMessage(), e);
+            throw new IOException("the map needs the dataset's test split (--map none goes without): " + e.getMessage(), e);
         }
         int[] indices = RepresentationMap.sample(test.size(), points, seed);
         ResNet backbone = new ResNet(new ResNet.Config(cfg.arch(), test.channels(), cfg.width(), cfg.smallStem(), true), new Rng(cfg.seed()));

@@ -158,6 +158,26 @@ class MapsTest {
         }
     }
 
+    /** Each point's neighbour distribution has the perplexity asked for: entropy log(perplexity), nats. */
+    @Test
+    void affinitiesHaveThePerplexityAskedFor() {
+        Rng rng = new Rng(8);
+        double[] dist = new double[90];
+        for (int j = 0; j < dist.length; j++) dist[j] = 20 + 30 * rng.nextDouble();
+        java.util.Arrays.sort(dist);
+        for (double perplexity : new double[] {5, 30}) {
+            double[] p = Tsne.bandwidth(dist, Math.log(perplexity));
+            double sum = 0, entropy = 0;
+            for (double v : p) {
+                sum += v;
+                if (v > 0) entropy -= v * Math.log(v);
+            }
+            assertEquals(1, sum, 1e-12);
+            assertEquals(perplexity, Math.exp(entropy), 1e-3 * perplexity);
+            for (int j = 1; j < p.length; j++) assertTrue(p[j] <= p[j - 1], "nearer neighbours weigh more");
+        }
+    }
+
     @Test
     void pcaWithTheWholeSpaceIsExact() {
         // d <= k + 10: the subspace is the whole space; the variances are the covariance's eigenvalues
