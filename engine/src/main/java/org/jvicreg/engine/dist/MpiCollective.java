@@ -12,25 +12,22 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The collectives over MPI_COMM_WORLD of Open MPI, bound through FFM ({@link MpiLibrary}). One thread, "mpi",
- * owns MPI (initialised with MPI_THREAD_FUNNELED): callers hand it operations in program order, it posts
- * each as a non-blocking MPI call and drives all in flight with MPI_Test: spinning for a few hundred rounds
- * (a short operation completes at the latency of MPI's own blocking call), then sleeping between rounds, 2
- * to 50 microseconds, so that a long one does not take a core from the computation. So an all-reduce started during the
- * backward pass progresses while the pass goes on, and a caller waits with a deadline: a rank that never
- * joins makes this rank throw {@link CollectiveTimeoutException} instead of hanging.
+ * The collectives over MPI_COMM_WORLD of Open MPI, bound through FFM ({@link MpiLibrary}). MPI runs at
+ * MPI_THREAD_SERIALIZED: whichever thread calls an operation posts it as a non-blocking MPI call under one
+ * lock, and waits for it by driving MPI_Test on every operation in flight (so an all-reduce started during
+ * the backward pass progresses whenever any operation is waited for), spinning for a few hundred rounds (a
+ * short operation completes at the latency of MPI's own blocking call) and then sleeping 2 to 50
+ * microseconds between rounds, so that a long wait does not take a core from the computation. Every wait
+ * has a deadline: a rank that never joins makes this rank throw {@link CollectiveTimeoutException}
+ * instead of hanging (MPI_Test itself never blocks).
  *
  * <p>Tensors travel through native buffers: a CPU tensor's array is copied in and out (memory bandwidth,
  * small beside the network or the computation), a device tensor through the host. MPI is initialised once
@@ -39,14 +36,16 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class MpiCollective implements Collective {
     /** MPI counts are C ints: larger reductions go in chunks of this many floats. */
     static final int MAX_CHUNK = 1 << 30;
-    /** Unsuccessful MPI_Test rounds spent spinning before the thread starts to sleep between rounds. */
+    /** Unsuccessful MPI_Test rounds spent spinning before a waiting thread starts to sleep between rounds. */
     private static final int SPIN_ROUNDS = 200;
     private static final long MIN_PARK_NS = 2_000, MAX_PARK_NS = 50_000;
     private static MpiCollective world;
 
     private final MpiLibrary mpi;
-    private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
-    private final Thread thread;
+    /** Held for every MPI call (MPI_THREAD_SERIALIZED); guards {@link #active}. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Posted operations not yet completed, in the order they were posted. */
+    private final ArrayDeque<Op> active = new ArrayDeque<>();
     private final int rank, size;
     private final String version;
     private final Duration timeout;
@@ -55,21 +54,15 @@ public final class MpiCollective implements Collective {
     private MpiCollective(MpiLibrary mpi, Duration timeout) {
         this.mpi = mpi;
         this.timeout = timeout;
-        CompletableFuture<int[]> started = new CompletableFuture<>();
-        thread = new Thread(() -> loop(started), "mpi");
-        thread.setDaemon(true); // a rank that gave up must be able to exit while a call never returns
-        thread.start();
-        int[] rs;
-        try {
-            rs = started.get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException("MPI: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("MPI: interrupted while initialising");
+        if (!mpi.initialized()) {
+            int provided = mpi.initThread(MpiLibrary.THREAD_SERIALIZED);
+            if (provided < MpiLibrary.THREAD_SERIALIZED) {
+                throw new IllegalStateException("MPI: the library offers thread level " + provided
+                        + ", jvicreg needs MPI_THREAD_SERIALIZED (2)");
+            }
         }
-        rank = rs[0];
-        size = rs[1];
+        rank = mpi.rank();
+        size = mpi.size();
         version = mpi.version();
     }
 
@@ -248,32 +241,22 @@ public final class MpiCollective implements Collective {
             closed = true;
         }
         if (broken) return;
-        Op stop = new Op("finalize") {
-            @Override
-            void start() {}
-        };
-        stop.finalizes = true;
-        queue.add(stop);
+        lock.lock();
         try {
-            stop.done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new CollectiveTimeoutException(where() + "MPI_Finalize did not return within " + seconds(timeout) + ": another rank has not finished");
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("MPI: " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            mpi.finalizeMpi();
+        } finally {
+            lock.unlock();
         }
     }
 
-    // ---- the MPI thread ----------------------------------------------------------------------------
+    // ---- posting and waiting -----------------------------------------------------------------------
 
     /** One posted operation: {@link #start} posts the non-blocking call into {@link #request}. */
     private abstract static class Op {
         final String what;
         final Arena arena = Arena.ofShared();
         final MemorySegment request = arena.allocate(JAVA_LONG), flag = arena.allocate(JAVA_INT);
-        final CompletableFuture<Void> done = new CompletableFuture<>();
-        boolean finalizes;
+        boolean done;
 
         Op(String what) {
             this.what = what;
@@ -282,96 +265,64 @@ public final class MpiCollective implements Collective {
         abstract void start();
     }
 
+    /** Posts {@code op} now, in program order (every rank posts its collectives in the same order). */
     private Op submit(Op op) {
         if (closed) throw new IllegalStateException("MPI: the group was closed (MPI_Finalize)");
         if (broken) throw new IllegalStateException("MPI: the group is unusable after an earlier collective timed out");
-        queue.add(op);
+        lock.lock();
+        try {
+            op.start();
+            active.add(op);
+        } finally {
+            lock.unlock();
+        }
         return op;
     }
 
-    private void await(Op op, Duration limit) {
+    /** One MPI_Test on every operation in flight; those completed leave {@link #active}. */
+    private void progress() {
+        lock.lock();
         try {
-            op.done.get(limit.toNanos(), TimeUnit.NANOSECONDS);
-            op.arena.close();
-        } catch (TimeoutException e) {
-            broken = true; // the posted call may still write its buffers: they stay allocated
-            throw new CollectiveTimeoutException(String.format(Locale.ROOT,
-                    "%s%s waited %s for the other ranks: one of them has stopped, deadlocked or died without the launcher "
-                            + "noticing; giving up", where(), op.what, seconds(limit)));
-        } catch (ExecutionException e) {
-            broken = true;
-            throw new IllegalStateException(where() + op.what + " failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            broken = true;
-            throw new IllegalStateException(where() + op.what + ": interrupted while waiting");
-        }
-    }
-
-    private void loop(CompletableFuture<int[]> started) {
-        try {
-            if (!mpi.initialized()) mpi.initThread(MpiLibrary.THREAD_FUNNELED);
-            started.complete(new int[] {mpi.rank(), mpi.size()});
-        } catch (RuntimeException | Error e) {
-            started.completeExceptionally(e);
-            return;
-        }
-        ArrayDeque<Op> active = new ArrayDeque<>();
-        long park = MIN_PARK_NS;
-        int idle = 0;
-        while (true) {
-            Op op;
-            try {
-                op = active.isEmpty() ? queue.take() : queue.poll();
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (op != null) {
-                if (op.finalizes) {
-                    finish(op);
-                    return;
-                }
-                try {
-                    op.start();
-                    active.add(op);
-                } catch (RuntimeException | Error e) {
-                    op.done.completeExceptionally(e);
-                }
-                park = MIN_PARK_NS;
-                idle = 0;
-                continue;
-            }
-            boolean progressed = false;
             for (Iterator<Op> it = active.iterator(); it.hasNext(); ) {
                 Op a = it.next();
-                try {
-                    if (!mpi.test(a.request, a.flag)) continue;
-                    a.done.complete(null);
-                } catch (RuntimeException | Error e) {
-                    a.done.completeExceptionally(e);
+                if (mpi.test(a.request, a.flag)) {
+                    a.done = true;
+                    it.remove();
                 }
-                it.remove();
-                progressed = true;
             }
-            if (progressed) {
-                park = MIN_PARK_NS;
-                idle = 0;
-            } else if (++idle < SPIN_ROUNDS) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(park);
-                park = Math.min(2 * park, MAX_PARK_NS);
-            }
+        } finally {
+            lock.unlock();
         }
     }
 
-    private void finish(Op stop) {
+    private void await(Op op, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        long park = MIN_PARK_NS;
+        int rounds = 0;
         try {
-            mpi.finalizeMpi();
-            stop.done.complete(null);
-        } catch (RuntimeException | Error e) {
-            stop.done.completeExceptionally(e);
+            while (true) {
+                progress();
+                if (op.done) break;
+                if (System.nanoTime() - deadline > 0) {
+                    broken = true; // the posted call may still write its buffers: they stay allocated
+                    throw new CollectiveTimeoutException(String.format(Locale.ROOT,
+                            "%s%s waited %s for the other ranks: one of them has stopped, deadlocked or died without the launcher "
+                                    + "noticing; giving up", where(), op.what, seconds(limit)));
+                }
+                if (++rounds < SPIN_ROUNDS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(park);
+                    park = Math.min(2 * park, MAX_PARK_NS);
+                }
+            }
+        } catch (CollectiveTimeoutException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            broken = true;
+            throw new IllegalStateException(where() + op.what + " failed: " + e.getMessage(), e);
         }
+        op.arena.close();
     }
 
     private String where() {

@@ -21,11 +21,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * nothing more. Open MPI's handles are the addresses of exported globals ({@code ompi_mpi_comm_world},
  * {@code ompi_mpi_float}, {@code ompi_mpi_op_sum}), looked up like functions; an {@code MPI_Request} is a
  * pointer. The library is opened with RTLD_GLOBAL first, as MPI's own plugins expect its symbols to be
- * global. Calls must come from one thread (the one that called {@link #initThread}).
+ * global. Calls must not overlap (MPI_THREAD_SERIALIZED: {@link MpiCollective} holds a lock).
  */
 final class MpiLibrary {
-    /** MPI_THREAD_FUNNELED: only the thread that initialised MPI calls it. */
-    static final int THREAD_FUNNELED = 1;
+    /** MPI_THREAD_SERIALIZED: any thread may call MPI, one at a time. */
+    static final int THREAD_SERIALIZED = 2;
     /** MPI_IN_PLACE: {@code (void *) 1}. */
     static final MemorySegment IN_PLACE = MemorySegment.ofAddress(1);
     /** The library names tried, in order, in each directory. */
