@@ -12,14 +12,19 @@ Probes on the frozen backbone (eval mode): linear (standardised features, SGD mo
 cosine to 0, weight decay 1e-5, batch 256, 100 epochs) and kNN (k=20, cosine, votes exp(sim/0.07)).
 
 With --loss barlow or simclr the same recipe trains with Barlow Twins (lambda 0.0051) or SimCLR's NT-Xent
-(temperature 0.2) instead, as `vicreg pretrain --loss barlow|simclr` does (ssl_losses.py).
+(temperature 0.2) instead, as `vicreg pretrain --loss barlow|simclr` does (ssl_losses.py). With --loss byol it
+trains BYOL as `vicreg pretrain --loss byol` does: the expander as projector, a predictor (Linear 512-H,
+BatchNorm1d, ReLU, Linear H-512; H --predictor-hidden, default 512), a target network copied from backbone and
+projector and run without gradient in training mode, the symmetric normalised MSE, and after every LARS step
+the target's moving average with tau = 1 - (1 - base) (cos(pi k / K) + 1) / 2 (base --byol-momentum 0.996).
 
 Usage: /usr/bin/python3 bench/pytorch/recipe_r.py [--epochs 5] [--limit 0] [--threads 2] [--workers 1]
-    [--loss vicreg|barlow|simclr]
+    [--loss vicreg|barlow|simclr|byol] [--predictor-hidden 512] [--byol-momentum 0.996]
 Prints per-epoch seconds and, last, one JSON line.
 Install Debian's libopenblas0-pthread first, or torch's matmuls run on the reference BLAS.
 """
 import argparse
+import copy
 import gzip
 import json
 import math
@@ -34,7 +39,7 @@ import torchvision.transforms as T
 from PIL import Image, ImageOps
 from torchvision.models.resnet import BasicBlock
 
-from ssl_losses import barlow_twins, nt_xent  # beside this script, as is the official VICReg loss
+from ssl_losses import barlow_twins, byol, nt_xent  # beside this script, as is the official VICReg loss
 from vicreg_loss import official_terms
 
 DATA = "/usr/share/datasets/fashion-mnist"
@@ -78,10 +83,10 @@ class TwoViews(torch.utils.data.Dataset):
 
 
 class ResNet18Small(nn.Module):
-    def __init__(self, w=16):
+    def __init__(self, w=16, channels=1):
         super().__init__()
         self.inplanes = w
-        self.conv1 = nn.Conv2d(1, w, 3, 1, 1, bias=False)
+        self.conv1 = nn.Conv2d(channels, w, 3, 1, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(w)
         self.relu = nn.ReLU(inplace=True)
         self.layer1 = self._layer(w, 1)
@@ -119,6 +124,32 @@ def projector(spec, dim):
         layers += [nn.Linear(f[i], f[i + 1]), nn.BatchNorm1d(f[i + 1]), nn.ReLU(True)]
     layers.append(nn.Linear(f[-2], f[-1], bias=False))
     return nn.Sequential(*layers)
+
+
+def predictor(dim, hidden):
+    """BYOL's predictor as jvicreg's (model/Byol.java): Linear dim-hidden, BatchNorm1d, ReLU, Linear hidden-dim."""
+    return nn.Sequential(nn.Linear(dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(True), nn.Linear(hidden, dim))
+
+
+def target_decay(base, step, total):
+    """BYOL's tau at optimizer step `step` (from 0) of `total`: from base up to 1 on a cosine."""
+    return 1 - (1 - base) * (math.cos(math.pi * step / total) + 1) / 2
+
+
+@torch.no_grad()
+def update_target(target, online, tau):
+    """xi = tau xi + (1 - tau) theta for every parameter xi of target and theta of online with the same name."""
+    theta = dict(online.named_parameters())
+    for name, xi in target.named_parameters():
+        xi.copy_(tau * xi + (1 - tau) * theta[name])
+
+
+def frozen_copy(module):
+    """BYOL's target: a copy that gradients never reach."""
+    target = copy.deepcopy(module)
+    for p in target.parameters():
+        p.requires_grad_(False)
+    return target
 
 
 class LARS(torch.optim.Optimizer):
@@ -203,7 +234,9 @@ def main():
     ap.add_argument("--probe-epochs", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-random", action="store_true")
-    ap.add_argument("--loss", choices=["vicreg", "barlow", "simclr"], default="vicreg")
+    ap.add_argument("--loss", choices=["vicreg", "barlow", "simclr", "byol"], default="vicreg")
+    ap.add_argument("--predictor-hidden", type=int, default=512)
+    ap.add_argument("--byol-momentum", type=float, default=0.996)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -221,6 +254,12 @@ def main():
         backbone = ResNet18Small(16)
     proj = projector("512-512-512", 128)
     params = list(backbone.parameters()) + list(proj.parameters())
+    online = [backbone, proj]
+    if a.loss == "byol":
+        pred = predictor(512, a.predictor_hidden)
+        params += list(pred.parameters())
+        target_backbone, target_proj = frozen_copy(backbone), frozen_copy(proj)
+        online += [pred, target_backbone, target_proj]  # the target trains in training mode too
     loader = torch.utils.data.DataLoader(TwoViews(xtr), batch_size=256, shuffle=True, drop_last=True,
                                          num_workers=a.workers, persistent_workers=a.workers > 0)
     base = 0.3 * 256 / 256
@@ -229,8 +268,8 @@ def main():
     opt = LARS(params, lr=0)
     step, epoch_seconds = 0, []
     for epoch in range(a.epochs):
-        backbone.train()
-        proj.train()
+        for m in online:
+            m.train()
         t0 = time.time()
         for v1, v2 in loader:
             if step < warm:
@@ -243,14 +282,24 @@ def main():
             z1, z2 = proj(backbone(v1)), proj(backbone(v2))
             if a.loss == "vicreg":
                 loss, inv, var, cov = official_terms(z1, z2)
+            elif a.loss == "byol":
+                with torch.no_grad():
+                    t1, t2 = target_proj(target_backbone(v1)), target_proj(target_backbone(v2))
+                loss = byol(pred(z1), pred(z2), t1, t2)
             else:
                 loss = barlow_twins(z1, z2) if a.loss == "barlow" else nt_xent(z1, z2)
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if a.loss == "byol":
+                tau = target_decay(a.byol_momentum, step, total)
+                update_target(target_backbone, backbone, tau)
+                update_target(target_proj, proj, tau)
             step += 1
         epoch_seconds.append(time.time() - t0)
         terms = f" (inv {inv.item():.4f} var {var.item():.4f} cov {cov.item():.4f})" if a.loss == "vicreg" else ""
+        if a.loss == "byol":
+            terms = f" (tau {tau:.6f})"
         print(f"epoch {epoch + 1}: {epoch_seconds[-1]:.1f} s, loss {loss.item():.4f}{terms}", flush=True)
     result["seconds_per_epoch"] = sum(epoch_seconds) / len(epoch_seconds)
     result["epoch_seconds"] = epoch_seconds

@@ -1,5 +1,6 @@
-"""Barlow Twins and SimCLR's NT-Xent as jvicreg computes them (vicreg/.../loss/BarlowTwinsLoss.java and
-NtXentLoss.java, checked against PyTorch by SslLossesTest): the losses recipe_r.py trains with --loss."""
+"""Barlow Twins, SimCLR's NT-Xent and BYOL's loss as jvicreg computes them (vicreg/.../loss/BarlowTwinsLoss.java,
+NtXentLoss.java and ByolLoss.java, checked against PyTorch by SslLossesTest and ByolParityTest): the losses
+recipe_r.py trains with --loss."""
 import torch
 import torch.nn.functional as F
 
@@ -23,3 +24,11 @@ def nt_xent(z1, z2, temperature=0.2):
     logits = (z @ z.T / temperature).masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
     positives = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
     return F.cross_entropy(logits, positives)
+
+
+def byol(p1, p2, t1, t2):
+    """BYOL (Grill et al. 2020): 2 - 2 cos(p, t) between each view's online prediction and the target's projection
+    of the other view (constants: computed without gradient), averaged over the batch, the two directions added."""
+    def normalized_mse(p, t):
+        return (2 - 2 * (F.normalize(p, dim=-1) * F.normalize(t, dim=-1)).sum(dim=-1)).mean()
+    return normalized_mse(p1, t2) + normalized_mse(p2, t1)

@@ -101,7 +101,7 @@ struct Entry {
 
 const Entry KERNELS[] = {
     KERNEL(unary_f32), KERNEL(binary_contiguous_f32), KERNEL(binary_strided_f32), KERNEL(where_strided_f32),
-    KERNEL(copy_strided_f32), KERNEL(axpy_f32), KERNEL(sgd_step_f32),
+    KERNEL(copy_strided_f32), KERNEL(axpy_f32), KERNEL(sgd_step_f32), KERNEL(moving_average_f32),
     KERNEL(reduce_rows_f32), KERNEL(reduce_columns_f32), KERNEL(gather_axis_f32), KERNEL(scatter_axis_f32),
     KERNEL(softmax_f32), KERNEL(softmax_backward_f32),
     KERNEL(max_pool2d_forward_f32), KERNEL(max_pool2d_backward_f32), KERNEL(avg_pool2d_forward_f32),

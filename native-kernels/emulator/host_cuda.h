@@ -32,6 +32,16 @@ inline float __int_as_float(int i) {
     return f;
 }
 
+// Round-to-nearest float product and sum that the compiler must not fuse (on the host: plain float arithmetic,
+// as the emulator is built without FMA contraction).
+inline float __fmul_rn(float a, float b) {
+    return a * b;
+}
+
+inline float __fadd_rn(float a, float b) {
+    return a + b;
+}
+
 inline float atomicAdd(float* p, float v) {
     float old = *p;
     *p = old + v;

@@ -103,3 +103,11 @@ extern "C" __global__ void sgd_step_f32(float* p, const float* g, float* buf, lo
         p[i] -= lr * d;
     }
 }
+
+// An exponential moving average in one pass: avg = decay avg + (1 - decay) x. The products and the sum are
+// rounded on their own (__fmul_rn, __fadd_rn are never contracted into a fused multiply-add), as the CPU
+// backend and the separate mul, mul, add compute it.
+extern "C" __global__ void moving_average_f32(const float* x, float* avg, long long n, float decay) {
+    const float keep = 1.0f - decay;
+    FOR_EACH_INDEX(i, n) avg[i] = __fadd_rn(__fmul_rn(decay, avg[i]), __fmul_rn(keep, x[i]));
+}

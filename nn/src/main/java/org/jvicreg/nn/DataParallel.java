@@ -39,11 +39,7 @@ public final class DataParallel {
     public DataParallel(Module model, Collective group, long bucketBytes) {
         if (bucketBytes < Float.BYTES) throw new IllegalArgumentException("bucket size must be at least one float, got " + bucketBytes);
         this.group = group;
-        synchronizeBatchNorms(model, group);
-        try (var g = Grad.off()) {
-            for (Tensor p : model.parameters()) group.broadcast(p, 0);
-            for (Tensor b : model.namedBuffers().values()) group.broadcast(b, 0);
-        }
+        replicate(model, group);
         List<Tensor> reversed = new ArrayList<>(model.parameters());
         Collections.reverse(reversed);
         Bucket current = null;
@@ -62,6 +58,20 @@ public final class DataParallel {
     /** The buckets' sizes in floats, in the order they are reduced. */
     public long[] bucketSizes() {
         return buckets.stream().mapToLong(b -> b.floats).toArray();
+    }
+
+    /**
+     * Makes {@code module} one replica of a data-parallel model: its parameters and buffers broadcast from rank 0,
+     * every batch norm in it synchronised over {@code group}. The constructor does this to the trained model; a
+     * module that runs on each rank's slice of the batch but is not trained by gradients (BYOL's target network,
+     * moved by a moving average of the trained one) needs it alone.
+     */
+    public static void replicate(Module module, Collective group) {
+        synchronizeBatchNorms(module, group);
+        try (var g = Grad.off()) {
+            for (Tensor p : module.parameters()) group.broadcast(p, 0);
+            for (Tensor b : module.namedBuffers().values()) group.broadcast(b, 0);
+        }
     }
 
     private static void synchronizeBatchNorms(Module m, Collective group) {

@@ -64,6 +64,13 @@ public interface Backend {
      */
     void sgdStep(SgdStep step, Operand p, Operand g, Operand buf, boolean first);
 
+    /**
+     * An exponential moving average of x, in one pass over {@code average.numel()} elements: average = decay *
+     * average + (1 - decay) * x, with 1 - decay in float32 and each product and the sum rounded on its own
+     * (no fused multiply-add), so the result is bit for bit that of the separate mul, mul and add.
+     */
+    void movingAverage(float decay, Operand x, Operand average);
+
     /** y[i] = cond[i] != 0 ? a[i] : b[i], all read through strides of y's rank. */
     void where(Operand cond, long[] condStrides, Operand a, long[] aStrides, Operand b, long[] bStrides, Operand y);
 

@@ -100,6 +100,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void movingAverage(float decay, Operand x, Operand average) {
+        CpuPointwise.movingAverage(decay, data(x), off(x), data(average), off(average), average.numel());
+    }
+
+    @Override
     public void where(Operand cond, long[] cs, Operand a, long[] as, Operand b, long[] bs, Operand y) {
         CpuPointwise.where(y.shape(), data(cond), off(cond), cs, data(a), off(a), as, data(b), off(b), bs, data(y), off(y));
     }

@@ -75,6 +75,19 @@ final class CpuPointwise {
         });
     }
 
+    /** {@code Backend#movingAverage}: y = decay * y + (1 - decay) * x, each product and the sum rounded on its own. */
+    static void movingAverage(float decay, float[] x, int xo, float[] y, int yo, int n) {
+        float keep = 1 - decay;
+        Parallel.forRange(n, GRAIN, (lo, hi) -> {
+            int len = hi - lo, i = 0, bound = S.loopBound(len);
+            int xs = xo + lo, ys = yo + lo;
+            for (; i < bound; i += VL) {
+                FloatVector.fromArray(S, y, ys + i).mul(decay).add(FloatVector.fromArray(S, x, xs + i).mul(keep)).intoArray(y, ys + i);
+            }
+            for (; i < len; i++) y[ys + i] = decay * y[ys + i] + keep * x[xs + i];
+        });
+    }
+
     static void binary(BinaryOp op, int[] shape, float[] a, int ao, long[] as, float[] b, int bo, long[] bs,
                        float[] y, int yo) {
         Strided plan = Strided.of(shape, as, bs, org.jvicreg.engine.Shape.strides(shape));

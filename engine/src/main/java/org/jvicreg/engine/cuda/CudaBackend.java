@@ -278,6 +278,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void movingAverage(float decay, Operand x, Operand average) {
+        CudaPointwise.movingAverage(this, decay, x, average);
+    }
+
+    @Override
     public void where(Operand cond, long[] cs, Operand a, long[] as, Operand b, long[] bs, Operand y) {
         CudaPointwise.where(this, cond, cs, a, as, b, bs, y);
     }

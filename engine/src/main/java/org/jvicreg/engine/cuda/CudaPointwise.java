@@ -6,7 +6,7 @@ import org.jvicreg.engine.backend.BinaryOp;
 import org.jvicreg.engine.backend.SgdStep;
 import org.jvicreg.engine.backend.UnaryOp;
 
-/** Launches of the elementwise kernels (elementwise.cu): unary, binary, where, strided copy, axpy, SGD step. */
+/** Launches of the elementwise kernels (elementwise.cu): unary, binary, where, strided copy, axpy, SGD step, moving average. */
 final class CudaPointwise {
     private CudaPointwise() {}
 
@@ -71,5 +71,13 @@ final class CudaPointwise {
         gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.SGD_STEP)
                 .ptr(gpu.address(p)).ptr(gpu.address(g)).ptr(buf == null ? 0 : gpu.address(buf)).i64(n).f32(st.lr())
                 .f32(st.momentum()).f32(st.dampening()).f32(st.weightDecay()).i32(st.nesterov() ? 1 : 0).i32(first ? 1 : 0));
+    }
+
+    /** {@link org.jvicreg.engine.backend.Backend#movingAverage}: one launch. */
+    static void movingAverage(CudaBackend gpu, float decay, Operand x, Operand average) {
+        long n = average.numel();
+        if (n == 0) return;
+        gpu.launch(LaunchGeometry.elementwise(n, gpu.multiprocessors()), KernelArgs.of(Kernel.MOVING_AVERAGE)
+                .ptr(gpu.address(x)).ptr(gpu.address(average)).i64(n).f32(decay));
     }
 }

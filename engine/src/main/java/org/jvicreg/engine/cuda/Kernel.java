@@ -23,6 +23,7 @@ enum Kernel {
     COPY_STRIDED("elementwise", "copy_strided_f32", PTR, PTR, I64, I32, DIMS, STRIDES, STRIDES),
     AXPY("elementwise", "axpy_f32", PTR, PTR, I64, F32),
     SGD_STEP("elementwise", "sgd_step_f32", PTR, PTR, PTR, I64, F32, F32, F32, F32, I32, I32),
+    MOVING_AVERAGE("elementwise", "moving_average_f32", PTR, PTR, I64, F32),
 
     REDUCE_ROWS("reduce", "reduce_rows_f32", PTR, PTR, I32, I32, I32),
     REDUCE_COLUMNS("reduce", "reduce_columns_f32", PTR, PTR, I32, I32, I32, I32),

@@ -250,7 +250,7 @@ class CudaBackendTest {
     }
 
     @Test
-    void whereCopyStridedAndAxpy() {
+    void whereCopyStridedAxpyAndMovingAverage() {
         int[] shape = {3, 4, 5};
         long[] full = Shape.strides(shape);
         Tensor c = Tensor.rand(rng, shape), a = randn(shape), b = randn(5);
@@ -279,6 +279,13 @@ class CudaBackendTest {
         CPU.axpy(-0.3f, x, y);
         gpu.axpy(-0.3f, onGpu(x), yg);
         assertClose("axpy", y, yg);
+
+        for (float decay : new float[] {0.996f, 0.5f, 1f}) { // bit for bit: no fused multiply-add on either side
+            Tensor avg = randn(1000), avgG = onGpu(avg);
+            CPU.movingAverage(decay, x, avg);
+            gpu.movingAverage(decay, onGpu(x), avgG);
+            assertClose("movingAverage " + decay, avg, avgG, 0);
+        }
     }
 
     // ---- reductions, indexing, softmax -------------------------------------------------------------

@@ -31,7 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** {@code vicreg pretrain}: VICReg pre-training into a run directory. */
+/** {@code vicreg pretrain}: VICReg (or Barlow Twins, SimCLR, BYOL) pre-training into a run directory. */
 public final class PretrainCommand implements Command {
     @Override
     public String name() {
@@ -40,7 +40,7 @@ public final class PretrainCommand implements Command {
 
     @Override
     public String summary() {
-        return "pre-train a ResNet with VICReg on unlabelled images";
+        return "pre-train a ResNet with VICReg (or Barlow Twins, SimCLR, BYOL) on unlabelled images";
     }
 
     @Override
@@ -54,9 +54,11 @@ public final class PretrainCommand implements Command {
                 usage: vicreg pretrain --out RUN_DIR [options]
 
                 Pre-trains backbone + expander with the VICReg loss (LARS, warm-up then cosine, two augmented
-                views per image). Writes RUN_DIR/config.json, checkpoint.safetensors (after every epoch,
-                atomically), backbone.safetensors (torchvision names), metrics.jsonl, spectra.jsonl (covariance
-                eigenvalues before training and after every epoch), map.json / map.npy and report.html.
+                views per image); --loss picks another objective (BYOL adds a predictor and a target network, a
+                moving average of the online one, kept in the checkpoint under "target."). Writes
+                RUN_DIR/config.json, checkpoint.safetensors (after every epoch, atomically), backbone.safetensors
+                (torchvision names), metrics.jsonl, spectra.jsonl (covariance eigenvalues before training and after
+                every epoch), map.json / map.npy and report.html.
                 Progress goes to stderr; the last line on stdout is a JSON summary:
                 {"epochs":...,"steps":...,"loss":...,"invariance":...,"variance":...,"covariance":...,"mean_std":...,"seconds":...}
 
@@ -78,11 +80,15 @@ public final class PretrainCommand implements Command {
                   --base-lr LR         base learning rate, scaled by batch/256 (default 0.3)
                   --warmup F           warm-up fraction of all steps (default 0.1)
                   --weight-decay WD    LARS weight decay (default 1e-6)
-                  --loss L             vicreg | barlow (Barlow Twins) | simclr (NT-Xent) (default vicreg); whatever the
-                                       loss, the VICReg terms of the embeddings are logged as diagnostics
+                  --loss L             vicreg | barlow (Barlow Twins) | simclr (NT-Xent) | byol (default vicreg); whatever
+                                       the loss, the VICReg terms of the embeddings are logged as diagnostics
                   --sim C --std C --cov C   VICReg coefficients (default 25 25 1; --std 0 is the paper's ablation)
                   --lambd L            Barlow Twins off-diagonal weight (default 0.0051)
                   --temperature T      NT-Xent temperature (default 0.2)
+                  --predictor-hidden H BYOL: the predictor's hidden width (Linear D-H, BatchNorm, ReLU, Linear H-D, D the
+                                       expander's output; default the first width of --mlp)
+                  --byol-momentum M    BYOL: the target network's base decay, rising to 1 on a cosine over the run
+                                       (default 0.996); metrics.jsonl logs the current one as "tau"
                   --seed S             seed for init, order and augmentations (default 0)
                   --log-every K        write metrics every K steps (default 10)
                   --knn-every E        before training, every E epochs and after the last: the kNN top-1 accuracy
@@ -257,13 +263,18 @@ public final class PretrainCommand implements Command {
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--mlp: " + e.getMessage());
             }
+            String loss = a.choice("loss", "vicreg", PretrainConfig.LOSSES);
+            if (!loss.equals("byol") && (a.has("predictor-hidden") || a.has("byol-momentum"))) {
+                throw new UsageException("--predictor-hidden and --byol-momentum go with --loss byol");
+            }
             return new PretrainConfig(dataset, dir.toString(), a.nonNegativeInteger("limit", 0),
                     a.choice("arch", "resnet18", ResNet.ARCHITECTURES), backboneWidth(a), small,
                     mlp, a.positiveInteger("batch", 256), a.positiveInteger("epochs", 5),
                     a.number("base-lr", 0.3), a.number("warmup", 0.1), a.number("weight-decay", 1e-6),
-                    a.choice("loss", "vicreg", "vicreg", "barlow", "simclr"),
-                    a.number("sim", 25), a.number("std", 25), a.number("cov", 1),
+                    loss, a.number("sim", 25), a.number("std", 25), a.number("cov", 1),
                     a.number("lambd", 0.0051), a.number("temperature", 0.2),
+                    a.positiveInteger("predictor-hidden", PretrainConfig.defaultPredictorHidden(mlp)),
+                    a.number("byol-momentum", PretrainConfig.BYOL_MOMENTUM),
                     a.longValue("seed", 0), a.positiveInteger("log-every", 10),
                     a.nonNegativeInteger("workers", LoaderOptions.defaultWorkers()), null, a.nonNegativeInteger("holdout", 0));
         } catch (IllegalArgumentException e) {
@@ -277,7 +288,7 @@ public final class PretrainCommand implements Command {
         String[][] keys = {{"dataset", "dataset"}, {"data", "data_dir"}, {"limit", "limit"}, {"holdout", "holdout"}, {"arch", "arch"}, {"width", "width"},
             {"stem", "small_stem"}, {"mlp", "mlp"}, {"batch", "batch"}, {"epochs", "epochs"}, {"base-lr", "base_lr"},
             {"warmup", "warmup_fraction"}, {"weight-decay", "weight_decay"}, {"loss", "loss"}, {"sim", "sim"}, {"std", "std"}, {"cov", "cov"},
-            {"lambd", "lambd"}, {"temperature", "temperature"},
+            {"lambd", "lambd"}, {"temperature", "temperature"}, {"predictor-hidden", "predictor_hidden"}, {"byol-momentum", "byol_momentum"},
             {"seed", "seed"}, {"log-every", "log_every"}};
         List<String> out = new ArrayList<>();
         for (String[] k : keys) {
@@ -291,6 +302,6 @@ public final class PretrainCommand implements Command {
     private static PretrainConfig withWorkers(PretrainConfig c, int workers) {
         return new PretrainConfig(c.dataset(), c.dataDir(), c.limit(), c.arch(), c.width(), c.smallStem(), c.mlp(), c.batch(),
                 c.epochs(), c.baseLr(), c.warmupFraction(), c.weightDecay(), c.loss(), c.sim(), c.std(), c.cov(), c.lambd(),
-                c.temperature(), c.seed(), c.logEvery(), workers, c.augment(), c.holdout());
+                c.temperature(), c.predictorHidden(), c.byolMomentum(), c.seed(), c.logEvery(), workers, c.augment(), c.holdout());
     }
 }

@@ -15,7 +15,8 @@ import java.util.Objects;
 
 /**
  * RUN_DIR/checkpoint.safetensors: the model's state dict under "model.", the optimizer's state under
- * "optim.", and in the metadata the number of completed epochs and steps and the run's id (the one in
+ * "optim.", the state dicts of modules trained beside the model under their own prefixes (BYOL's target
+ * network under "target."), and in the metadata the number of completed epochs and steps and the run's id (the one in
  * config.json). Written atomically (a temporary file renamed into place), so a crash at any moment leaves
  * the previous checkpoint intact.
  */
@@ -26,10 +27,15 @@ public record Checkpoint(int epochsDone, long steps, double seconds) {
         return runDir.resolve(FILE);
     }
 
-    /** Saves the model, the optimizer and the progress; {@code runId} (may be null) goes in the metadata. */
-    public static void save(Path runDir, Module model, Optimizer opt, Checkpoint progress, String runId) throws IOException {
+    /**
+     * Saves the model, the {@code companions} (modules trained beside it, each under its key as prefix), the
+     * optimizer and the progress; {@code runId} (may be null) goes in the metadata.
+     */
+    public static void save(Path runDir, Module model, Map<String, Module> companions, Optimizer opt, Checkpoint progress,
+                            String runId) throws IOException {
         Map<String, Tensor> all = new LinkedHashMap<>();
         model.stateDict().forEach((k, v) -> all.put("model." + k, v));
+        companions.forEach((prefix, m) -> m.stateDict().forEach((k, v) -> all.put(prefix + "." + k, v)));
         opt.state().forEach((k, v) -> all.put("optim." + k, v));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "jvicreg-checkpoint-1");
@@ -46,17 +52,19 @@ public record Checkpoint(int epochsDone, long steps, double seconds) {
 
     /** Restores model (strictly) and, when given, optimizer state; returns the progress recorded. */
     public static Checkpoint load(Path runDir, Module model, Optimizer opt) throws IOException {
-        return read(runDir, model, opt).progress();
+        return read(runDir, model, Map.of(), opt).progress();
     }
 
     /**
-     * As {@link #load(Path, Module, Optimizer)} for resuming the run in {@code runDir}, configured for
+     * As {@link #load(Path, Module, Optimizer)}, with the {@code companions} {@link #save} wrote (each strictly),
+     * for resuming the run in {@code runDir}, configured for
      * {@code epochs} epochs of {@code stepsPerEpoch} steps: refuses a checkpoint of another run (run ids
      * differ; a run made before ids is accepted when neither has one) and progress the run cannot have
      * made (more epochs than configured, steps that are not epochs x steps per epoch).
      */
-    public static Checkpoint loadForRun(Path runDir, Module model, Optimizer opt, int epochs, long stepsPerEpoch) throws IOException {
-        Loaded l = read(runDir, model, opt);
+    public static Checkpoint loadForRun(Path runDir, Module model, Map<String, Module> companions, Optimizer opt, int epochs,
+                                        long stepsPerEpoch) throws IOException {
+        Loaded l = read(runDir, model, companions, opt);
         Path f = file(runDir);
         String runId = RunDir.runId(runDir);
         if (!Objects.equals(runId, l.runId())) {
@@ -76,23 +84,24 @@ public record Checkpoint(int epochsDone, long steps, double seconds) {
 
     private record Loaded(Checkpoint progress, String runId) {}
 
-    private static Loaded read(Path runDir, Module model, Optimizer opt) throws IOException {
+    private static Loaded read(Path runDir, Module model, Map<String, Module> companions, Optimizer opt) throws IOException {
         Path f = file(runDir);
         Map<String, Tensor> all = SafeTensors.read(f);
         Map<String, String> meta = SafeTensors.metadata(f);
         if (!"jvicreg-checkpoint-1".equals(meta.get("format"))) throw new IOException(f + ": not a jvicreg checkpoint");
         Checkpoint progress = new Checkpoint(metaInt(f, meta, "epochs_done"), metaLong(f, meta, "steps"), metaSeconds(f, meta));
         NonFinite.require(f.toString(), all);
-        Map<String, Tensor> modelState = new LinkedHashMap<>(), optState = new LinkedHashMap<>();
-        all.forEach((k, v) -> {
-            if (k.startsWith("model.")) modelState.put(k.substring(6), v);
-            else if (k.startsWith("optim.")) optState.put(k.substring(6), v);
-        });
+        String companion = null; // the one loading, to name in an error
         try {
-            model.loadStateDict(modelState, true);
-            if (opt != null) opt.loadState(optState);
+            model.loadStateDict(withPrefix(all, "model."), true);
+            for (var c : companions.entrySet()) {
+                companion = c.getKey();
+                c.getValue().loadStateDict(withPrefix(all, companion + "."), true);
+            }
+            companion = null;
+            if (opt != null) opt.loadState(withPrefix(all, "optim."));
         } catch (RuntimeException e) {
-            throw new IOException(f + ": " + e.getMessage(), e);
+            throw new IOException(f + ": " + (companion == null ? "" : "'" + companion + ".*': ") + e.getMessage(), e);
         }
         return new Loaded(progress, meta.get(RunDir.RUN_ID));
     }
@@ -127,9 +136,14 @@ public record Checkpoint(int epochsDone, long steps, double seconds) {
 
     /** The model part of a checkpoint (names without the "model." prefix), e.g. for probes. */
     public static Map<String, Tensor> modelState(Path runDir) throws IOException {
+        return withPrefix(SafeTensors.read(file(runDir)), "model.");
+    }
+
+    /** The entries whose names start with {@code prefix}, under their names without it. */
+    private static Map<String, Tensor> withPrefix(Map<String, Tensor> all, String prefix) {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        SafeTensors.read(file(runDir)).forEach((k, v) -> {
-            if (k.startsWith("model.")) out.put(k.substring(6), v);
+        all.forEach((k, v) -> {
+            if (k.startsWith(prefix)) out.put(k.substring(prefix.length()), v);
         });
         return out;
     }

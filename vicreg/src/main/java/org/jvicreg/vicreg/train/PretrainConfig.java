@@ -10,6 +10,8 @@ import java.util.Map;
  * exactly what was trained. Defaults follow the official recipe where it applies to small data (LARS
  * momentum 0.9, eta 0.001, weight decay 1e-6; coefficients 25/25/1; cosine to 0.001 x base).
  *
+ * @param predictorHidden BYOL's predictor hidden width (config.json's "predictor_hidden", written for BYOL runs)
+ * @param byolMomentum    BYOL's base target decay, rising to 1 on a cosine ("byol_momentum", BYOL runs)
  * @param augment the augmentation the run trains with (config.json's "augment", {@link AugmentJson}); null
  *                when not recorded (runs made before it was): the dataset's preset
  * @param holdout the last training images set aside for validation: neither pre-training nor probe
@@ -20,16 +22,31 @@ public record PretrainConfig(
         String arch, int width, boolean smallStem,
         String mlp, int batch, int epochs, double baseLr, double warmupFraction, double weightDecay,
         String loss, double sim, double std, double cov, double lambd, double temperature,
+        int predictorHidden, double byolMomentum,
         long seed, int logEvery, int workers,
         AugmentConfig augment, int holdout) {
 
-    /** A run with the dataset's preset augmentation and no held-out images. */
+    /** The losses a run trains with. */
+    public static final java.util.List<String> LOSSES = java.util.List.of("vicreg", "barlow", "simclr", "byol");
+    /** BYOL's base target decay in the paper. */
+    public static final double BYOL_MOMENTUM = 0.996;
+
+    /**
+     * A run with the dataset's preset augmentation, no held-out images and BYOL's defaults (predictor hidden width
+     * the first of {@code mlp}, base target decay 0.996).
+     */
     public PretrainConfig(String dataset, String dataDir, int limit, String arch, int width, boolean smallStem,
                           String mlp, int batch, int epochs, double baseLr, double warmupFraction, double weightDecay,
                           String loss, double sim, double std, double cov, double lambd, double temperature,
                           long seed, int logEvery, int workers) {
         this(dataset, dataDir, limit, arch, width, smallStem, mlp, batch, epochs, baseLr, warmupFraction, weightDecay,
-                loss, sim, std, cov, lambd, temperature, seed, logEvery, workers, null, 0);
+                loss, sim, std, cov, lambd, temperature, defaultPredictorHidden(mlp), BYOL_MOMENTUM, seed, logEvery, workers,
+                null, 0);
+    }
+
+    /** BYOL's predictor hidden width unless given: the expander's first width. */
+    public static int defaultPredictorHidden(String mlp) {
+        return org.jvicreg.vicreg.model.Expander.parse(mlp)[0];
     }
 
     public PretrainConfig {
@@ -40,18 +57,23 @@ public record PretrainConfig(
         if (width < 1) throw new IllegalArgumentException("width must be positive, got " + width);
         if (logEvery < 1) throw new IllegalArgumentException("log interval must be positive, got " + logEvery);
         if (sim < 0 || std < 0 || cov < 0) throw new IllegalArgumentException("loss coefficients must be non-negative");
-        if (!java.util.List.of("vicreg", "barlow", "simclr").contains(loss)) {
-            throw new IllegalArgumentException("unknown loss '" + loss + "' (expected vicreg, barlow or simclr)");
+        if (!LOSSES.contains(loss)) {
+            throw new IllegalArgumentException("unknown loss '" + loss + "' (expected vicreg, barlow, simclr or byol)");
         }
         if (!(lambd >= 0)) throw new IllegalArgumentException("Barlow Twins lambda must be >= 0, got " + lambd);
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be positive, got " + temperature);
+        if (predictorHidden < 1) throw new IllegalArgumentException("BYOL predictor hidden width must be positive, got " + predictorHidden);
+        if (!(byolMomentum >= 0 && byolMomentum <= 1)) {
+            throw new IllegalArgumentException("BYOL momentum must be in [0, 1], got " + byolMomentum);
+        }
         if (holdout < 0) throw new IllegalArgumentException("held-out images must be 0 or more, got " + holdout);
     }
 
     /** The same run with the augmentation it trains with recorded. */
     public PretrainConfig withAugment(AugmentConfig value) {
         return new PretrainConfig(dataset, dataDir, limit, arch, width, smallStem, mlp, batch, epochs, baseLr, warmupFraction,
-                weightDecay, loss, sim, std, cov, lambd, temperature, seed, logEvery, workers, value, holdout);
+                weightDecay, loss, sim, std, cov, lambd, temperature, predictorHidden, byolMomentum, seed, logEvery, workers, value,
+                holdout);
     }
 
     /** The names of the keys written to config.json, in order. */
@@ -76,6 +98,10 @@ public record PretrainConfig(
         m.put("cov", cov);
         m.put("lambd", lambd);
         m.put("temperature", temperature);
+        if (byol()) {
+            m.put("predictor_hidden", (long) predictorHidden);
+            m.put("byol_momentum", byolMomentum);
+        }
         m.put("seed", seed);
         m.put("log_every", (long) logEvery);
         m.put("workers", (long) workers);
@@ -106,6 +132,8 @@ public record PretrainConfig(
                     string(m, "loss", "vicreg"),
                     real(m, "sim", null), real(m, "std", null), real(m, "cov", null),
                     real(m, "lambd", 0.0051), real(m, "temperature", 0.2),
+                    m.containsKey("predictor_hidden") ? whole(m, "predictor_hidden") : defaultPredictorHidden(mlp),
+                    real(m, "byol_momentum", BYOL_MOMENTUM),
                     wholeLong(m, "seed"), whole(m, "log_every"), whole(m, "workers"),
                     m.containsKey(AugmentJson.KEY) ? AugmentJson.fromMap(m) : null, m.containsKey("holdout") ? whole(m, "holdout") : 0);
         } catch (IllegalArgumentException e) {
@@ -152,8 +180,14 @@ public record PretrainConfig(
         return (int) v;
     }
 
-    /** The objective this run trains with. */
+    /** Whether the run trains with BYOL (an online and a target network) rather than a loss on two embeddings. */
+    public boolean byol() {
+        return loss.equals("byol");
+    }
+
+    /** The objective on two embeddings this run trains with (not for BYOL: {@link #byol()}). */
     public org.jvicreg.vicreg.loss.SslLoss objective() {
+        if (byol()) throw new IllegalStateException("BYOL is not a loss on two embeddings; see Pretrainer");
         return org.jvicreg.vicreg.loss.SslLoss.of(loss, sim, std, cov, lambd, temperature);
     }
 

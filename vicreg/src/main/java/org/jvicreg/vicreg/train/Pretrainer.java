@@ -9,6 +9,7 @@ import org.jvicreg.engine.dist.SingleProcess;
 import org.jvicreg.engine.io.AtomicFile;
 import org.jvicreg.engine.ops.AllGather;
 import org.jvicreg.nn.DataParallel;
+import org.jvicreg.nn.Module;
 import org.jvicreg.nn.StateDicts;
 import org.jvicreg.nn.optim.Lars;
 import org.jvicreg.nn.optim.WarmupCosine;
@@ -19,6 +20,7 @@ import org.jvicreg.vicreg.data.TwoViewLoader;
 import org.jvicreg.vicreg.data.ViewBatch;
 import org.jvicreg.vicreg.loss.SslLoss;
 import org.jvicreg.vicreg.loss.VicregLoss;
+import org.jvicreg.vicreg.model.Byol;
 import org.jvicreg.vicreg.model.ResNet;
 import org.jvicreg.vicreg.model.Vicreg;
 
@@ -31,8 +33,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * VICReg pre-training: the official loop (LARS, warm-up + cosine per step, two views through one
- * network) with a checkpoint after every epoch, exact --resume, per-step diagnostics in
+ * Pre-training with VICReg, Barlow Twins, SimCLR or BYOL ({@link PretrainMethod}): the official VICReg loop (LARS,
+ * warm-up + cosine per step, two views) with a checkpoint after every epoch, exact --resume, per-step diagnostics in
  * metrics.jsonl, optionally kNN accuracy every few epochs in knn.jsonl ({@link #monitorKnn}), a collapse
  * warning and a hard stop on a non-finite loss.
  *
@@ -90,11 +92,14 @@ public final class Pretrainer {
                 return new StepResult(r.loss(), r.total(), Map.of(), r, xAll);
             }
             SslLoss.Terms t = objective.evaluate(xAll, yAll);
-            VicregLoss.Result r;
+            return new StepResult(t.loss(), t.loss().item(), t.values(), diagnostics(xAll, yAll), xAll);
+        }
+
+        /** The official VICReg terms of two embeddings (of all ranks), without gradients: the diagnostics of every loss. */
+        static VicregLoss.Result diagnostics(Tensor xAll, Tensor yAll) {
             try (var g = org.jvicreg.engine.Grad.off()) {
-                r = VicregLoss.official().compute(xAll.detach(), yAll.detach());
+                return VicregLoss.official().compute(xAll.detach(), yAll.detach());
             }
-            return new StepResult(t.loss(), t.loss().item(), t.values(), r, xAll);
         }
 
         /**
@@ -173,9 +178,14 @@ public final class Pretrainer {
         return this;
     }
 
-    /** The network a config describes, initialised from the config's seed. */
-    public static Vicreg model(PretrainConfig c, int inChannels) {
-        return new Vicreg(new ResNet.Config(c.arch(), inChannels, c.width(), c.smallStem(), true), c.mlp(), new Rng(c.seed()));
+    /**
+     * The network a config describes (what checkpoints hold under "model."), initialised from the config's seed:
+     * backbone and expander ({@link Vicreg}), for BYOL with the predictor and beside them the target ({@link Byol}).
+     */
+    public static Module model(PretrainConfig c, int inChannels) {
+        ResNet.Config backbone = new ResNet.Config(c.arch(), inChannels, c.width(), c.smallStem(), true);
+        return c.byol() ? new Byol(backbone, c.mlp(), c.predictorHidden(), new Rng(c.seed()))
+                : new Vicreg(backbone, c.mlp(), new Rng(c.seed()));
     }
 
     /** Trains from scratch (resume = false) or from RUN_DIR's checkpoint, to the configured number of epochs. */
@@ -234,11 +244,11 @@ public final class Pretrainer {
     }
 
     private Summary run(boolean resume, int stopAfter, LoaderOptions opts, int perEpoch) throws IOException {
-        Vicreg model = model(config, data.channels());
+        Module model = model(config, data.channels());
         model.to(device);
         model.train(true);
+        PretrainMethod method = PretrainMethod.of(config, model, (long) perEpoch * config.epochs());
         Lars opt = new Lars(model.parameters(), 0, config.weightDecay(), 0.9, 0.001);
-        SslLoss lossFn = config.objective();
         Checkpoint progress = new Checkpoint(0, 0, 0);
         boolean root = group.isRoot();
         MetricsLog metrics = root ? new MetricsLog(RunDir.metrics(runDir)) : MetricsLog.inMemory();
@@ -246,7 +256,7 @@ public final class Pretrainer {
         boolean knnFile = knn != null || Files.exists(RunDir.knn(runDir));
         String runId;
         if (resume && Checkpoint.exists(runDir)) {
-            progress = Checkpoint.loadForRun(runDir, model, opt, config.epochs(), perEpoch);
+            progress = Checkpoint.loadForRun(runDir, model, method.companions(), opt, config.epochs(), perEpoch);
             runId = RunDir.runId(runDir);
             metrics.resumeAt(progress.steps());
             if (knnFile) knnLog.resumeAt(progress.steps());
@@ -261,7 +271,11 @@ public final class Pretrainer {
             if (knnFile) knnLog.resumeAt(-1);
             if (spectra != null) spectra.resumeAt(runDir, -1);
         }
-        DataParallel ddp = group.size() > 1 ? new DataParallel(model, group, bucketBytes) : null;
+        DataParallel ddp = null;
+        if (group.size() > 1) {
+            ddp = new DataParallel(model, group, bucketBytes);
+            method.distribute(group);
+        }
         try (TwoViewLoader loader = new TwoViewLoader(data, augment, opts); metrics; knnLog) {
             long total = (long) perEpoch * config.epochs();
             WarmupCosine schedule = new WarmupCosine(config.peakLr(), Math.round(config.warmupFraction() * total), total, 0.001);
@@ -269,11 +283,11 @@ public final class Pretrainer {
                     config.arch(), config.width(), data.description(), config.epochs(), perEpoch, config.batch(), config.peakLr(), device);
             metrics.start();
             if (knn != null) knnLog.start();
-            return loop(model, opt, ddp, lossFn, loader, schedule, metrics, knnLog, progress, perEpoch, Math.min(stopAfter, config.epochs()), runId);
+            return loop(method, opt, ddp, loader, schedule, metrics, knnLog, progress, perEpoch, Math.min(stopAfter, config.epochs()), runId);
         }
     }
 
-    private Summary loop(Vicreg model, Lars opt, DataParallel ddp, SslLoss lossFn, TwoViewLoader loader, WarmupCosine schedule,
+    private Summary loop(PretrainMethod method, Lars opt, DataParallel ddp, TwoViewLoader loader, WarmupCosine schedule,
                          MetricsLog metrics, MetricsLog knnLog, Checkpoint progress, int perEpoch, int stopAfter,
                          String runId) throws IOException {
         ProgressBar bar = new ProgressBar(console);
@@ -288,8 +302,8 @@ public final class Pretrainer {
         VicregLoss.TermGradients lastGradients = null;
         if (step == 0 && (knn != null || spectra != null)) { // the untrained network, for scale
             windowStart += solo(() -> {
-                if (knn != null) watchKnn(model, 0, 0, knnLog, bar);
-                if (spectra != null) spectra.record(runDir, model, device, 0, 0);
+                if (knn != null) watchKnn(method.encoder().backbone(), 0, 0, knnLog, bar);
+                if (spectra != null) spectra.record(runDir, method.encoder(), device, 0, 0);
                 return 0L;
             });
         }
@@ -303,13 +317,13 @@ public final class Pretrainer {
                     boolean log = (step + 1) % config.logEvery() == 0 || (inEpoch + 1 == perEpoch && epoch + 1 == config.epochs());
                     try (var scope = Memory.scope()) {
                         Tensor x1 = Tensor.of(b.view1(), b.shape()).to(device), x2 = Tensor.of(b.view2(), b.shape()).to(device);
-                        Vicreg.Views v = model.embed(x1, x2);
-                        last = StepResult.of(lossFn, v.x(), v.y(), group);
+                        last = method.step(x1, x2, step, group);
                         checkFinite(last, step + 1);
                         opt.zeroGrad();
                         last.loss().backward();
                         if (ddp != null) ddp.synchronizeGradients();
                         opt.step();
+                        method.afterOptimizerStep(step);
                         if (log) {
                             last = last.averaged(group);
                             if (group.isRoot()) {
@@ -345,11 +359,11 @@ public final class Pretrainer {
             int done = epoch + 1;
             long steps = step;
             windowStart += solo(() -> { // the next logged throughput is the training's alone
-                if (knn != null && knn.due(done, config.epochs())) watchKnn(model, steps, done, knnLog, bar);
-                if (spectra != null) spectra.record(runDir, model, device, steps, done);
+                if (knn != null && knn.due(done, config.epochs())) watchKnn(method.encoder().backbone(), steps, done, knnLog, bar);
+                if (spectra != null) spectra.record(runDir, method.encoder(), device, steps, done);
                 double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
-                Checkpoint.save(runDir, model, opt, new Checkpoint(done, steps, seconds), runId);
-                StateDicts.save(model.backbone(), RunDir.backbone(runDir));
+                Checkpoint.save(runDir, method.network(), method.companions(), opt, new Checkpoint(done, steps, seconds), runId);
+                StateDicts.save(method.encoder().backbone(), RunDir.backbone(runDir));
                 Report.write(runDir, config, metrics.rows(), knnLog.rows(), RunDir.readProbes(runDir));
                 return 0L;
             });
@@ -421,9 +435,9 @@ public final class Pretrainer {
     }
 
     /** Evaluates the kNN monitor after {@code epochsDone} epochs, logs and prints it; returns the nanoseconds it took. */
-    private long watchKnn(Vicreg model, long step, int epochsDone, MetricsLog knnLog, ProgressBar bar) throws IOException {
+    private long watchKnn(ResNet backbone, long step, int epochsDone, MetricsLog knnLog, ProgressBar bar) throws IOException {
         long t0 = System.nanoTime();
-        double top1 = knn.accuracy(model.backbone(), device);
+        double top1 = knn.accuracy(backbone, device);
         long spent = System.nanoTime() - t0;
         knnLog.append(knnRow(step, epochsDone, top1, spent / 1e9));
         bar.message(String.format(Locale.ROOT, "%s: kNN top-1 %.2f%% (%d test images against %d training images, %.1f s)",

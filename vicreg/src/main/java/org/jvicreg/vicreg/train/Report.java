@@ -40,7 +40,8 @@ public final class Report {
     private static final List<Chart> CHARTS = List.of(
             new Chart("kNN top-1 during training", "knn.jsonl: bank of training images, test queries, k = 20",
                     List.of(new Series("knn_top1", "kNN top-1", "#ff7f0e")), false, "not monitored (pretrain --knn-every E)"),
-            new Chart("Loss", "sim x invariance + std x variance + cov x covariance", List.of(new Series("loss", "loss", "#222"))),
+            new Chart("Loss", "the objective trained (VICReg: sim x invariance + std x variance + cov x covariance)",
+                    List.of(new Series("loss", "loss", "#222"))),
             new Chart("Invariance", "MSE between the two views' embeddings", List.of(new Series("invariance", "invariance", "#1f77b4"))),
             new Chart("Variance term", "hinge on per-dimension std; near 0.99 means collapse", List.of(new Series("variance", "variance", "#d62728"))),
             new Chart("Covariance term", "off-diagonal covariance squared, / D", List.of(new Series("covariance", "covariance", "#2ca02c"))),
@@ -53,6 +54,10 @@ public final class Report {
             new Chart("RankMe", "effective rank of the embeddings", List.of(new Series("rankme", "RankMe", "#17becf"))),
             new Chart("Learning rate", "warm-up then cosine", List.of(new Series("lr", "lr", "#7f7f7f"))),
             new Chart("Throughput", "images per second (each with two views)", List.of(new Series("images_per_s", "images/s", "#bcbd22"))));
+
+    /** BYOL runs only: the target network's decay after each step. */
+    private static final Chart TAU = new Chart("BYOL target decay", "tau: target = tau x target + (1 - tau) x online, up to 1 on a cosine",
+            List.of(new Series("tau", "tau", "#17becf")));
 
     /**
      * From the rows of metrics.jsonl and of knn.jsonl (each chart takes the rows that carry its keys); the
@@ -84,6 +89,7 @@ public final class Report {
         SvgPlot.Axis epochs = ReportPanels.epochAxis(config.epochs(), rows, spectra);
         h.append("<h2>Diagnostics over steps</h2><div class=\"grid\">");
         for (Chart c : CHARTS) h.append("<div class=\"card\">").append(svg(c, rows, epochs)).append("</div>");
+        if (config.byol()) h.append("<div class=\"card\">").append(svg(TAU, rows, epochs)).append("</div>");
         h.append("</div>");
         h.append(ReportPanels.spectra(spectra, config.epochs()));
         h.append(ReportPanels.map(RunDir.map(runDir)));

@@ -72,6 +72,16 @@ class DistributedPretrainTest {
     }
 
     /**
+     * BYOL: each rank's loss on its own rows, averaged with the gradients; the target's batch norms synchronised
+     * and its moving average the same on both ranks, so the checkpoint's "target.*" matches one process's too.
+     */
+    @Test
+    void byolTrainsTheSameOnTwoRanksTargetNetworkIncluded() throws Exception {
+        MpiRun.assumeAvailable();
+        assertSameTraining(1, "byol");
+    }
+
+    /**
      * One process and two ranks train {@code epochs} with the same global batch and seed: every logged loss
      * within 1e-4 relative, every weight tensor within 2e-3 (max abs difference / max abs value).
      */

@@ -141,6 +141,45 @@ class PretrainCommandTest {
         }
     }
 
+    /**
+     * --loss byol: the options in --help and in config.json, refused without BYOL, tau in metrics.jsonl, the
+     * predictor and the target in the checkpoint, a --resume that names another decay refused, and the probes on
+     * its (online) backbone.
+     */
+    @Test
+    void byolFromTheCommandLine() throws IOException {
+        Result help = cli("pretrain", "--help");
+        for (String o : List.of("byol", "--predictor-hidden H", "--byol-momentum M")) assertTrue(help.out().contains(o), o + " in --help");
+        Path data = writeIdx(dir.resolve("data"), 64, 16), run = dir.resolve("byol");
+        List<String> args = pretrainArgs(data, run, 1);
+        Result notByol = cli(List.of(args, List.of("--predictor-hidden", "8")).stream().flatMap(List::stream).toArray(String[]::new));
+        assertEquals(2, notByol.code());
+        assertTrue(notByol.err().contains("--predictor-hidden and --byol-momentum go with --loss byol"), notByol.err());
+        args.addAll(List.of("--loss", "byol", "--predictor-hidden", "8", "--byol-momentum", "0.99"));
+        Result r = cli(args.toArray(new String[0]));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.lastJson().get("loss") instanceof Number l && l.doubleValue() >= 0 && l.doubleValue() <= 8, r.out());
+        Map<?, ?> config = (Map<?, ?>) Json.parse(Files.readString(RunDir.config(run)));
+        assertEquals("byol", config.get("loss"));
+        assertEquals(8L, config.get("predictor_hidden"));
+        assertEquals(0.99, config.get("byol_momentum"));
+        for (String line : Files.readAllLines(RunDir.metrics(run))) {
+            Map<?, ?> m = (Map<?, ?>) Json.parse(line);
+            assertTrue(m.get("tau") instanceof Number t && t.doubleValue() >= 0.99 && t.doubleValue() <= 1, line);
+            assertTrue(m.containsKey("invariance") && m.containsKey("rankme"), line);
+        }
+        Map<String, ?> saved = org.jvicreg.engine.io.SafeTensors.read(Checkpoint.file(run));
+        assertTrue(saved.containsKey("model.predictor.0.weight") && saved.containsKey("target.projector.0.weight"), saved.keySet().toString());
+        List<String> clash = new ArrayList<>(args);
+        clash.set(clash.indexOf("--byol-momentum") + 1, "0.9");
+        clash.add("--resume");
+        Result c = cli(clash.toArray(new String[0]));
+        assertEquals(2, c.code());
+        assertTrue(c.err().contains("--byol-momentum (run: 0.99, given: 0.9)"), c.err());
+        Result knn = cli("knn", "--run", run.toString());
+        assertEquals(0, knn.code(), knn.err());
+    }
+
     @Test
     void errorsAreOneLineAndNonZero() throws IOException {
         Path data = writeIdx(dir.resolve("data"), 64, 16);

@@ -47,8 +47,11 @@ class AugmentJsonTest {
             assertEquals(c, throughJson(c));
         }
         PretrainConfig held = new PretrainConfig("mnist", "/data", 500, "resnet18", 4, true, "32-32", 32, 2, 0.3, 0.1, 1e-6,
-                "vicreg", 25, 25, 1, 0.0051, 0.2, 0, 2, 1, AugmentConfig.mnist(), 10_000);
+                "vicreg", 25, 25, 1, 0.0051, 0.2, 32, 0.996, 0, 2, 1, AugmentConfig.mnist(), 10_000);
         assertEquals(held, throughJson(held));
+        PretrainConfig byol = new PretrainConfig("mnist", "/data", 0, "resnet18", 4, true, "32-32", 32, 2, 0.3, 0.1, 1e-6,
+                "byol", 25, 25, 1, 0.0051, 0.2, 24, 0.99, 0, 2, 1, AugmentConfig.mnist(), 0);
+        assertEquals(byol, throughJson(byol), "BYOL's predictor width and target decay are recorded");
         Map<?, ?> view2 = (Map<?, ?>) ((Map<?, ?>) base().withAugment(unusual()).toMap().get("augment")).get("view2");
         assertEquals(List.of("out_height", "out_width", "crop_scale", "crop_ratio", "interpolation", "flip_p", "jitter_p", "brightness",
                 "contrast", "saturation", "hue", "grayscale_p", "blur_p", "blur_sigma", "blur_kernel", "solarize_p", "solarize_threshold"),

@@ -51,8 +51,44 @@ class PretrainerTest {
 
     @Test
     void resumingAfterAnEpochGivesTheSameRunAsNotStopping() throws IOException {
-        PretrainConfig c = config(3, 25, 1, 0.3);
-        Path a = dir.resolve("a"), b = dir.resolve("b");
+        assertResumeIsTheUninterruptedRun(config(3, 25, 1, 0.3), "a", "b");
+    }
+
+    /**
+     * BYOL resumes bitwise too: its checkpoint carries the predictor with the model and the target network under
+     * "target."; metrics.jsonl has the loss, tau rising on the cosine and the VICReg terms of the projections.
+     */
+    @Test
+    void byolResumesBitwiseWithItsPredictorAndTargetInTheCheckpoint() throws IOException {
+        PretrainConfig c = new PretrainConfig("blobs", "unused", 0, "resnet18", 4, true, "32-32", 16, 3, 0.3, 0.2, 1e-6,
+                "byol", 25, 25, 1, 0.0051, 0.2, 24, 0.99, 7, 2, 1, null, 0);
+        assertResumeIsTheUninterruptedRun(c, "byol-a", "byol-b");
+        Map<String, Tensor> saved = SafeTensors.read(Checkpoint.file(dir.resolve("byol-a")));
+        assertArrayEquals(new int[] {24, 32}, saved.get("model.predictor.0.weight").shape());
+        assertTrue(saved.containsKey("model.predictor.3.bias"));
+        assertTrue(saved.containsKey("target.backbone.conv1.weight") && saved.containsKey("target.projector.1.running_var"));
+        assertTrue(saved.keySet().stream().noneMatch(k -> k.startsWith("target.predictor")), "the target has no predictor");
+        assertTrue(saved.keySet().stream().noneMatch(k -> k.startsWith("optim.") && k.contains("target")), "nor optimizer state");
+        float[] online = saved.get("model.backbone.conv1.weight").toArray(), target = saved.get("target.backbone.conv1.weight").toArray();
+        assertTrue(!java.util.Arrays.equals(online, target), "the target trails the online network");
+
+        List<Map<String, Object>> rows = RunDir.readMetrics(dir.resolve("byol-a"));
+        double previous = 0;
+        for (Map<String, Object> r : rows) {
+            double loss = ((Number) r.get("loss")).doubleValue(), tau = ((Number) r.get("tau")).doubleValue();
+            long step = ((Number) r.get("step")).longValue();
+            assertTrue(loss >= 0 && loss <= 8, "BYOL's loss is in [0, 8]: " + r);
+            assertEquals(org.jvicreg.vicreg.model.Byol.targetDecay(0.99, step - 1, 12), tau, 1e-12, "tau of the step's update: " + r);
+            assertTrue(tau >= 0.99 && tau >= previous && tau <= 1, "tau " + tau);
+            previous = tau;
+            for (String k : new String[] {"invariance", "variance", "covariance", "mean_std"}) assertTrue(r.containsKey(k), k + " in " + r);
+        }
+        assertEquals(6, rows.size(), "12 steps logged every 2");
+        assertTrue(Files.readString(RunDir.report(dir.resolve("byol-a"))).contains("BYOL target decay"), "the report draws tau");
+    }
+
+    private void assertResumeIsTheUninterruptedRun(PretrainConfig c, String straightDir, String resumedDir) throws IOException {
+        Path a = dir.resolve(straightDir), b = dir.resolve(resumedDir);
         Pretrainer.Summary straight = trainer(c, new BlobDataset(64, 1), a, quiet()).run(false);
         trainer(c, new BlobDataset(64, 1), b, quiet()).run(false, 1);
         assertEquals(1, Checkpoint.load(b, Pretrainer.model(c, 1), null).epochsDone());
