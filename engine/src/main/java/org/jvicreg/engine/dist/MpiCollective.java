@@ -20,14 +20,19 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The collectives over MPI_COMM_WORLD of Open MPI, bound through FFM ({@link MpiLibrary}). MPI runs at
- * MPI_THREAD_SERIALIZED: whichever thread calls an operation posts it as a non-blocking MPI call under one
- * lock, and waits for it by driving MPI_Test on every operation in flight (so an all-reduce started during
- * the backward pass progresses whenever any operation is waited for), spinning for a few hundred rounds (a
- * short operation completes at the latency of MPI's own blocking call) and then sleeping 2 to 50
- * microseconds between rounds, so that a long wait does not take a core from the computation. Every wait
- * has a deadline: a rank that never joins makes this rank throw {@link CollectiveTimeoutException}
- * instead of hanging (MPI_Test itself never blocks).
+ * The collectives over MPI_COMM_WORLD of Open MPI, bound through FFM ({@link MpiLibrary}), at
+ * MPI_THREAD_SERIALIZED: every call is made under one lock by whichever thread asks.
+ * <ul>
+ *   <li>Operations the caller waits for at once (all-reduce, all-gather, broadcast, barrier) are MPI's
+ *       blocking calls, its tuned algorithms: the same C path a C program takes, nothing added per byte.
+ *       A blocking call cannot be interrupted, so a watchdog thread holds its deadline: should another rank
+ *       never join (stopped, deadlocked, dead without the launcher noticing), it prints one line saying so
+ *       and ends this process with exit code {@link #TIMEOUT_EXIT}, and the launcher ends the others.</li>
+ *   <li>{@link #allReduceSumAsync} (data-parallel training's gradient buckets) posts MPI_Iallreduce and
+ *       returns; waiting drives MPI_Test on every operation in flight, spinning for a few hundred rounds
+ *       and then sleeping 2 to 50 microseconds between rounds, and throws
+ *       {@link CollectiveTimeoutException} past the deadline.</li>
+ * </ul>
  *
  * <p>Tensors travel through native buffers: a CPU tensor's array is copied in and out (memory bandwidth,
  * small beside the network or the computation), a device tensor through the host. MPI is initialised once
@@ -42,6 +47,7 @@ public final class MpiCollective implements Collective {
     private static MpiCollective world;
 
     private final MpiLibrary mpi;
+    private final Watchdog watchdog = new Watchdog();
     /** Held for every MPI call (MPI_THREAD_SERIALIZED); guards {@link #active}. */
     private final ReentrantLock lock = new ReentrantLock();
     /** Posted operations not yet completed, in the order they were posted. */
@@ -120,8 +126,23 @@ public final class MpiCollective implements Collective {
      */
     public void allReduceSum(MemorySegment buffer, long count) {
         if (buffer.byteSize() < count * Float.BYTES) throw new IllegalArgumentException("all-reduce: buffer smaller than " + count + " floats");
-        List<Op> chunks = chunked("all-reduce of " + bytes(count * Float.BYTES), buffer, count, mpi::iallreduceFloatSum);
-        for (Op op : chunks) await(op, timeout);
+        String what = "all-reduce of " + bytes(count * Float.BYTES);
+        for (long start = 0; start < count; start += MAX_CHUNK) {
+            int c = (int) Math.min(MAX_CHUNK, count - start);
+            MemorySegment part = buffer.asSlice(start * Float.BYTES, (long) c * Float.BYTES);
+            blocking(what, timeout, () -> mpi.allreduceFloatSum(part, c));
+        }
+    }
+
+    @Override
+    public void allReduceSum(Tensor t) {
+        long n = t.numel();
+        try (Arena arena = Arena.ofConfined()) { // used and freed by this thread alone
+            MemorySegment buffer = arena.allocate(Math.max(1, n) * Float.BYTES, 64);
+            HostCopies.copyIn(t, buffer);
+            allReduceSum(buffer, n);
+            HostCopies.copyOut(buffer, t);
+        }
     }
 
     /** One posting of a non-blocking call on {@code count} floats of {@code part}. */
@@ -155,12 +176,7 @@ public final class MpiCollective implements Collective {
                 counts.setAtIndex(JAVA_INT, r, 1);
                 displs.setAtIndex(JAVA_INT, r, r);
             }
-            await(submit(new Op("all-gather of " + size + " ints") {
-                @Override
-                void start() {
-                    mpi.iallgatherv(send, 1, mpi.intType, recv, counts, displs, request);
-                }
-            }), timeout);
+            blocking("all-gather of " + size + " ints", timeout, () -> mpi.allgatherv(send, 1, mpi.intType, recv, counts, displs));
             return recv.toArray(JAVA_INT);
         }
     }
@@ -197,12 +213,8 @@ public final class MpiCollective implements Collective {
             MemorySegment countSeg = arena.allocateFrom(JAVA_INT, counts), displSeg = arena.allocateFrom(JAVA_INT, displs);
             HostCopies.copyIn(local, send);
             long bytes = total * Float.BYTES;
-            await(submit(new Op("all-gather of " + bytes(bytes)) {
-                @Override
-                void start() {
-                    mpi.iallgatherv(send, counts[rank], mpi.floatType, recv, countSeg, displSeg, request);
-                }
-            }), timeout);
+            blocking("all-gather of " + bytes(bytes), timeout,
+                    () -> mpi.allgatherv(send, counts[rank], mpi.floatType, recv, countSeg, displSeg));
             HostCopies.copyOut(recv, out);
         }
         return out;
@@ -215,21 +227,18 @@ public final class MpiCollective implements Collective {
         try (Arena arena = Arena.ofConfined()) { // used and freed by this thread alone
             MemorySegment buffer = arena.allocate(Math.max(1, n) * Float.BYTES, 64);
             if (rank == root) HostCopies.copyIn(t, buffer);
-            List<Op> chunks = chunked("broadcast of " + bytes(n * Float.BYTES), buffer, n,
-                    (part, count, request) -> mpi.ibcastFloats(part, count, root, request));
-            for (Op op : chunks) await(op, timeout);
+            for (long start = 0; start < n; start += MAX_CHUNK) {
+                int c = (int) Math.min(MAX_CHUNK, n - start);
+                MemorySegment part = buffer.asSlice(start * Float.BYTES, (long) c * Float.BYTES);
+                blocking("broadcast of " + bytes(n * Float.BYTES), timeout, () -> mpi.bcastFloats(part, c, root));
+            }
             if (rank != root) HostCopies.copyOut(buffer, t);
         }
     }
 
     @Override
     public void barrier(Duration limit) {
-        await(submit(new Op("barrier") {
-            @Override
-            void start() {
-                mpi.ibarrier(request);
-            }
-        }), limit);
+        blocking("barrier", limit, mpi::barrier);
     }
 
     /** Finalises MPI (unless an operation timed out: then MPI_Finalize would wait for the missing rank too). */
@@ -246,6 +255,74 @@ public final class MpiCollective implements Collective {
         } finally {
             lock.unlock();
         }
+    }
+
+    // ---- blocking calls and their watchdog ---------------------------------------------------------
+
+    /**
+     * Makes one blocking MPI call under the lock, watched: should it not return within {@code limit} (another
+     * rank stopped or hangs; a blocking call cannot be interrupted), the watchdog prints why on stderr and
+     * ends this process with exit code {@link #TIMEOUT_EXIT}, after which the launcher ends the others.
+     */
+    private void blocking(String what, Duration limit, Runnable call) {
+        if (closed) throw new IllegalStateException("MPI: the group was closed (MPI_Finalize)");
+        if (broken) throw new IllegalStateException("MPI: the group is unusable after an earlier collective timed out");
+        lock.lock();
+        try {
+            watchdog.arm(what, limit);
+            try {
+                call.run();
+            } finally {
+                watchdog.disarm();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The exit code of a process the watchdog ends. */
+    public static final int TIMEOUT_EXIT = 3;
+
+    /** The one blocking call in progress and its deadline, checked by a daemon thread a few times a second. */
+    private final class Watchdog implements Runnable {
+        private volatile String what;
+        private volatile long deadline;
+        private volatile Duration limit;
+        private Thread thread;
+
+        synchronized void arm(String what, Duration limit) {
+            this.limit = limit;
+            this.deadline = System.nanoTime() + limit.toNanos();
+            this.what = what;
+            if (thread == null) {
+                thread = new Thread(this, "mpi-watchdog");
+                thread.setDaemon(true);
+                thread.start();
+            }
+        }
+
+        void disarm() {
+            what = null;
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                LockSupport.parkNanos(100_000_000L);
+                String w = what;
+                if (w != null && System.nanoTime() - deadline > 0 && w == what) {
+                    System.err.println("error: " + timeoutMessage(w, limit));
+                    System.err.flush();
+                    System.out.flush();
+                    Runtime.getRuntime().halt(TIMEOUT_EXIT);
+                }
+            }
+        }
+    }
+
+    private String timeoutMessage(String what, Duration limit) {
+        return String.format(Locale.ROOT, "%s%s waited %s for the other ranks: one of them has stopped, deadlocked or died without "
+                + "the launcher noticing; giving up", where(), what, seconds(limit));
     }
 
     // ---- posting and waiting -----------------------------------------------------------------------
@@ -304,9 +381,7 @@ public final class MpiCollective implements Collective {
                 if (op.done) break;
                 if (System.nanoTime() - deadline > 0) {
                     broken = true; // the posted call may still write its buffers: they stay allocated
-                    throw new CollectiveTimeoutException(String.format(Locale.ROOT,
-                            "%s%s waited %s for the other ranks: one of them has stopped, deadlocked or died without the launcher "
-                                    + "noticing; giving up", where(), op.what, seconds(limit)));
+                    throw new CollectiveTimeoutException(timeoutMessage(op.what, limit));
                 }
                 if (++rounds < SPIN_ROUNDS) {
                     Thread.onSpinWait();

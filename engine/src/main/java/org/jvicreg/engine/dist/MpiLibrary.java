@@ -36,8 +36,8 @@ final class MpiLibrary {
 
     final Path path;
     final MemorySegment commWorld, floatType, intType, opSum;
-    private final MethodHandle initThread, initialized, finalizeMpi, commRank, commSize, iallreduce, iallgatherv, ibcast,
-            ibarrier, test, libraryVersion;
+    private final MethodHandle initThread, initialized, finalizeMpi, commRank, commSize, iallreduce, test, libraryVersion,
+            allreduce, allgatherv, bcast, barrier;
 
     private MpiLibrary(Path path, SymbolLookup lookup) {
         this.path = path;
@@ -52,14 +52,16 @@ final class MpiLibrary {
         commSize = function(lookup, "MPI_Comm_size", JAVA_INT, ADDRESS, ADDRESS);
         // (sendbuf, recvbuf, count, datatype, op, comm, request*)
         iallreduce = function(lookup, "MPI_Iallreduce", JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-        // (sendbuf, sendcount, sendtype, recvbuf, recvcounts*, displs*, recvtype, comm, request*)
-        iallgatherv = function(lookup, "MPI_Iallgatherv", JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, ADDRESS);
-        // (buf, count, datatype, root, comm, request*)
-        ibcast = function(lookup, "MPI_Ibcast", JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS);
-        ibarrier = function(lookup, "MPI_Ibarrier", JAVA_INT, ADDRESS, ADDRESS);
         test = function(lookup, "MPI_Test", JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
         libraryVersion = function(lookup, "MPI_Get_library_version", JAVA_INT, ADDRESS, ADDRESS);
+        // blocking calls, MPI's tuned algorithms, for the operations a caller waits for at once:
+        // (sendbuf, recvbuf, count, datatype, op, comm); (sendbuf, sendcount, sendtype, recvbuf, recvcounts*, displs*,
+        // recvtype, comm); (buf, count, datatype, root, comm); (comm)
+        allreduce = function(lookup, "MPI_Allreduce", JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
+        allgatherv = function(lookup, "MPI_Allgatherv", JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+                ADDRESS, ADDRESS);
+        bcast = function(lookup, "MPI_Bcast", JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
+        barrier = function(lookup, "MPI_Barrier", JAVA_INT, ADDRESS);
     }
 
     /**
@@ -196,27 +198,34 @@ final class MpiLibrary {
         }
     }
 
-    void iallgatherv(MemorySegment send, int sendCount, MemorySegment type, MemorySegment recv, MemorySegment counts,
-                     MemorySegment displacements, MemorySegment request) {
+    void allreduceFloatSum(MemorySegment buffer, int count) {
         try {
-            check("MPI_Iallgatherv", (int) iallgatherv.invokeExact(send, sendCount, type, recv, counts, displacements, type,
-                    commWorld, request));
+            check("MPI_Allreduce", (int) allreduce.invokeExact(IN_PLACE, buffer, count, floatType, opSum, commWorld));
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    void ibcastFloats(MemorySegment buffer, int count, int root, MemorySegment request) {
+    void allgatherv(MemorySegment send, int sendCount, MemorySegment type, MemorySegment recv, MemorySegment counts,
+                    MemorySegment displacements) {
         try {
-            check("MPI_Ibcast", (int) ibcast.invokeExact(buffer, count, floatType, root, commWorld, request));
+            check("MPI_Allgatherv", (int) allgatherv.invokeExact(send, sendCount, type, recv, counts, displacements, type, commWorld));
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    void ibarrier(MemorySegment request) {
+    void bcastFloats(MemorySegment buffer, int count, int root) {
         try {
-            check("MPI_Ibarrier", (int) ibarrier.invokeExact(commWorld, request));
+            check("MPI_Bcast", (int) bcast.invokeExact(buffer, count, floatType, root, commWorld));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    void barrier() {
+        try {
+            check("MPI_Barrier", (int) barrier.invokeExact(commWorld));
         } catch (Throwable t) {
             throw rethrow(t);
         }
