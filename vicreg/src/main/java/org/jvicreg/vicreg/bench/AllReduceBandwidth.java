@@ -12,8 +12,9 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 /**
  * The all-reduce bandwidth of jvicreg's MPI binding: in-place float sums over native buffers of each size,
  * as bench/mpi/allreduce_bandwidth.c times MPI's own C path, with the same iteration rule so the two runs
- * match call for call. Every rank must run the same sizes: the iteration counts are fixed by the size, never
- * by a clock. Rank 0 prints one JSON line per size.
+ * match call for call, after {@link #JIT_WARMUP} small ones that let the JIT compile the call path. Every rank
+ * must run the same sizes: the iteration counts are fixed by the size, never by a clock. Rank 0 prints one
+ * JSON line per size.
  */
 public final class AllReduceBandwidth {
     private AllReduceBandwidth() {}
@@ -23,7 +24,14 @@ public final class AllReduceBandwidth {
         return (int) Math.max(20, Math.min(2000, (1L << 30) / bytes));
     }
 
+    /** Small all-reduces before any is timed, so that the JIT has compiled the whole call path (C has none to warm). */
+    static final int JIT_WARMUP = 20_000;
+
     public static void run(MpiCollective group, long[] sizes, PrintStream out) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment small = arena.allocate(4096, 64);
+            for (int i = 0; i < JIT_WARMUP; i++) group.allReduceSum(small, 1024);
+        }
         for (long bytes : sizes) {
             long count = bytes / Float.BYTES;
             int iterations = iterations(bytes), warmup = Math.max(5, iterations / 10);
