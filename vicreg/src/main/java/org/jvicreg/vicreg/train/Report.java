@@ -94,7 +94,10 @@ public final class Report {
         h.append(ReportPanels.spectra(spectra, config.epochs()));
         h.append(ReportPanels.map(RunDir.map(runDir)));
         h.append("<h2>Configuration</h2><table>");
-        config.toMap().forEach((k, v) -> h.append("<tr><td>").append(esc(k)).append("</td><td>").append(esc(String.valueOf(v))).append("</td></tr>"));
+        // nested values (the recorded augmentation) as the JSON config.json holds, not Java's map syntax
+        config.toMap().forEach((k, v) -> h.append("<tr><td>").append(esc(k)).append("</td><td>")
+                .append(esc(v instanceof Map<?, ?> || v instanceof List<?> ? org.jvicreg.engine.io.Json.write(v) : String.valueOf(v)))
+                .append("</td></tr>"));
         h.append("</table></body></html>\n");
         AtomicFile.write(RunDir.report(runDir), h.toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -67,4 +67,15 @@ class ReportTest {
         html = Files.readString(RunDir.report(dir));
         assertTrue(html.contains("The stored map could not be read: " + RunDir.map(dir)), "names the file");
     }
+
+    @Test
+    void theRecordedAugmentationShowsAsJson() throws IOException {
+        PretrainConfig c = new PretrainConfig("mnist", "unused", 0, "resnet18", 4, true, "32-32", 16, 2, 0.3, 0.2, 1e-6,
+                "vicreg", 25, 25, 1, 0.0051, 0.2, 7, 2, 1).withAugment(org.jvicreg.vicreg.augment.AugmentConfig.mnist());
+        Files.createDirectories(dir);
+        Report.write(dir, c, List.of(row("step", 2L, "epoch", 0L, "loss", 3.0)), List.of(), Map.of());
+        String html = Files.readString(RunDir.report(dir));
+        assertTrue(html.contains("{&quot;view1&quot;:{") || html.contains("{\"view1\":{"), "augment as JSON");
+        assertTrue(!html.contains("view1={"), "not Java's map syntax");
+    }
 }
