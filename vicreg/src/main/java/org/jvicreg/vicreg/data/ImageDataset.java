@@ -44,12 +44,13 @@ public interface ImageDataset {
     /** The first {@code n} images (all of them when {@code n >= size()}): the {@code --limit N} subset. */
     default ImageDataset limit(int n) {
         if (n < 0) throw new IllegalArgumentException("limit must be non-negative, got " + n);
-        return n >= size() ? this : new Slice(this, 0, n);
+        return n >= size() ? this : slice(0, n);
     }
 
     /** Images {@code from .. to - 1}, renumbered from 0 (the parts of a {@code --holdout N} split). */
     default ImageDataset slice(int from, int to) {
-        return from == 0 && to == size() ? this : new Slice(this, from, to);
+        if (from == 0 && to == size()) return this;
+        return Subset.range(this, from, to);
     }
 
     /** The images at {@code indices}, in that order (each index checked). */

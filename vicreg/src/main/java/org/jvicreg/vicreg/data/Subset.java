@@ -1,8 +1,8 @@
 package org.jvicreg.vicreg.data;
 
 /**
- * Some images of another dataset, by index: the first {@code n} (the {@code --limit N} subset) or any chosen
- * ones (a sample to draw); keeps its class count.
+ * Some images of another dataset, by index, renumbered from 0: a range ({@link #range}: the {@code --limit N}
+ * subset, the parts of a {@code --holdout N} split) or any chosen ones (a sample to draw); keeps its class count.
  */
 final class Subset implements ImageDataset {
     private final ImageDataset base;
@@ -15,6 +15,17 @@ final class Subset implements ImageDataset {
         this.base = base;
         this.indices = indices.clone();
         this.what = what;
+    }
+
+    /** Images {@code from .. to - 1} of {@code base}, described as "first N", "last N" or "images A..B". */
+    static Subset range(ImageDataset base, int from, int to) {
+        if (from < 0 || to < from || to > base.size()) {
+            throw new IllegalArgumentException("images " + from + ".." + (to - 1) + " are not a range of the " + base.size()
+                    + " images of " + base.description());
+        }
+        int n = to - from;
+        String what = from == 0 ? "first " + n : to == base.size() ? "last " + n : "images " + from + ".." + (to - 1);
+        return new Subset(base, java.util.stream.IntStream.range(from, to).toArray(), what);
     }
 
     @Override public int size() { return indices.length; }
