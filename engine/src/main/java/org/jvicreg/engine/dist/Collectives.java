@@ -34,32 +34,30 @@ public final class Collectives {
      * cores is the cores divided by this.
      */
     public static int localRanks() {
-        for (String name : new String[] {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"}) {
-            String v = env(name);
-            if (v == null) continue;
-            try {
-                int n = Integer.parseInt(v.trim());
-                if (n >= 1) return n;
-            } catch (NumberFormatException e) {
-                // SLURM writes e.g. "2(x3)" for uneven layouts: try the next source
-            }
-        }
-        return 1;
+        return firstNumber(1, 1, "OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE");
     }
 
     /** This process's index among the ranks on its machine (0 when not launched by MPI): which GPU it takes. */
     public static int localRank() {
-        for (String name : new String[] {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}) {
+        return firstNumber(0, 0, "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID");
+    }
+
+    /**
+     * The first of the environment variables {@code names} that holds a whole number of at least {@code min};
+     * {@code otherwise} when none does (SLURM writes e.g. "2(x3)" for uneven layouts: the next one is tried).
+     */
+    private static int firstNumber(int min, int otherwise, String... names) {
+        for (String name : names) {
             String v = env(name);
             if (v == null) continue;
             try {
                 int n = Integer.parseInt(v.trim());
-                if (n >= 0) return n;
+                if (n >= min) return n;
             } catch (NumberFormatException e) {
                 // try the next source
             }
         }
-        return 0;
+        return otherwise;
     }
 
     private static String env(String name) {

@@ -113,7 +113,14 @@ public final class MpiCollective implements Collective {
         // freed by the garbage collector: closing a shared arena stops every Java thread for a handshake
         MemorySegment buffer = Arena.ofAuto().allocate(Math.max(1, n) * Float.BYTES, 64);
         HostCopies.copyIn(t, buffer);
-        List<Op> chunks = chunked("all-reduce of " + bytes(n * Float.BYTES), buffer, n, mpi::iallreduceFloatSum);
+        String what = "all-reduce of " + bytes(n * Float.BYTES);
+        List<Op> chunks = new ArrayList<>();
+        inChunks(buffer, n, (part, count) -> chunks.add(submit(new Op(what) {
+            @Override
+            void start() {
+                mpi.iallreduceFloatSum(part, count, request);
+            }
+        })));
         return () -> {
             for (Op op : chunks) await(op, timeout);
             HostCopies.copyOut(buffer, t);
@@ -127,11 +134,7 @@ public final class MpiCollective implements Collective {
     public void allReduceSum(MemorySegment buffer, long count) {
         if (buffer.byteSize() < count * Float.BYTES) throw new IllegalArgumentException("all-reduce: buffer smaller than " + count + " floats");
         String what = "all-reduce of " + bytes(count * Float.BYTES);
-        for (long start = 0; start < count; start += MAX_CHUNK) {
-            int c = (int) Math.min(MAX_CHUNK, count - start);
-            MemorySegment part = buffer.asSlice(start * Float.BYTES, (long) c * Float.BYTES);
-            blocking(what, timeout, () -> mpi.allreduceFloatSum(part, c));
-        }
+        inChunks(buffer, count, (part, c) -> blocking(what, timeout, () -> mpi.allreduceFloatSum(part, c)));
     }
 
     @Override
@@ -145,25 +148,17 @@ public final class MpiCollective implements Collective {
         }
     }
 
-    /** One posting of a non-blocking call on {@code count} floats of {@code part}. */
-    private interface ChunkCall {
-        void post(MemorySegment part, int count, MemorySegment request);
+    /** What runs on one chunk: {@code count} floats at the start of {@code part}. */
+    private interface Chunk {
+        void run(MemorySegment part, int count);
     }
 
-    /** Posts {@code call} on {@code n} floats of {@code buffer}, in chunks of at most {@link #MAX_CHUNK}. */
-    private List<Op> chunked(String what, MemorySegment buffer, long n, ChunkCall call) {
-        List<Op> chunks = new ArrayList<>();
+    /** Runs {@code chunk} over {@code n} floats of {@code buffer} in pieces of at most {@link #MAX_CHUNK} (MPI counts are C ints). */
+    private static void inChunks(MemorySegment buffer, long n, Chunk chunk) {
         for (long start = 0; start < n; start += MAX_CHUNK) {
             int count = (int) Math.min(MAX_CHUNK, n - start);
-            MemorySegment part = buffer.asSlice(start * Float.BYTES, (long) count * Float.BYTES);
-            chunks.add(submit(new Op(what) {
-                @Override
-                void start() {
-                    call.post(part, count, request);
-                }
-            }));
+            chunk.run(buffer.asSlice(start * Float.BYTES, (long) count * Float.BYTES), count);
         }
-        return chunks;
     }
 
     @Override
@@ -227,11 +222,8 @@ public final class MpiCollective implements Collective {
         try (Arena arena = Arena.ofConfined()) { // used and freed by this thread alone
             MemorySegment buffer = arena.allocate(Math.max(1, n) * Float.BYTES, 64);
             if (rank == root) HostCopies.copyIn(t, buffer);
-            for (long start = 0; start < n; start += MAX_CHUNK) {
-                int c = (int) Math.min(MAX_CHUNK, n - start);
-                MemorySegment part = buffer.asSlice(start * Float.BYTES, (long) c * Float.BYTES);
-                blocking("broadcast of " + bytes(n * Float.BYTES), timeout, () -> mpi.bcastFloats(part, c, root));
-            }
+            String what = "broadcast of " + bytes(n * Float.BYTES);
+            inChunks(buffer, n, (part, c) -> blocking(what, timeout, () -> mpi.bcastFloats(part, c, root)));
             if (rank != root) HostCopies.copyOut(buffer, t);
         }
     }
@@ -265,8 +257,7 @@ public final class MpiCollective implements Collective {
      * ends this process with exit code {@link #TIMEOUT_EXIT}, after which the launcher ends the others.
      */
     private void blocking(String what, Duration limit, Runnable call) {
-        if (closed) throw new IllegalStateException("MPI: the group was closed (MPI_Finalize)");
-        if (broken) throw new IllegalStateException("MPI: the group is unusable after an earlier collective timed out");
+        checkUsable();
         lock.lock();
         try {
             watchdog.arm(what, limit);
@@ -278,6 +269,11 @@ public final class MpiCollective implements Collective {
         } finally {
             lock.unlock();
         }
+    }
+
+    private void checkUsable() {
+        if (closed) throw new IllegalStateException("MPI: the group was closed (MPI_Finalize)");
+        if (broken) throw new IllegalStateException("MPI: the group is unusable after an earlier collective timed out");
     }
 
     /** The exit code of a process the watchdog ends. */
@@ -343,8 +339,7 @@ public final class MpiCollective implements Collective {
 
     /** Posts {@code op} now, in program order (every rank posts its collectives in the same order). */
     private Op submit(Op op) {
-        if (closed) throw new IllegalStateException("MPI: the group was closed (MPI_Finalize)");
-        if (broken) throw new IllegalStateException("MPI: the group is unusable after an earlier collective timed out");
+        checkUsable();
         lock.lock();
         try {
             op.start();
