@@ -17,7 +17,20 @@ public final class AllGather {
 
     public static Tensor rows(Collective group, Tensor local) {
         if (group.size() == 1) return local;
-        int[] rows = group.allGatherInts(local.size(0));
+        return rows(group, local, group.allGatherInts(local.size(0)));
+    }
+
+    /** Both views' rows ({@code a} and {@code b} with as many rows each), the row counts exchanged once. */
+    public static Tensor[] rows(Collective group, Tensor a, Tensor b) {
+        if (group.size() == 1) return new Tensor[] {a, b};
+        if (a.size(0) != b.size(0)) {
+            throw new IllegalArgumentException("all-gather of two views: " + a.size(0) + " and " + b.size(0) + " rows");
+        }
+        int[] counts = group.allGatherInts(a.size(0));
+        return new Tensor[] {rows(group, a, counts), rows(group, b, counts)};
+    }
+
+    private static Tensor rows(Collective group, Tensor local, int[] rows) {
         int offset = 0;
         for (int r = 0; r < group.rank(); r++) offset += rows[r];
         Tensor all;

@@ -116,7 +116,7 @@ public final class PretrainCommand implements Command {
 
     /** A pretrain command line, checked: everything {@link #run} needs before it touches a file. */
     record Options(Path out, boolean resume, String deviceName, String dist, int distTimeout, PretrainConfig given,
-                   AugmentArgs augmentArgs, int knnEvery, int knnBank, int knnQueries, String map, Args args) {}
+                   AugmentArgs augmentArgs, int knnEvery, int knnBank, int knnQueries, String map) {}
 
     /** Reads and checks every option (unknown ones included); a bad one is a {@link UsageException}. */
     static Options options(Args a) {
@@ -136,7 +136,7 @@ public final class PretrainCommand implements Command {
         }
         a.finish();
         if (dist.equals("nccl") && !deviceName.equals("cuda")) throw new UsageException("--dist nccl needs --device cuda");
-        return new Options(out, resume, deviceName, dist, distTimeout, given, augmentArgs, knnEvery, knnBank, knnQueries, map, a);
+        return new Options(out, resume, deviceName, dist, distTimeout, given, augmentArgs, knnEvery, knnBank, knnQueries, map);
     }
 
     @Override

@@ -45,8 +45,9 @@ record ByolMethod(Byol network, double baseDecay, long totalSteps) implements Pr
         Tensor loss = ByolLoss.symmetric(v.p1(), v.p2(), v.target1(), v.target2());
         Tensor z1, z2;
         try (var g = Grad.off()) {
-            z1 = AllGather.rows(group, v.z1().detach());
-            z2 = AllGather.rows(group, v.z2().detach());
+            Tensor[] all = AllGather.rows(group, v.z1().detach(), v.z2().detach());
+            z1 = all[0];
+            z2 = all[1];
         }
         return new Pretrainer.StepResult(loss, loss.item(), Map.of("tau", tau(step)), Pretrainer.StepResult.diagnostics(z1, z2), z1);
     }

@@ -86,7 +86,8 @@ public final class Pretrainer {
          * {@code embeddings} is x of all ranks.
          */
         static StepResult of(SslLoss objective, Tensor x, Tensor y, Collective group) {
-            Tensor xAll = AllGather.rows(group, x), yAll = AllGather.rows(group, y);
+            Tensor[] all = AllGather.rows(group, x, y);
+            Tensor xAll = all[0], yAll = all[1];
             if (objective instanceof VicregLoss v) {
                 VicregLoss.Result r = v.compute(x, y, xAll, yAll);
                 return new StepResult(r.loss(), r.total(), Map.of(), r, xAll);
