@@ -7,7 +7,9 @@ small-image stem (3x3 stride 1, no max-pool), 1 input channel, zero-init residua
 eta 0.001, weight decay 1e-6, biases and BN excluded); base lr 0.3 x batch/256, warm-up 10% of the
 steps then cosine to 0.001 x; batch 256 (last partial batch dropped); crops scale 0.2-1.0; 5 epochs.
 Augmentations as jvicreg's fashionMnist() preset: RandomResizedCrop(28, (0.2, 1), bilinear), flip 0.5,
-ColorJitter(0.4, 0.4) with p 0.8, solarization p 0.0 / 0.2, Normalize(0.2860, 0.3530).
+ColorJitter(0.4, 0.4) with p 0.8, solarization p 0.0 / 0.2, Normalize(0.2860, 0.3530); Gaussian blur after the
+jitter and before solarization with --blur-p (P, or V1/V2 per view), --blur-sigma and --blur-kernel as
+`vicreg pretrain` takes them (default: no blur).
 Probes on the frozen backbone (eval mode): linear (standardised features, SGD momentum 0.9, lr 0.1
 cosine to 0, weight decay 1e-5, batch 256, 100 epochs) and kNN (k=20, cosine, votes exp(sim/0.07)).
 
@@ -19,7 +21,8 @@ projector and run without gradient in training mode, the symmetric normalised MS
 the target's moving average with tau = 1 - (1 - base) (cos(pi k / K) + 1) / 2 (base --byol-momentum 0.996).
 
 Usage: /usr/bin/python3 bench/pytorch/recipe_r.py [--epochs 5] [--limit 0] [--threads 2] [--workers 1]
-    [--loss vicreg|barlow|simclr|byol] [--predictor-hidden 512] [--byol-momentum 0.996]
+    [--loss vicreg|barlow|simclr|byol] [--predictor-hidden 512] [--byol-momentum 0.996] [--seed 0]
+    [--blur-p 1.0/0.1] [--blur-sigma 0.1,2.0] [--blur-kernel full|K]
 Prints per-epoch seconds and, last, one JSON line.
 Install Debian's libopenblas0-pthread first, or torch's matmuls run on the reference BLAS.
 """
@@ -36,7 +39,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision.transforms as T
-from PIL import Image, ImageOps
+import torchvision.transforms.functional as TF
+from PIL import Image, ImageFilter, ImageOps
 from torchvision.models.resnet import BasicBlock
 
 from ssl_losses import barlow_twins, byol, nt_xent  # beside this script, as is the official VICReg loss
@@ -58,11 +62,26 @@ class Solarize:
         return ImageOps.solarize(img, 128)
 
 
-def view(solarize_p):
+class Blur:
+    """Gaussian blur with sigma uniform in [lo, hi]: kernel "full" is PIL's GaussianBlur (the official code's),
+    an odd size k is torchvision's k x k kernel with reflect padding (`vicreg pretrain --blur-kernel`)."""
+
+    def __init__(self, kernel, lo, hi):
+        self.kernel, self.lo, self.hi = kernel, lo, hi
+
+    def __call__(self, img):
+        sigma = float(torch.empty(1).uniform_(self.lo, self.hi))
+        if self.kernel == "full":
+            return img.filter(ImageFilter.GaussianBlur(radius=sigma))
+        return TF.gaussian_blur(img, [int(self.kernel)] * 2, [sigma, sigma])
+
+
+def view(solarize_p, blur_p=0.0, blur=None):
     return T.Compose([
         T.RandomResizedCrop(28, scale=(0.2, 1.0), interpolation=T.InterpolationMode.BILINEAR),
         T.RandomHorizontalFlip(0.5),
         T.RandomApply([T.ColorJitter(0.4, 0.4, 0.0, 0.0)], p=0.8),
+        T.RandomApply([blur], p=blur_p) if blur_p > 0 else T.Compose([]),
         T.RandomApply([Solarize()], p=solarize_p),
         T.ToTensor(),
         T.Normalize((0.2860,), (0.3530,)),
@@ -70,9 +89,9 @@ def view(solarize_p):
 
 
 class TwoViews(torch.utils.data.Dataset):
-    def __init__(self, images):
+    def __init__(self, images, blur_p=(0.0, 0.0), blur=None):
         self.images = images
-        self.t1, self.t2 = view(0.0), view(0.2)
+        self.t1, self.t2 = view(0.0, blur_p[0], blur), view(0.2, blur_p[1], blur)
 
     def __len__(self):
         return len(self.images)
@@ -237,7 +256,13 @@ def main():
     ap.add_argument("--loss", choices=["vicreg", "barlow", "simclr", "byol"], default="vicreg")
     ap.add_argument("--predictor-hidden", type=int, default=512)
     ap.add_argument("--byol-momentum", type=float, default=0.996)
+    ap.add_argument("--blur-p", default="0", help="blur probability, P or V1/V2 (the official recipe's: 1.0/0.1)")
+    ap.add_argument("--blur-sigma", default="0.1,2.0", help="MIN,MAX of sigma in pixels")
+    ap.add_argument("--blur-kernel", default="full", help="full (PIL's blur) or an odd size (torchvision's kernel)")
     a = ap.parse_args()
+    blur_p = [float(v) for v in a.blur_p.split("/")]
+    blur_p = blur_p * 2 if len(blur_p) == 1 else blur_p
+    blur = Blur(a.blur_kernel, *[float(v) for v in a.blur_sigma.split(",")])
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     xtr = idx(os.path.join(DATA, "train-images-idx3-ubyte.gz"))
@@ -246,7 +271,8 @@ def main():
     yte = torch.from_numpy(idx(os.path.join(DATA, "t10k-labels-idx1-ubyte.gz")).astype(np.int64))
     if a.limit:
         xtr, ytr = xtr[:a.limit], ytr[:a.limit]
-    result = {"threads": torch.get_num_threads(), "torch": torch.__version__, "loss": a.loss}
+    result = {"threads": torch.get_num_threads(), "torch": torch.__version__, "loss": a.loss, "seed": a.seed,
+              "blur": {"p": blur_p, "sigma": a.blur_sigma, "kernel": a.blur_kernel}}
     backbone = ResNet18Small(16)
     if not a.skip_random:
         result["linear_top1_random"], result["knn_top1_random"] = probes(backbone, xtr, ytr, xte, yte, a.probe_epochs, a.seed)
@@ -260,7 +286,7 @@ def main():
         params += list(pred.parameters())
         target_backbone, target_proj = frozen_copy(backbone), frozen_copy(proj)
         online += [pred, target_backbone, target_proj]  # the target trains in training mode too
-    loader = torch.utils.data.DataLoader(TwoViews(xtr), batch_size=256, shuffle=True, drop_last=True,
+    loader = torch.utils.data.DataLoader(TwoViews(xtr, blur_p, blur), batch_size=256, shuffle=True, drop_last=True,
                                          num_workers=a.workers, persistent_workers=a.workers > 0)
     base = 0.3 * 256 / 256
     total = a.epochs * len(loader)
