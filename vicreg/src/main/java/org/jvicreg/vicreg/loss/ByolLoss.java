@@ -25,7 +25,11 @@ public final class ByolLoss {
         return normalizedMse(p1, targetZ2).add(normalizedMse(p2, targetZ1));
     }
 
+    /**
+     * x / max(||x||, 1e-12) per row. The squared norm is clamped at 1e-24 before the square root, the same
+     * value, so that a zero row gets F.normalize's gradient instead of the square root's 0 / 0 at zero.
+     */
     private static Tensor unit(Tensor x) {
-        return x.div(x.square().sum(1, true).sqrt().clamp(1e-12f, Float.MAX_VALUE));
+        return x.div(x.square().sum(1, true).clamp(1e-24f, Float.MAX_VALUE).sqrt());
     }
 }
