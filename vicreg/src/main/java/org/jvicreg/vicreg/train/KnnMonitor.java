@@ -18,7 +18,7 @@ import org.jvicreg.vicreg.probe.KnnProbe;
  *
  * @param every   epochs between evaluations, at least 1
  * @param bank    labelled images whose features vote (the first images of the training split)
- * @param queries labelled images classified (the first images of the test split)
+ * @param queries labelled images classified (the first images of the test split, or of the held-out images)
  * @param norm    the normalisation the probes use (no augmentation)
  * @param batch   images per forward pass
  */

@@ -441,8 +441,9 @@ public final class Pretrainer {
         double top1 = knn.accuracy(backbone, device);
         long spent = System.nanoTime() - t0;
         knnLog.append(knnRow(step, epochsDone, top1, spent / 1e9));
-        bar.message(String.format(Locale.ROOT, "%s: kNN top-1 %.2f%% (%d test images against %d training images, %.1f s)",
+        bar.message(String.format(Locale.ROOT, "%s: kNN top-1 %.2f%% (%d %s images against %d training images, %.1f s)",
                 epochsDone == 0 ? "before training" : "after epoch " + epochsDone, 100 * top1, knn.queries().size(),
+                config.holdout() > 0 ? "held-out" : "test",
                 knn.bank().size(), spent / 1e9));
         return spent;
     }
