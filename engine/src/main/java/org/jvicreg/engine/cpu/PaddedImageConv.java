@@ -10,8 +10,8 @@ import static org.jvicreg.engine.cpu.SgemmKernel.NR;
  * over "wide" output columns {@code oh*Wp + ow}. So the kernel reads B in place ({@link SgemmKernel#runRows})
  * through a table of row offsets, writes a wide output whose {@code Wp - Q} extra columns per row are
  * garbage, and the valid Q columns of each row are then copied out. An unpadded stride-1 1x1 convolution
- * reads the image and writes the output directly. Images are split among threads; the filters are packed
- * once for all of them ({@link #packFilters}).
+ * reads the image and writes the output directly. Images are split among threads, or with fewer images
+ * than threads each image's output columns; the filters are packed once for all of them ({@link #packFilters}).
  */
 final class PaddedImageConv {
     private PaddedImageConv() {}
@@ -31,6 +31,12 @@ final class PaddedImageConv {
         int[] rowOff = in.rowOffsets(depth);
         int columns = in.columns();
         float[] packed = packFilters(filters, m, depth, Scratch.get(Scratch.Slot.PACKED_FILTERS, packedSize(m, depth)), 0);
+        if (images < Parallel.threads() && !Parallel.insidePool()) {
+            for (int img = 0; img < images; img++) {
+                imageSplit(packed, m, depth, x, xBase + img * xStride, in, rowOff, y, yBase + img * yStride);
+            }
+            return;
+        }
         Parallel.forRange(images, 1, (lo, hi) -> {
             for (int img = lo; img < hi; img++) {
                 float[] src = x;
@@ -42,16 +48,42 @@ final class PaddedImageConv {
                 }
                 float[] out = wide ? Scratch.get(Scratch.Slot.WIDE_OUTPUT, m * p * wp) : y;
                 int outBase = wide ? 0 : yBase + img * yStride, ldc = p * wp;
-                gemm(packed, 0, m, depth, src, srcBase, rowOff, columns, out, outBase, ldc);
-                if (wide) {
-                    for (int k = 0; k < m; k++) {
-                        for (int oh = 0; oh < p; oh++) {
-                            System.arraycopy(out, k * ldc + oh * wp, y, yBase + img * yStride + (k * p + oh) * q, q);
-                        }
-                    }
-                }
+                gemm(packed, 0, m, depth, src, srcBase, rowOff, 0, columns, out, outBase, ldc);
+                if (wide) validColumns(out, m, p, q, wp, 0, m, y, yBase + img * yStride);
             }
         });
+    }
+
+    /**
+     * One image with every thread on it (fewer images than threads: inference on one image): its output
+     * columns cut among the threads in whole NR-column panels, each computing all m rows over the full
+     * depth, so every output element is summed in the same order as by {@link #run}'s per-image loop.
+     */
+    private static void imageSplit(float[] packed, int m, int depth, float[] x, int xBase, StridePhases in, int[] rowOff,
+                                   float[] y, int yBase) {
+        int p = in.p(), q = in.q(), wp = in.width(), columns = in.columns(), ldc = p * wp;
+        boolean wide = wp != q;
+        float[] src = x;
+        int srcBase = xBase;
+        if (!in.inPlace()) {
+            src = Scratch.get(Scratch.Slot.PADDED_IMAGE, in.imageSize());
+            in.copy(x, xBase, src, 0);
+            srcBase = 0;
+        }
+        float[] b = src, out = wide ? Scratch.get(Scratch.Slot.WIDE_OUTPUT, m * ldc) : y;
+        int bBase = srcBase, outBase = wide ? 0 : yBase;
+        int panels = (columns + NR - 1) / NR;
+        Parallel.forRange(panels, Math.max(1, panels / (4 * Parallel.threads())), (lo, hi) ->
+                gemm(packed, 0, m, depth, b, bBase, rowOff, lo * NR, Math.min(columns, hi * NR), out, outBase, ldc));
+        if (wide) Parallel.forRange(m, Math.max(1, 4096 / Math.max(1, p * q)), (k0, k1) -> validColumns(out, m, p, q, wp, k0, k1, y, yBase));
+    }
+
+    /** Copies the q valid columns of each output row, channels k0..k1, out of a wide output into y. */
+    private static void validColumns(float[] wideOut, int m, int p, int q, int wp, int k0, int k1, float[] y, int yBase) {
+        int ldc = p * wp;
+        for (int k = k0; k < k1; k++) {
+            for (int oh = 0; oh < p; oh++) System.arraycopy(wideOut, k * ldc + oh * wp, y, yBase + (k * p + oh) * q, q);
+        }
     }
 
     /** Rows rounded up to whole MR-row panels, as packed A blocks hold them. */
@@ -84,10 +116,11 @@ final class PaddedImageConv {
     }
 
     /**
-     * One image: C (m x columns, leading dimension ldc) = A (m x depth) * B, B(p, j) = b[bBase + rowOff[p] + j],
-     * with A packed by {@link #packFilters} at {@code packed[packedOff...]}.
+     * One image: columns j0..j1 of C (m x columns, leading dimension ldc) = A (m x depth) * B,
+     * B(p, j) = b[bBase + rowOff[p] + j], with A packed by {@link #packFilters} at {@code packed[packedOff...]};
+     * j0 is a multiple of NR.
      */
-    static void gemm(float[] packed, int packedOff, int m, int depth, float[] b, int bBase, int[] rowOff, int columns,
+    static void gemm(float[] packed, int packedOff, int m, int depth, float[] b, int bBase, int[] rowOff, int j0, int j1,
                      float[] c, int cBase, int ldc) {
         int mPadded = panelRows(m);
         float[] bp = Scratch.get(Scratch.Slot.PACKED_B, BlockedGemm.KC * NR);
@@ -102,8 +135,8 @@ final class PaddedImageConv {
             boolean overwrite = pc == 0;
             for (int ic = 0; ic < m; ic += BlockedGemm.MC) {
                 int mc = Math.min(BlockedGemm.MC, m - ic), apBase = packedOff + pc * mPadded + ic * kc;
-                for (int jr = 0; jr < columns; jr += NR) {
-                    int nr = Math.min(NR, columns - jr);
+                for (int jr = j0; jr < j1; jr += NR) {
+                    int nr = Math.min(NR, j1 - jr);
                     if (nr < NR) packPartialPanel(b, shifted, pc, kc, jr, nr, bp);
                     for (int ir = 0; ir < mc; ir += MR) {
                         int mr = Math.min(MR, mc - ir), apOff = apBase + (ir / MR) * kc * MR;

@@ -83,7 +83,7 @@ final class PhaseInputGradient {
                         if (ph.taps().length == 0) {
                             java.util.Arrays.fill(out, 0, cg * ldc, 0f);
                         } else {
-                            PaddedImageConv.gemm(packed, packedAt[i], cg, ph.rowOff().length, padded, 0, ph.rowOff(),
+                            PaddedImageConv.gemm(packed, packedAt[i], cg, ph.rowOff().length, padded, 0, ph.rowOff(), 0,
                                     (ph.rows() - 1) * wide + ph.cols(), out, 0, ldc);
                         }
                         scatter(g, ph, out, wide, dx, dxGroup + img * g.c() * hw);

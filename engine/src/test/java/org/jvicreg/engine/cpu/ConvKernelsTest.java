@@ -116,6 +116,19 @@ class ConvKernelsTest {
         }
     }
 
+    /**
+     * One image, fewer than the threads (unless the machine has one core): the layers that read images in
+     * place then split each image's output columns among the threads instead of giving each thread images.
+     */
+    @Test
+    void resNet50LayersReadInPlaceAtBatchOne() {
+        for (int[] l : RESNET50) {
+            int c = Math.max(3, l[0] / 4), k = l[1] / 4, p = (l[2] + 2 * l[5] - l[3]) / l[4] + 1;
+            if (!CpuConv.readsImagesInPlace(l[3] * l[3], k, p * p)) continue;
+            check(square(1, c, k, l[2], l[3], l[4], l[5], 1, 1), "resnet50 at batch 1 " + java.util.Arrays.toString(l));
+        }
+    }
+
     /** Full channel counts at small images (64 px input: 16x16 down to 2x2), as a ResNet-50 step on small crops runs them. */
     @Test
     void everyResNet50LayerAtSmallImagesAndFullChannels() {

@@ -19,6 +19,8 @@ public final class ManyThreadsConvCheck {
         Rng r = new Rng(1);
         checkBatchLast(new ConvGeometry(32, 16, 27, 27, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), r); // 16 threads splitting pixels, the narrow tile
         checkBatchLast(new ConvGeometry(64, 32, 15, 15, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1), r); // strided, odd size
+        checkImageSplit(new ConvGeometry(16, 3, 64, 64, 24, 7, 7, 2, 2, 3, 3, 1, 1, 1), r); // stride phases copied
+        checkImageSplit(new ConvGeometry(16, 16, 30, 30, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1), r); // padded copy, wide output
         for (ConvGeometry g : cases) {
             Tensor x = Tensor.randn(r, g.n(), g.c(), g.h(), g.w()), dy = Tensor.randn(r, g.n(), g.k(), g.p(), g.q());
             float[] first = null;
@@ -34,6 +36,27 @@ public final class ManyThreadsConvCheck {
                 }
             }
         }
+    }
+
+    /**
+     * Forward and input gradient of 3 images (fewer than the 16 threads: each image's columns are split among
+     * them) bitwise equal to the same 3 images inside a batch of 16 (one image per thread).
+     */
+    private static void checkImageSplit(ConvGeometry g, Rng r) {
+        ConvGeometry three = new ConvGeometry(3, g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.strideH(), g.strideW(),
+                g.padH(), g.padW(), g.dilH(), g.dilW(), g.groups());
+        if (!CpuConv.readsImagesInPlace(g.r() * g.s(), g.k(), g.p() * g.q())) fail(g + " does not read images in place");
+        Tensor x = Tensor.randn(r, g.n(), g.c(), g.h(), g.w()), w = Tensor.randn(r, g.k(), g.c(), g.r(), g.s());
+        Tensor dy = Tensor.randn(r, g.n(), g.k(), g.p(), g.q());
+        float[] x16 = x.toArray(), dy16 = dy.toArray(), w16 = w.toArray();
+        float[] y16 = new float[g.n() * g.k() * g.p() * g.q()], y3 = new float[3 * g.k() * g.p() * g.q()];
+        CpuConv.forward(g, x16, 0, w16, 0, y16, 0);
+        CpuConv.forward(three, x16, 0, w16, 0, y3, 0);
+        if (!java.util.Arrays.equals(y3, java.util.Arrays.copyOf(y16, y3.length))) fail("forward of " + three + " differs from a batch of 16");
+        float[] dx16 = new float[x16.length], dx3 = new float[3 * g.c() * g.h() * g.w()];
+        CpuConv.backwardData(g, dy16, 0, w16, 0, dx16, 0);
+        CpuConv.backwardData(three, dy16, 0, w16, 0, dx3, 0);
+        if (!java.util.Arrays.equals(dx3, java.util.Arrays.copyOf(dx16, dx3.length))) fail("input gradient of " + three + " differs from a batch of 16");
     }
 
     /** The batch-last filter gradient of g, run six times, is bitwise stable and within 1e-4 of the NCHW one. */
