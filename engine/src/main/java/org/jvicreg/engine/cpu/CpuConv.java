@@ -18,7 +18,8 @@ import org.jvicreg.engine.backend.ConvGeometry;
  *       channels, transposed with im2col read in place ({@link InPlaceFilterGradient}).</li>
  * </ul>
  * A strided 1x1 convolution (a ResNet downsample) gathers the pixels it reads once and runs as a stride-1
- * one, forward and for the filter gradient.
+ * one, forward and for the filter gradient. 3x3 stride-1 layers with many channels run all three passes as
+ * Winograd F(2x2, 3x3) instead ({@link #winograd}).
  */
 final class CpuConv {
     private CpuConv() {}
@@ -49,7 +50,38 @@ final class CpuConv {
         return taps > 1 && (pixels >= IN_PLACE_PIXELS || (pixels >= 7 * 7 && outChannels <= 2 * pixels));
     }
 
+    /** -Djvicreg.cpu.winograd: rule (the default: {@link #winograd}), never, or always where it fits (for measuring). */
+    private static final String WINOGRAD_MODE = System.getProperty("jvicreg.cpu.winograd", "rule");
+
+    /**
+     * Whether a 3x3 stride-1 convolution runs as Winograd F(2x2, 3x3) ({@link Winograd3x3}) rather than as
+     * a direct product: with at least {@link #WINOGRAD_CHANNELS} input and output channels and
+     * {@link #WINOGRAD_TILES} 2x2 output tiles in the batch. With fewer channels the 16 products are too
+     * thin to run near the direct kernels' rate (ResNet-50's 64-channel layer at 56 x 56, batch 16, forward +
+     * both gradients: 60 -> 78 ms); with few tiles transforming the filters costs more than the products
+     * save (512 channels at 7 x 7, one image: 2.4 -> 3.6 ms). Where it applies: 128 channels at 28 x 28,
+     * batch 16, 54 -> 50 ms; 256 at 14 x 14 59 -> 43 ms; 512 at 7 x 7 67 -> 56 ms; one image forward,
+     * 256 at 14 x 14 2.07 -> 1.58 ms (bench/RESULTS.md, "CPU kernel choices"). A rule on the shape alone,
+     * so a run's results never depend on timings.
+     */
+    static boolean winograd(ConvGeometry g) {
+        if (!Winograd3x3.fits(g) || WINOGRAD_MODE.equals("never")) return false;
+        if (WINOGRAD_MODE.equals("always")) return true;
+        long tiles = (long) g.n() * ((g.h() + 1) / 2) * ((g.w() + 1) / 2);
+        return Math.min(g.c(), g.k()) >= WINOGRAD_CHANNELS && tiles >= WINOGRAD_TILES;
+    }
+
+    /** Fewest input and output channels of a convolution that {@link #winograd} runs as Winograd. */
+    static final int WINOGRAD_CHANNELS = 128;
+
+    /** Fewest 2x2 output tiles (over the batch) of a convolution that {@link #winograd} runs as Winograd. */
+    static final int WINOGRAD_TILES = 32;
+
     static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {
+        if (winograd(g)) {
+            Winograd3x3.forward(g, x, xo, w, wo, y, yo);
+            return;
+        }
         if (stridedPointwise(g)) {
             forward(pointwise(g), subsample(g, x, xo), 0, w, wo, y, yo);
             return;
@@ -69,6 +101,10 @@ final class CpuConv {
     }
 
     static void backwardData(ConvGeometry g, float[] dy, int dyo, float[] w, int wo, float[] dx, int dxo) {
+        if (winograd(g)) {
+            Winograd3x3.backwardData(g, dy, dyo, w, wo, dx, dxo);
+            return;
+        }
         int padH = g.dilH() * (g.r() - 1) - g.padH(), padW = g.dilW() * (g.s() - 1) - g.padW();
         if (g.strideH() == 1 && g.strideW() == 1 && padH >= 0 && padW >= 0) {
             backwardDataAsConvolution(g, dy, dyo, w, wo, dx, dxo, padH, padW);
@@ -147,6 +183,10 @@ final class CpuConv {
     }
 
     static void backwardFilter(ConvGeometry g, float[] x, int xo, float[] dy, int dyo, float[] dw, int dwo) {
+        if (winograd(g)) {
+            Winograd3x3.backwardFilter(g, x, xo, dy, dyo, dw, dwo);
+            return;
+        }
         if (stridedPointwise(g)) {
             backwardFilter(pointwise(g), subsample(g, x, xo), 0, dy, dyo, dw, dwo);
             return;

@@ -30,7 +30,7 @@ class ConvKernelsTest {
         {2048, 512, 7, 1, 1, 0}, {512, 512, 7, 3, 1, 1}, {512, 2048, 7, 1, 1, 0},
     };
 
-    private static float[] random(Rng rng, int n) {
+    static float[] random(Rng rng, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) rng.nextGaussian();
         return a;
@@ -46,11 +46,11 @@ class ConvKernelsTest {
      * Visits every (image, out channel, output pixel, in channel of the group, tap) with the flat
      * indices of y, x and w: the one loop nest the three reference directions share.
      */
-    private interface Visit {
+    interface Visit {
         void at(int yi, int xi, int wi);
     }
 
-    private static void forEachProduct(ConvGeometry g, Visit v) {
+    static void forEachProduct(ConvGeometry g, Visit v) {
         int p = g.p(), q = g.q();
         for (int b = 0; b < g.n(); b++) for (int o = 0; o < g.k(); o++) {
             int grp = o / g.kg();
