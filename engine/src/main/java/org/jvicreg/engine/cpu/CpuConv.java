@@ -18,8 +18,8 @@ import org.jvicreg.engine.backend.ConvGeometry;
  *       channels, transposed with im2col read in place ({@link InPlaceFilterGradient}).</li>
  * </ul>
  * A strided 1x1 convolution (a ResNet downsample) gathers the pixels it reads once and runs as a stride-1
- * one, forward and for the filter gradient. 3x3 stride-1 layers with many channels run all three passes as
- * Winograd F(2x2, 3x3) instead ({@link #winograd}).
+ * one, forward and for the filter gradient. 3x3 stride-1 layers can run all three passes as Winograd
+ * F(2x2, 3x3) instead, when asked for ({@link #winograd}).
  */
 final class CpuConv {
     private CpuConv() {}
@@ -50,32 +50,22 @@ final class CpuConv {
         return taps > 1 && (pixels >= IN_PLACE_PIXELS || (pixels >= 7 * 7 && outChannels <= 2 * pixels));
     }
 
-    /** -Djvicreg.cpu.winograd: rule (the default: {@link #winograd}), never, or always where it fits (for measuring). */
-    private static final String WINOGRAD_MODE = System.getProperty("jvicreg.cpu.winograd", "rule");
+    /** -Djvicreg.cpu.winograd: never (the default, see {@link #winograd}) or always where it fits. */
+    private static final boolean WINOGRAD = System.getProperty("jvicreg.cpu.winograd", "never").equals("always");
 
     /**
-     * Whether a 3x3 stride-1 convolution runs as Winograd F(2x2, 3x3) ({@link Winograd3x3}) rather than as
-     * a direct product: with at least {@link #WINOGRAD_CHANNELS} input and output channels and
-     * {@link #WINOGRAD_TILES} 2x2 output tiles in the batch. With fewer channels the 16 products are too
-     * thin to run near the direct kernels' rate (ResNet-50's 64-channel layer at 56 x 56, batch 16, forward +
-     * both gradients: 60 -> 78 ms); with few tiles transforming the filters costs more than the products
-     * save (512 channels at 7 x 7, one image: 2.4 -> 3.6 ms). Where it applies: 128 channels at 28 x 28,
-     * batch 16, 54 -> 50 ms; 256 at 14 x 14 59 -> 43 ms; 512 at 7 x 7 67 -> 56 ms; one image forward,
-     * 256 at 14 x 14 2.07 -> 1.58 ms (bench/RESULTS.md, "CPU kernel choices"). A rule on the shape alone,
-     * so a run's results never depend on timings.
+     * Whether a 3x3 stride-1 convolution runs as Winograd F(2x2, 3x3) ({@link Winograd3x3}) rather than as a
+     * direct product: only when asked for with -Djvicreg.cpu.winograd=always. Measured layer by layer it wins
+     * where both channel counts are at least 128 (ResNet-50's layers at batch 16, forward + both gradients:
+     * 128 channels at 28 x 28 54 -> 50 ms, 256 at 14 x 14 59 -> 43 ms, 512 at 7 x 7 67 -> 56 ms; one image
+     * forward, 256 at 14 x 14, 2.07 -> 1.58 ms) and loses with fewer channels (64 at 56 x 56: 60 -> 78 ms) or
+     * few tiles (512 at 7 x 7, one image: 2.4 -> 3.6 ms). But with those layers switched to it, the ResNet-50
+     * SGD step (batch 16) and the one-image embedding came out the same within their run-to-run spread
+     * (bench/RESULTS.md, "CPU kernel choices"), so the default stays direct until the transforms are cheaper.
      */
     static boolean winograd(ConvGeometry g) {
-        if (!Winograd3x3.fits(g) || WINOGRAD_MODE.equals("never")) return false;
-        if (WINOGRAD_MODE.equals("always")) return true;
-        long tiles = (long) g.n() * ((g.h() + 1) / 2) * ((g.w() + 1) / 2);
-        return Math.min(g.c(), g.k()) >= WINOGRAD_CHANNELS && tiles >= WINOGRAD_TILES;
+        return WINOGRAD && Winograd3x3.fits(g);
     }
-
-    /** Fewest input and output channels of a convolution that {@link #winograd} runs as Winograd. */
-    static final int WINOGRAD_CHANNELS = 128;
-
-    /** Fewest 2x2 output tiles (over the batch) of a convolution that {@link #winograd} runs as Winograd. */
-    static final int WINOGRAD_TILES = 32;
 
     static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {
         if (winograd(g)) {

@@ -23,7 +23,7 @@ import org.jvicreg.engine.backend.ConvGeometry;
  *       forward formula in g, so 16 products Z[xi] (K x C) = dYt[xi]^T V[xi] summed over the tiles.</li>
  * </ul>
  * The error against a float64 direct convolution is measured per layer by the tests (about 1e-6 of the
- * largest output); {@link CpuConv#winograd} says which layers take it.
+ * largest output); {@link CpuConv#winograd} says when convolutions take it.
  */
 final class Winograd3x3 {
     private Winograd3x3() {}
