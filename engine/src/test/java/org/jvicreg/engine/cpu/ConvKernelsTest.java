@@ -160,6 +160,12 @@ class ConvKernelsTest {
         runInOwnJvm(JitTierCheck.class, "-Xbatch", "-XX:-TieredCompilation");
     }
 
+    /** -Djvicreg.cpu.winograd=always sends 3x3 stride-1 layers through Winograd3x3 (the flag is read once, at start). */
+    @Test
+    void winogradWhenAskedFor() throws Exception {
+        runInOwnJvm(WinogradDispatchCheck.class, "-Djvicreg.cpu.winograd=always");
+    }
+
     /** Runs main's class in a JVM of its own with these flags and the test classpath; fails with its output unless it exits 0. */
     private static void runInOwnJvm(Class<?> main, String... flags) throws Exception {
         List<String> command = new ArrayList<>(List.of(

@@ -1,0 +1,38 @@
+package org.jvicreg.engine.cpu;
+
+import org.jvicreg.engine.Rng;
+import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.backend.ConvGeometry;
+
+/**
+ * Run in a JVM of its own with -Djvicreg.cpu.winograd=always (ConvKernelsTest#winogradWhenAskedFor): the CPU
+ * backend's three convolution passes on a 3x3 stride-1 layer must be Winograd3x3's results bitwise, and a
+ * strided layer must still run (directly). Exits 1 with a message when not.
+ */
+public final class WinogradDispatchCheck {
+    public static void main(String[] args) {
+        ConvGeometry g = new ConvGeometry(2, 24, 10, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Rng r = new Rng(5);
+        Tensor x = Tensor.randn(r, g.n(), g.c(), g.h(), g.w()), w = Tensor.randn(r, g.k(), g.c(), 3, 3);
+        Tensor dy = Tensor.randn(r, g.n(), g.k(), g.p(), g.q());
+        Tensor y = Tensor.zeros(g.n(), g.k(), g.p(), g.q()), dx = Tensor.zeros(g.n(), g.c(), g.h(), g.w()), dw = Tensor.zeros(g.k(), g.c(), 3, 3);
+        CpuBackend.INSTANCE.conv2dForward(g, x, w, y);
+        CpuBackend.INSTANCE.conv2dBackwardData(g, dy, w, dx);
+        CpuBackend.INSTANCE.conv2dBackwardFilter(g, x, dy, dw);
+        float[] y2 = new float[y.numel()], dx2 = new float[dx.numel()], dw2 = new float[dw.numel()];
+        Winograd3x3.forward(g, x.toArray(), 0, w.toArray(), 0, y2, 0);
+        Winograd3x3.backwardData(g, dy.toArray(), 0, w.toArray(), 0, dx2, 0);
+        Winograd3x3.backwardFilter(g, x.toArray(), 0, dy.toArray(), 0, dw2, 0);
+        if (!java.util.Arrays.equals(y.toArray(), y2)) fail("forward");
+        if (!java.util.Arrays.equals(dx.toArray(), dx2)) fail("input gradient");
+        if (!java.util.Arrays.equals(dw.toArray(), dw2)) fail("filter gradient");
+        ConvGeometry strided = new ConvGeometry(2, 24, 10, 9, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1);
+        if (Winograd3x3.fits(strided)) fail("a strided layer taken as Winograd");
+        CpuBackend.INSTANCE.conv2dForward(strided, x, w, Tensor.zeros(2, 40, strided.p(), strided.q()));
+    }
+
+    private static void fail(String what) {
+        System.err.println("with -Djvicreg.cpu.winograd=always the backend's " + what + " is not Winograd3x3's");
+        System.exit(1);
+    }
+}
