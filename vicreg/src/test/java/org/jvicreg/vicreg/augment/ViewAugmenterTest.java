@@ -148,14 +148,16 @@ class ViewAugmenterTest {
         float[] src = image(11, 28 * 28);
         float[] v1 = new float[28 * 28], v2 = new float[28 * 28];
         ViewAugmenter aug = new ViewAugmenter();
-        int solarized = 0;
+        int solarized = 0, blurred = 0;
         for (int i = 0; i < 500; i++) {
             aug.twoViews(src, 0, 1, 28, 28, cfg, SampleRng.of(0, 0, i), v1, v2, 0, false);
             assertFalse(aug.lastParams(0).solarize, "view 1 is never solarized");
-            assertFalse(aug.lastParams(0).blur || aug.lastParams(1).blur, "no blur at 28 pixels");
+            assertTrue(aug.lastParams(0).blur, "view 1 is always blurred");
             if (aug.lastParams(1).solarize) solarized++;
+            if (aug.lastParams(1).blur) blurred++;
         }
         assertTrue(solarized > 60 && solarized < 140, "view 2 solarized about 20%: " + solarized);
+        assertTrue(blurred > 20 && blurred < 80, "view 2 blurred about 10%: " + blurred);
     }
 
     @Test

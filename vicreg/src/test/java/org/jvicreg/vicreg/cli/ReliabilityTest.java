@@ -245,7 +245,7 @@ class ReliabilityTest {
                         d -> Call.of(pretrainWith(d, "--solarize-p", "0/0.2/0.3"), "option --solarize-p expects a probability in [0, 1]")),
                 new Row("pretrain --resume with another augmentation", 2, d -> {
                     Path run = copyRun(runA, d);
-                    return Call.of(pretrain(run, "--resume", "--blur-p", "0.5", "--blur-kernel", "full"), "--blur-p (run: 0.0, given: 0.5)");
+                    return Call.of(pretrain(run, "--resume", "--blur-p", "0.5", "--blur-kernel", "full"), "--blur-p (run: 1.0/0.1, given: 0.5)");
                 }),
                 new Row("pretrain --holdout of every image", 2,
                         d -> Call.of(pretrainWith(d, "--holdout", "64"), "--holdout 64 leaves no training images")),

@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A run's recipe through the command line: the augmentation it records is the one --resume trains with
- * (and a run made before it was recorded resumes with its dataset's preset), and --holdout's images are
+ * (and a run made before it was recorded resumes with its dataset's preset of that time), and --holdout's images are
  * never pre-trained or probe-trained on, only evaluated on.
  */
 class RunRecipeTest {
@@ -103,8 +103,13 @@ class RunRecipeTest {
     void aRunMadeBeforeTheRecipeWasRecordedResumesWithItsPreset() throws IOException {
         Path data = PretrainCommandTest.writeIdx(dir.resolve("data"), 96, 8);
         Path straight = dir.resolve("straight"), old = dir.resolve("old");
-        ok(pretrain(data, straight));
-        firstEpochOnly(pretrain(data, old));
+        // runs made before config.json recorded the augmentation trained MNIST's preset without blur
+        AugmentConfig then = AugmentConfig.unrecordedPreset("mnist");
+        assertEquals(0.0, then.view1().blurP());
+        assertEquals(AugmentConfig.mnist().mapViews(v -> v.toBuilder().blur(0.0, v.blurSigmaMin(), v.blurSigmaMax()).build()), then);
+        assertFalse(then.equals(AugmentConfig.mnist()), "today's preset blurs");
+        ok(pretrain(data, straight, "--blur-p", "0"));
+        firstEpochOnly(pretrain(data, old, "--blur-p", "0"));
         Map<String, Object> m = new LinkedHashMap<>(config(old));
         assertTrue(m.remove("augment") != null && m.remove("holdout") != null);
         Files.writeString(RunDir.config(old), Json.write(m) + "\n");
@@ -112,7 +117,7 @@ class RunRecipeTest {
         assertNull(before.augment());
         assertEquals(0, before.holdout());
         ok(pretrain(data, old, "--resume"));
-        assertArrayEquals(backbone(straight), backbone(old), "the preset, as the run was made with");
+        assertArrayEquals(backbone(straight), backbone(old), "the preset of that time, as the run was made with");
         assertFalse(config(old).containsKey("augment"), "the old run's config.json is left as it was");
         // its probes and embedding use the preset's normalisation and the test split, as before
         assertEquals(last(ok(List.of("knn", "--run", straight.toString()))), last(ok(List.of("knn", "--run", old.toString()))));
