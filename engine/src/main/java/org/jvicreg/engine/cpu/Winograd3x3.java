@@ -65,14 +65,6 @@ final class Winograd3x3 {
         run(g.n(), g.k(), g.c(), g.h(), g.w(), dy, dyo, u, dx, dxo);
     }
 
-    /** One row (x0, x1, x2) of G g times G^T, to u[at], u[at + step], u[at + 2 step], u[at + 3 step]. */
-    private static void timesGt(float x0, float x1, float x2, float[] u, int at, int step) {
-        u[at] = x0;
-        u[at + step] = 0.5f * (x0 + x1 + x2);
-        u[at + 2 * step] = 0.5f * (x0 - x1 + x2);
-        u[at + 3 * step] = x2;
-    }
-
     /** dw = the filter gradient of a geometry that {@link #fits}, from its input x and output gradient dy. */
     static void backwardFilter(ConvGeometry g, float[] x, int xo, float[] dy, int dyo, float[] dw, int dwo) {
         int n = g.n(), c = g.c(), k = g.k(), h = g.h(), w = g.w(), th = tiles(h), tw = tiles(w), perImage = th * tw;
@@ -332,5 +324,13 @@ final class Winograd3x3 {
                 }
             }
         });
+    }
+
+    /** One row (x0, x1, x2) of G g times G^T, to u[at], u[at + step], u[at + 2 step], u[at + 3 step]. */
+    private static void timesGt(float x0, float x1, float x2, float[] u, int at, int step) {
+        u[at] = x0;
+        u[at + step] = 0.5f * (x0 + x1 + x2);
+        u[at + 2 * step] = 0.5f * (x0 - x1 + x2);
+        u[at + 3 * step] = x2;
     }
 }
