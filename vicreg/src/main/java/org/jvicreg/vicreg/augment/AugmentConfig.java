@@ -20,7 +20,8 @@ import java.util.function.UnaryOperator;
  *       among none, 3x3, 5x5 and PIL's, by the mean of both probes on 10,000 held-out training images
  *       (bench/RESULTS.md, "Recipe R: the blur").</li>
  *   <li>{@link #cifar10()} / {@link #cifar100()}: 32x32, the official pipeline with bilinear crops,
- *       scale 0.08-1.0 and no blur, as solo-learn's CIFAR VICReg recipe.</li>
+ *       scale 0.08-1.0 and no blur, as solo-learn's CIFAR VICReg recipe (not measured here: CIFAR comes in
+ *       no Debian package).</li>
  * </ul>
  */
 public record AugmentConfig(ViewConfig view1, ViewConfig view2, Normalization normalization) {
