@@ -80,28 +80,37 @@ public record AugmentConfig(ViewConfig view1, ViewConfig view2, Normalization no
      * {@code cifar100}, or {@code imagenet} (the official pipeline at 224).
      */
     public static AugmentConfig forDataset(String name) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "fashion-mnist", "fashion_mnist", "fashionmnist" -> fashionMnist();
+        return switch (presetName(name)) {
+            case "fashion-mnist" -> fashionMnist();
             case "mnist" -> mnist();
-            case "cifar10", "cifar-10" -> cifar10();
-            case "cifar100", "cifar-100" -> cifar100();
+            case "cifar10" -> cifar10();
+            case "cifar100" -> cifar100();
             case "imagenet" -> official();
             default -> throw new IllegalArgumentException("no augmentation preset for dataset '" + name
                     + "' (known: fashion-mnist, mnist, cifar10, cifar100, imagenet; for an image folder use official(size) with its own normalization)");
         };
     }
 
-    /**
-     * The preset that a run trained with when its config.json records no augmentation (runs made before
-     * it was recorded): {@link #forDataset}, except that Fashion-MNIST and MNIST then had no blur.
-     */
-    public static AugmentConfig unrecordedPreset(String name) {
-        AugmentConfig preset = forDataset(name);
-        boolean digits = switch (name.toLowerCase(Locale.ROOT)) {
-            case "fashion-mnist", "fashion_mnist", "fashionmnist", "mnist" -> true;
-            default -> false;
+    /** A dataset name as {@link #forDataset} knows it: lower case, other spellings of a preset's name mapped to it. */
+    private static String presetName(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return switch (n) {
+            case "fashion_mnist", "fashionmnist" -> "fashion-mnist";
+            case "cifar-10" -> "cifar10";
+            case "cifar-100" -> "cifar100";
+            default -> n;
         };
-        return digits ? preset.mapViews(v -> v.toBuilder().blur(0.0, v.blurSigmaMin(), v.blurSigmaMax()).build()) : preset;
+    }
+
+    /**
+     * What a run of {@code dataset} trained with when its config.json records no augmentation (runs made
+     * before it was recorded): the dataset's {@code preset}, except that Fashion-MNIST's and MNIST's then had
+     * no blur.
+     */
+    public static AugmentConfig unrecorded(String dataset, AugmentConfig preset) {
+        String n = presetName(dataset);
+        boolean blurredSince = n.equals("fashion-mnist") || n.equals("mnist");
+        return blurredSince ? preset.mapViews(v -> v.toBuilder().blur(0.0, v.blurSigmaMin(), v.blurSigmaMax()).build()) : preset;
     }
 
     public int outHeight() {

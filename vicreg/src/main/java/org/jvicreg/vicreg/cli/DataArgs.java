@@ -63,12 +63,12 @@ final class DataArgs {
 
     /**
      * The augmentation a run trains with: the one its config.json records, or for a run made before it was
-     * recorded the dataset's preset of that time ({@link AugmentConfig#unrecordedPreset}). A recorded one
+     * recorded the dataset's preset of that time ({@link AugmentConfig#unrecorded}). A recorded one
      * must fit the data (its channels and the preset's size).
      */
     static AugmentConfig augment(Path runDir, PretrainConfig run, ImageDataset d) throws IOException {
         AugmentConfig preset = augment(run.dataset(), d), recorded = run.augment();
-        if (recorded == null) return run.dataset().equals("folder") ? preset : AugmentConfig.unrecordedPreset(run.dataset());
+        if (recorded == null) return AugmentConfig.unrecorded(run.dataset(), preset);
         if (recorded.normalization().channels() != d.channels() || recorded.outHeight() != preset.outHeight()
                 || recorded.outWidth() != preset.outWidth()) {
             throw new IOException(RunDir.config(runDir) + ": field 'augment' makes " + recorded.normalization().channels()

@@ -104,7 +104,7 @@ class RunRecipeTest {
         Path data = PretrainCommandTest.writeIdx(dir.resolve("data"), 96, 8);
         Path straight = dir.resolve("straight"), old = dir.resolve("old");
         // runs made before config.json recorded the augmentation trained MNIST's preset without blur
-        AugmentConfig then = AugmentConfig.unrecordedPreset("mnist");
+        AugmentConfig then = AugmentConfig.unrecorded("mnist", AugmentConfig.mnist());
         assertEquals(0.0, then.view1().blurP());
         assertEquals(AugmentConfig.mnist().mapViews(v -> v.toBuilder().blur(0.0, v.blurSigmaMin(), v.blurSigmaMax()).build()), then);
         assertFalse(then.equals(AugmentConfig.mnist()), "today's preset blurs");
