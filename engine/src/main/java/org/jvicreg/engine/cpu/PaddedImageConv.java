@@ -26,41 +26,26 @@ final class PaddedImageConv {
      */
     static void run(GemmOperands.A filters, int m, int images, float[] x, int xBase, int xStride, StridePhases in,
                     float[] y, int yBase, int yStride) {
-        int p = in.p(), q = in.q(), wp = in.width(), depth = in.c() * in.r() * in.s();
-        boolean wide = wp != q;
+        int depth = in.c() * in.r() * in.s();
         int[] rowOff = in.rowOffsets(depth);
-        int columns = in.columns();
         float[] packed = packFilters(filters, m, depth, Scratch.get(Scratch.Slot.PACKED_FILTERS, packedSize(m, depth)), 0);
         if (images < Parallel.threads() && !Parallel.insidePool()) {
-            for (int img = 0; img < images; img++) {
-                imageSplit(packed, m, depth, x, xBase + img * xStride, in, rowOff, y, yBase + img * yStride);
-            }
+            for (int img = 0; img < images; img++) image(packed, m, depth, x, xBase + img * xStride, in, rowOff, y, yBase + img * yStride, true);
             return;
         }
         Parallel.forRange(images, 1, (lo, hi) -> {
-            for (int img = lo; img < hi; img++) {
-                float[] src = x;
-                int srcBase = xBase + img * xStride;
-                if (!in.inPlace()) {
-                    src = Scratch.get(Scratch.Slot.PADDED_IMAGE, in.imageSize());
-                    in.copy(x, srcBase, src, 0);
-                    srcBase = 0;
-                }
-                float[] out = wide ? Scratch.get(Scratch.Slot.WIDE_OUTPUT, m * p * wp) : y;
-                int outBase = wide ? 0 : yBase + img * yStride, ldc = p * wp;
-                gemm(packed, 0, m, depth, src, srcBase, rowOff, 0, columns, out, outBase, ldc);
-                if (wide) validColumns(out, m, p, q, wp, 0, m, y, yBase + img * yStride);
-            }
+            for (int img = lo; img < hi; img++) image(packed, m, depth, x, xBase + img * xStride, in, rowOff, y, yBase + img * yStride, false);
         });
     }
 
     /**
-     * One image with every thread on it (fewer images than threads: inference on one image): its output
-     * columns cut among the threads in whole NR-column panels, each computing all m rows over the full
-     * depth, so every output element is summed in the same order as by {@link #run}'s per-image loop.
+     * One image: copied (unless read in place), multiplied, and its valid columns copied out of a wide output.
+     * With {@code split} (fewer images than threads: inference on one image) every thread works on it: its
+     * output columns cut among them in whole NR-column panels, each computing all m rows over the full depth,
+     * so every output element is summed in the same order as without.
      */
-    private static void imageSplit(float[] packed, int m, int depth, float[] x, int xBase, StridePhases in, int[] rowOff,
-                                   float[] y, int yBase) {
+    private static void image(float[] packed, int m, int depth, float[] x, int xBase, StridePhases in, int[] rowOff,
+                              float[] y, int yBase, boolean split) {
         int p = in.p(), q = in.q(), wp = in.width(), columns = in.columns(), ldc = p * wp;
         boolean wide = wp != q;
         float[] src = x;
@@ -72,6 +57,11 @@ final class PaddedImageConv {
         }
         float[] b = src, out = wide ? Scratch.get(Scratch.Slot.WIDE_OUTPUT, m * ldc) : y;
         int bBase = srcBase, outBase = wide ? 0 : yBase;
+        if (!split) {
+            gemm(packed, 0, m, depth, b, bBase, rowOff, 0, columns, out, outBase, ldc);
+            if (wide) validColumns(out, m, p, q, wp, 0, m, y, yBase);
+            return;
+        }
         int panels = (columns + NR - 1) / NR;
         Parallel.forRange(panels, Math.max(1, panels / (4 * Parallel.threads())), (lo, hi) ->
                 gemm(packed, 0, m, depth, b, bBase, rowOff, lo * NR, Math.min(columns, hi * NR), out, outBase, ldc));
