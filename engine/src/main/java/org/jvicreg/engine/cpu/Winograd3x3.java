@@ -76,16 +76,11 @@ final class Winograd3x3 {
         for (int first = 0; first < n; first += group) {
             int images = Math.min(group, n - first), t = images * perImage, img0 = first;
             boolean accumulate = first > 0;
-            Parallel.forRange(images * (c + k), Math.max(1, 2048 / perImage), (lo, hi) -> {
-                float[] plane = Scratch.get(Scratch.Slot.PADDED_IMAGE, (2 * th + 2) * (2 * tw + 2));
+            transformInputs(x, xo, c, h, w, img0, images, v, sv);
+            Parallel.forRange(images * k, Math.max(1, 2048 / perImage), (lo, hi) -> {
                 for (int task = lo; task < hi; task++) {
-                    int img = task / (c + k), ch = task % (c + k);
-                    if (ch < c) {
-                        transformInput(x, xo + ((img0 + img) * c + ch) * h * w, h, w, th, tw, plane, v, ch * t + img * perImage, sv);
-                    } else {
-                        int kk = ch - c;
-                        transformGradient(dy, dyo + ((img0 + img) * k + kk) * h * w, h, w, th, tw, e, kk * t + img * perImage, se);
-                    }
+                    int img = task / k, kk = task % k;
+                    transformGradient(dy, dyo + ((img0 + img) * k + kk) * h * w, h, w, th, tw, e, kk * t + img * perImage, se);
                 }
             });
             Parallel.forRange(XI, 1, (lo, hi) -> {
@@ -183,14 +178,7 @@ final class Winograd3x3 {
         float[] m = Scratch.get(Scratch.Slot.WINOGRAD_PRODUCTS, XI * sm);
         for (int first = 0; first < n; first += group) {
             int images = Math.min(group, n - first), t = images * perImage, img0 = first;
-            Parallel.forRange(images * ci, Math.max(1, 2048 / perImage), (lo, hi) -> {
-                float[] plane = Scratch.get(Scratch.Slot.PADDED_IMAGE, (2 * th + 2) * (2 * tw + 2));
-                for (int task = lo; task < hi; task++) {
-                    int img = task / ci, c = task % ci;
-                    int src = inOff + ((img0 + img) * ci + c) * h * w;
-                    transformInput(in, src, h, w, th, tw, plane, v, c * t + img * perImage, sv);
-                }
-            });
+            transformInputs(in, inOff, ci, h, w, img0, images, v, sv);
             // M[xi] as tiles x ko (few tiles: they make the product's rows, and the register tile's wide side
             // runs over the channels) or ko x tiles (then each output plane is written in order)
             boolean tileRows = t < ko;
@@ -243,6 +231,21 @@ final class Winograd3x3 {
                 }
             }
         }
+    }
+
+    /**
+     * The input transform of images img0 .. img0 + images - 1 of x (n, channels, h, w) into V: channel c's
+     * tiles of the group's image j at {@code v[xi * xiStride + c * t + j * th * tw + tile]}, t the group's tiles.
+     */
+    private static void transformInputs(float[] x, int xo, int channels, int h, int w, int img0, int images, float[] v, int xiStride) {
+        int th = tiles(h), tw = tiles(w), perImage = th * tw, t = images * perImage;
+        Parallel.forRange(images * channels, Math.max(1, 2048 / perImage), (lo, hi) -> {
+            float[] plane = Scratch.get(Scratch.Slot.PADDED_IMAGE, (2 * th + 2) * (2 * tw + 2));
+            for (int task = lo; task < hi; task++) {
+                int img = task / channels, c = task % channels;
+                transformInput(x, xo + ((img0 + img) * channels + c) * h * w, h, w, th, tw, plane, v, c * t + img * perImage, xiStride);
+            }
+        });
     }
 
     /**
