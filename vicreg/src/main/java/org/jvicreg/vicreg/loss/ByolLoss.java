@@ -16,20 +16,12 @@ public final class ByolLoss {
     /** 2 - 2 cos(p_i, z_i) averaged over the rows i of two (N, D) matrices. */
     public static Tensor normalizedMse(Tensor p, Tensor z) {
         SslLoss.checkPair("byol", p, z);
-        Tensor cos = unit(p).mul(unit(z)).sum(1, false);
+        Tensor cos = SslLoss.unitRows(p).mul(SslLoss.unitRows(z)).sum(1, false);
         return cos.mul(-2f).add(2f).mean();
     }
 
     /** normalizedMse(p1, z2) + normalizedMse(p2, z1): each view's prediction of the other view's target. */
     public static Tensor symmetric(Tensor p1, Tensor p2, Tensor targetZ1, Tensor targetZ2) {
         return normalizedMse(p1, targetZ2).add(normalizedMse(p2, targetZ1));
-    }
-
-    /**
-     * x / max(||x||, 1e-12) per row. The squared norm is clamped at 1e-24 before the square root, the same
-     * value, so that a zero row gets F.normalize's gradient instead of the square root's 0 / 0 at zero.
-     */
-    private static Tensor unit(Tensor x) {
-        return x.div(x.square().sum(1, true).clamp(1e-24f, Float.MAX_VALUE).sqrt());
     }
 }

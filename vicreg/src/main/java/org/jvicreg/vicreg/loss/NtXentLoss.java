@@ -28,7 +28,7 @@ public final class NtXentLoss implements SslLoss {
         SslLoss.checkPair("simclr", x, y);
         int n = x.size(0);
         Tensor z = Tensor.cat(java.util.List.of(x, y), 0);
-        Tensor unit = z.div(z.square().sum(1, true).sqrt().add(1e-12f));
+        Tensor unit = SslLoss.unitRows(z);
         Tensor sim = unit.matmul(unit, false, true).mul((float) (1 / temperature));
         float[] self = new float[4 * n * n];
         float[] target = new float[2 * n];

@@ -45,4 +45,13 @@ public interface SslLoss {
         }
         if (x.size(0) < 2) throw new IllegalArgumentException(loss + " loss: needs at least 2 samples, got N=" + x.size(0) + whyTwo);
     }
+
+    /**
+     * Each row of x divided by max(||row||, 1e-12), as F.normalize(x, dim=1). The squared norm is clamped at
+     * 1e-24 before the square root, the same value, so that a zero row gets F.normalize's gradient instead of
+     * the square root's 0 / 0 at zero.
+     */
+    static Tensor unitRows(Tensor x) {
+        return x.div(x.square().sum(1, true).clamp(1e-24f, Float.MAX_VALUE).sqrt());
+    }
 }
