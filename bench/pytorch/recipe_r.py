@@ -22,7 +22,8 @@ the target's moving average with tau = 1 - (1 - base) (cos(pi k / K) + 1) / 2 (b
 
 Usage: /usr/bin/python3 bench/pytorch/recipe_r.py [--epochs 5] [--limit 0] [--threads 2] [--workers 1]
     [--loss vicreg|barlow|simclr|byol] [--predictor-hidden 512] [--byol-momentum 0.996] [--seed 0]
-    [--blur-p 1.0/0.1] [--blur-sigma 0.1,2.0] [--blur-kernel full|K]
+    [--blur-p 1.0/0.1] [--blur-sigma 0.1,2.0] [--blur-kernel full|K] [--base-lr 0.3] [--mlp 512-512-512]
+    [--crop-scale 0.2,1.0]
 Prints per-epoch seconds and, last, one JSON line.
 Install Debian's libopenblas0-pthread first, or torch's matmuls run on the reference BLAS.
 """
@@ -76,9 +77,9 @@ class Blur:
         return TF.gaussian_blur(img, [int(self.kernel)] * 2, [sigma, sigma])
 
 
-def view(solarize_p, blur_p=0.0, blur=None):
+def view(solarize_p, blur_p=0.0, blur=None, crop_scale=(0.2, 1.0)):
     return T.Compose([
-        T.RandomResizedCrop(28, scale=(0.2, 1.0), interpolation=T.InterpolationMode.BILINEAR),
+        T.RandomResizedCrop(28, scale=crop_scale, interpolation=T.InterpolationMode.BILINEAR),
         T.RandomHorizontalFlip(0.5),
         T.RandomApply([T.ColorJitter(0.4, 0.4, 0.0, 0.0)], p=0.8),
         T.RandomApply([blur], p=blur_p) if blur_p > 0 else T.Compose([]),
@@ -89,9 +90,9 @@ def view(solarize_p, blur_p=0.0, blur=None):
 
 
 class TwoViews(torch.utils.data.Dataset):
-    def __init__(self, images, blur_p=(0.0, 0.0), blur=None):
+    def __init__(self, images, blur_p=(0.0, 0.0), blur=None, crop_scale=(0.2, 1.0)):
         self.images = images
-        self.t1, self.t2 = view(0.0, blur_p[0], blur), view(0.2, blur_p[1], blur)
+        self.t1, self.t2 = view(0.0, blur_p[0], blur, crop_scale), view(0.2, blur_p[1], blur, crop_scale)
 
     def __len__(self):
         return len(self.images)
@@ -259,7 +260,11 @@ def main():
     ap.add_argument("--blur-p", default="0", help="blur probability, P or V1/V2 (the official recipe's: 1.0/0.1)")
     ap.add_argument("--blur-sigma", default="0.1,2.0", help="MIN,MAX of sigma in pixels")
     ap.add_argument("--blur-kernel", default="full", help="full (PIL's blur) or an odd size (torchvision's kernel)")
+    ap.add_argument("--base-lr", type=float, default=0.3, help="LARS base learning rate, scaled by batch/256")
+    ap.add_argument("--mlp", default="512-512-512", help="expander sizes")
+    ap.add_argument("--crop-scale", default="0.2,1.0", help="MIN,MAX of RandomResizedCrop's area fraction")
     a = ap.parse_args()
+    crop_scale = tuple(float(v) for v in a.crop_scale.split(","))
     blur_p = [float(v) for v in a.blur_p.split("/")]
     blur_p = blur_p * 2 if len(blur_p) == 1 else blur_p
     blur = Blur(a.blur_kernel, *[float(v) for v in a.blur_sigma.split(",")])
@@ -272,23 +277,24 @@ def main():
     if a.limit:
         xtr, ytr = xtr[:a.limit], ytr[:a.limit]
     result = {"threads": torch.get_num_threads(), "torch": torch.__version__, "loss": a.loss, "seed": a.seed,
-              "blur": {"p": blur_p, "sigma": a.blur_sigma, "kernel": a.blur_kernel}}
+              "blur": {"p": blur_p, "sigma": a.blur_sigma, "kernel": a.blur_kernel},
+              "base_lr": a.base_lr, "mlp": a.mlp, "crop_scale": list(crop_scale)}
     backbone = ResNet18Small(16)
     if not a.skip_random:
         result["linear_top1_random"], result["knn_top1_random"] = probes(backbone, xtr, ytr, xte, yte, a.probe_epochs, a.seed)
         print("random init:", result, flush=True)
         backbone = ResNet18Small(16)
-    proj = projector("512-512-512", 128)
+    proj = projector(a.mlp, 128)
     params = list(backbone.parameters()) + list(proj.parameters())
     online = [backbone, proj]
     if a.loss == "byol":
-        pred = predictor(512, a.predictor_hidden)
+        pred = predictor(int(a.mlp.split("-")[-1]), a.predictor_hidden)
         params += list(pred.parameters())
         target_backbone, target_proj = frozen_copy(backbone), frozen_copy(proj)
         online += [pred, target_backbone, target_proj]  # the target trains in training mode too
-    loader = torch.utils.data.DataLoader(TwoViews(xtr, blur_p, blur), batch_size=256, shuffle=True, drop_last=True,
+    loader = torch.utils.data.DataLoader(TwoViews(xtr, blur_p, blur, crop_scale), batch_size=256, shuffle=True, drop_last=True,
                                          num_workers=a.workers, persistent_workers=a.workers > 0)
-    base = 0.3 * 256 / 256
+    base = a.base_lr * 256 / 256
     total = a.epochs * len(loader)
     warm = round(0.1 * total)
     opt = LARS(params, lr=0)
