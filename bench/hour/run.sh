@@ -5,7 +5,7 @@
 # first 50,000 training images, probed on the last 10,000); the curve reports the test set.
 #
 # usage: bench/hour/run.sh [OUT_DIR]   (default runs/hour; resumable: finished cells are not run again)
-# then:  python3 bench/hour/plot.py bench/hour/best-hour.svg "..." (the last line below)
+# The last line draws bench/hour/best-hour.svg from the curve's runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-runs/hour}
@@ -27,6 +27,9 @@ $v ablate --out "$out/crop" --epochs 2 --limit 20000 --holdout 10000 --base-lr 4
 
 # 4. The curve: all 60,000 training images at the chosen learning rate, 5 to 20 epochs, on the test set.
 $v ablate --out "$out/full" --base-lr 4.8 --grid "epochs=5|20|10"
+
+# 5. Recipe R (5 epochs) at the chosen learning rate, on the validation split.
+$v ablate --out "$out/recipe-holdout" --holdout 10000 --grid "base-lr=4.8"
 
 python3 bench/hour/plot.py bench/hour/best-hour.svg \
     "2 epochs on 20,000 images=$out/explore" "base-lr 4.8, 60,000 images=$out/full"
