@@ -4,7 +4,8 @@
 Fashion-MNIST train set, ResNet-18 with base width 16 (channels 16/32/64/128, 128-d features) and the
 small-image stem (3x3 stride 1, no max-pool), 1 input channel, zero-init residual; expander 512-512-512
 (Linear-BN-ReLU x2, Linear without bias); the official VICReg loss (25/25/1) and LARS (momentum 0.9,
-eta 0.001, weight decay 1e-6, biases and BN excluded); base lr 0.3 x batch/256, warm-up 10% of the
+eta 0.001, weight decay 1e-6, biases and BN excluded); base lr 4.8 x batch/256 (0.3 with another loss, as
+`vicreg pretrain` defaults), warm-up 10% of the
 steps then cosine to 0.001 x; batch 256 (last partial batch dropped); crops scale 0.2-1.0; 5 epochs.
 Augmentations as jvicreg's fashionMnist() preset: RandomResizedCrop(28, (0.2, 1), bilinear), flip 0.5,
 ColorJitter(0.4, 0.4) with p 0.8, solarization p 0.0 / 0.2, Normalize(0.2860, 0.3530); Gaussian blur after the
@@ -22,7 +23,7 @@ the target's moving average with tau = 1 - (1 - base) (cos(pi k / K) + 1) / 2 (b
 
 Usage: /usr/bin/python3 bench/pytorch/recipe_r.py [--epochs 5] [--limit 0] [--threads 2] [--workers 1]
     [--loss vicreg|barlow|simclr|byol] [--predictor-hidden 512] [--byol-momentum 0.996] [--seed 0]
-    [--blur-p 1.0/0.1] [--blur-sigma 0.1,2.0] [--blur-kernel full|K] [--base-lr 0.3] [--mlp 512-512-512]
+    [--blur-p 1.0/0.1] [--blur-sigma 0.1,2.0] [--blur-kernel full|K] [--base-lr 4.8] [--mlp 512-512-512]
     [--crop-scale 0.2,1.0]
 Prints per-epoch seconds and, last, one JSON line.
 Install Debian's libopenblas0-pthread first, or torch's matmuls run on the reference BLAS.
@@ -260,10 +261,13 @@ def main():
     ap.add_argument("--blur-p", default="0", help="blur probability, P or V1/V2 (the official recipe's: 1.0/0.1)")
     ap.add_argument("--blur-sigma", default="0.1,2.0", help="MIN,MAX of sigma in pixels")
     ap.add_argument("--blur-kernel", default="full", help="full (PIL's blur) or an odd size (torchvision's kernel)")
-    ap.add_argument("--base-lr", type=float, default=0.3, help="LARS base learning rate, scaled by batch/256")
+    ap.add_argument("--base-lr", type=float, default=None,
+                    help="LARS base learning rate, scaled by batch/256 (default 4.8 for vicreg, 0.3 for the other losses)")
     ap.add_argument("--mlp", default="512-512-512", help="expander sizes")
     ap.add_argument("--crop-scale", default="0.2,1.0", help="MIN,MAX of RandomResizedCrop's area fraction")
     a = ap.parse_args()
+    if a.base_lr is None:
+        a.base_lr = 4.8 if a.loss == "vicreg" else 0.3
     crop_scale = tuple(float(v) for v in a.crop_scale.split(","))
     blur_p = [float(v) for v in a.blur_p.split("/")]
     blur_p = blur_p * 2 if len(blur_p) == 1 else blur_p

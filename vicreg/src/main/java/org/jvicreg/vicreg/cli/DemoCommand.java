@@ -99,7 +99,7 @@ public final class DemoCommand implements Command {
         ImageDataset test = DataArgs.open("fashion-mnist", Datasets.DEBIAN_FASHION_MNIST, Split.TEST, 0);
         AugmentConfig aug = AugmentConfig.fashionMnist();
         PretrainConfig cfg = new PretrainConfig("fashion-mnist", Datasets.DEBIAN_FASHION_MNIST.toString(), limit,
-                "resnet18", 16, true, "512-512-512", 256, epochs, 0.3, 0.1, 1e-6, "vicreg", 25, 25, 1, 0.0051, 0.2, seed, 10,
+                "resnet18", 16, true, "512-512-512", 256, epochs, PretrainConfig.defaultBaseLr("fashion-mnist", "vicreg"), 0.1, 1e-6, "vicreg", 25, 25, 1, 0.0051, 0.2, seed, 10,
                 LoaderOptions.defaultWorkers());
         if (Files.isRegularFile(RunDir.config(out))) clear(out);
         Pretrainer.Summary s = new Pretrainer(cfg, train, aug, out, device, log)

@@ -226,6 +226,20 @@ class PretrainCommandTest {
     }
 
     @Test
+    void theBaseLearningRateDefaultsToTheMeasuredChoiceOnlyWhereItWasMeasured() {
+        assertEquals(4.8, baseLr(), "VICReg on Fashion-MNIST");
+        assertEquals(0.3, baseLr("--loss", "barlow"));
+        assertEquals(0.3, baseLr("--dataset", "mnist", "--data", dir.toString()));
+        assertEquals(1.5, baseLr("--base-lr", "1.5"));
+    }
+
+    private static double baseLr(String... options) {
+        List<String> argv = new ArrayList<>(List.of("--out", "unused"));
+        argv.addAll(List.of(options));
+        return PretrainCommand.configFrom(Args.parse(argv.toArray(new String[0]), new PretrainCommand().flags())).baseLr();
+    }
+
+    @Test
     void sigkillMidEpochThenResumeFinishesAValidRun() throws Exception {
         Path data = writeIdx(dir.resolve("data"), 512, 32), run = dir.resolve("run");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
