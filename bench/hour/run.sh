@@ -11,9 +11,9 @@ cd "$(dirname "$0")/../.."
 out=${1:-runs/hour}
 v=bin/vicreg
 
-# 1. A first look, on the test set: recipe R shortened to 2 epochs on the first 20,000 images, one change
-#    at a time.
-$v ablate --out "$out/explore" --one-at-a-time --epochs 2 --limit 20000 \
+# 1. A first look, on the test set: recipe R at base lr 0.3 shortened to 2 epochs on the first 20,000 images,
+#    one change at a time.
+$v ablate --out "$out/explore" --one-at-a-time --epochs 2 --limit 20000 --base-lr 0.3 \
     --grid "base-lr=0.6|1.2" --grid "batch=128" --grid "width=32" --grid "crop-scale=0.4,1" \
     --grid "mlp=1024-1024-1024"
 
