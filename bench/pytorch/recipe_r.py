@@ -10,7 +10,7 @@ steps then cosine to 0.001 x; batch 256 (last partial batch dropped); crops scal
 Augmentations as jvicreg's fashionMnist() preset: RandomResizedCrop(28, (0.2, 1), bilinear), flip 0.5,
 ColorJitter(0.4, 0.4) with p 0.8, solarization p 0.0 / 0.2, Normalize(0.2860, 0.3530); Gaussian blur after the
 jitter and before solarization with --blur-p (P, or V1/V2 per view), --blur-sigma and --blur-kernel as
-`vicreg pretrain` takes them (default: no blur).
+`vicreg pretrain` takes them (default: the preset's, PIL's blur with p 1.0 / 0.1 and sigma 0.1-2.0).
 Probes on the frozen backbone (eval mode): linear (standardised features, SGD momentum 0.9, lr 0.1
 cosine to 0, weight decay 1e-5, batch 256, 100 epochs) and kNN (k=20, cosine, votes exp(sim/0.07)).
 
@@ -258,7 +258,7 @@ def main():
     ap.add_argument("--loss", choices=["vicreg", "barlow", "simclr", "byol"], default="vicreg")
     ap.add_argument("--predictor-hidden", type=int, default=512)
     ap.add_argument("--byol-momentum", type=float, default=0.996)
-    ap.add_argument("--blur-p", default="0", help="blur probability, P or V1/V2 (the official recipe's: 1.0/0.1)")
+    ap.add_argument("--blur-p", default="1.0/0.1", help="blur probability, P or V1/V2 (default the official recipe's 1.0/0.1)")
     ap.add_argument("--blur-sigma", default="0.1,2.0", help="MIN,MAX of sigma in pixels")
     ap.add_argument("--blur-kernel", default="full", help="full (PIL's blur) or an odd size (torchvision's kernel)")
     ap.add_argument("--base-lr", type=float, default=None,
