@@ -5,8 +5,8 @@ Fashion-MNIST train set, ResNet-18 with base width 16 (channels 16/32/64/128, 12
 small-image stem (3x3 stride 1, no max-pool), 1 input channel, zero-init residual; expander 512-512-512
 (Linear-BN-ReLU x2, Linear without bias); the official VICReg loss (25/25/1) and LARS (momentum 0.9,
 eta 0.001, weight decay 1e-6, biases and BN excluded); base lr 4.8 x batch/256 (0.3 with another loss, as
-`vicreg pretrain` defaults), warm-up 10% of the
-steps then cosine to 0.001 x; batch 256 (last partial batch dropped); crops scale 0.2-1.0; 5 epochs.
+`vicreg pretrain` defaults), warm-up 10% of the steps then cosine to 0.001 x; batch 256 (last partial batch
+dropped); crops scale 0.2-1.0; 5 epochs.
 Augmentations as jvicreg's fashionMnist() preset: RandomResizedCrop(28, (0.2, 1), bilinear), flip 0.5,
 ColorJitter(0.4, 0.4) with p 0.8, solarization p 0.0 / 0.2, Normalize(0.2860, 0.3530); Gaussian blur after the
 jitter and before solarization with --blur-p (P, or V1/V2 per view), --blur-sigma and --blur-kernel as

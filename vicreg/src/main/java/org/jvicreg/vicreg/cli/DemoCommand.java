@@ -7,7 +7,6 @@ import org.jvicreg.nn.Module;
 import org.jvicreg.vicreg.augment.AugmentConfig;
 import org.jvicreg.vicreg.data.Datasets;
 import org.jvicreg.vicreg.data.ImageDataset;
-import org.jvicreg.vicreg.data.LoaderOptions;
 import org.jvicreg.vicreg.data.Split;
 import org.jvicreg.vicreg.model.ResNet;
 import org.jvicreg.vicreg.probe.Features;
@@ -98,9 +97,9 @@ public final class DemoCommand implements Command {
         ImageDataset train = DataArgs.open("fashion-mnist", Datasets.DEBIAN_FASHION_MNIST, Split.TRAIN, limit);
         ImageDataset test = DataArgs.open("fashion-mnist", Datasets.DEBIAN_FASHION_MNIST, Split.TEST, 0);
         AugmentConfig aug = AugmentConfig.fashionMnist();
-        PretrainConfig cfg = new PretrainConfig("fashion-mnist", Datasets.DEBIAN_FASHION_MNIST.toString(), limit,
-                "resnet18", 16, true, "512-512-512", 256, epochs, PretrainConfig.defaultBaseLr("fashion-mnist", "vicreg"), 0.1, 1e-6, "vicreg", 25, 25, 1, 0.0051, 0.2, seed, 10,
-                LoaderOptions.defaultWorkers());
+        // recipe R as `pretrain` defaults it, shortened: the demo follows every default of the command line
+        PretrainConfig cfg = PretrainCommand.configFrom(Args.parse(new String[] {"--limit", Integer.toString(limit),
+                "--epochs", Integer.toString(epochs), "--seed", Long.toString(seed)}, Set.of()));
         if (Files.isRegularFile(RunDir.config(out))) clear(out);
         Pretrainer.Summary s = new Pretrainer(cfg, train, aug, out, device, log)
                 .monitorKnn(new KnnMonitor(1, train.limit(KNN_BANK), test.limit(KNN_QUERIES), aug.normalization(), 512))
