@@ -113,7 +113,7 @@ public final class MpiCollective implements Collective {
         // freed by the garbage collector: closing a shared arena stops every Java thread for a handshake
         MemorySegment buffer = Arena.ofAuto().allocate(Math.max(1, n) * Float.BYTES, 64);
         HostCopies.copyIn(t, buffer);
-        String what = "all-reduce of " + bytes(n * Float.BYTES);
+        Call what = new Call("all-reduce", n * Float.BYTES);
         List<Op> chunks = new ArrayList<>();
         inChunks(buffer, n, (part, count) -> chunks.add(submit(new Op(what) {
             @Override
@@ -133,8 +133,18 @@ public final class MpiCollective implements Collective {
      */
     public void allReduceSum(MemorySegment buffer, long count) {
         if (buffer.byteSize() < count * Float.BYTES) throw new IllegalArgumentException("all-reduce: buffer smaller than " + count + " floats");
-        String what = "all-reduce of " + bytes(count * Float.BYTES);
-        inChunks(buffer, count, (part, c) -> blocking(what, timeout, () -> mpi.allreduceFloatSum(part, c)));
+        // allocates nothing per call: a few hundred bytes per call are a fresh page of the heap every few dozen
+        // calls, and its page fault (tens of microseconds in a VM) stalls the other ranks too
+        for (long start = 0; start < count; start += MAX_CHUNK) {
+            int c = (int) Math.min(MAX_CHUNK, count - start);
+            MemorySegment part = c == count ? buffer : buffer.asSlice(start * Float.BYTES, (long) c * Float.BYTES);
+            enter("all-reduce", count * Float.BYTES, timeout);
+            try {
+                mpi.allreduceFloatSum(part, c);
+            } finally {
+                leave();
+            }
+        }
     }
 
     @Override
@@ -171,7 +181,7 @@ public final class MpiCollective implements Collective {
                 counts.setAtIndex(JAVA_INT, r, 1);
                 displs.setAtIndex(JAVA_INT, r, r);
             }
-            blocking("all-gather of " + size + " ints", timeout, () -> mpi.allgatherv(send, 1, mpi.intType, recv, counts, displs));
+            blocking(new Call("all-gather", (long) size * Integer.BYTES), timeout, () -> mpi.allgatherv(send, 1, mpi.intType, recv, counts, displs));
             return recv.toArray(JAVA_INT);
         }
     }
@@ -208,7 +218,7 @@ public final class MpiCollective implements Collective {
             MemorySegment countSeg = arena.allocateFrom(JAVA_INT, counts), displSeg = arena.allocateFrom(JAVA_INT, displs);
             HostCopies.copyIn(local, send);
             long bytes = total * Float.BYTES;
-            blocking("all-gather of " + bytes(bytes), timeout,
+            blocking(new Call("all-gather", bytes), timeout,
                     () -> mpi.allgatherv(send, counts[rank], mpi.floatType, recv, countSeg, displSeg));
             HostCopies.copyOut(recv, out);
         }
@@ -222,7 +232,7 @@ public final class MpiCollective implements Collective {
         try (Arena arena = Arena.ofConfined()) { // used and freed by this thread alone
             MemorySegment buffer = arena.allocate(Math.max(1, n) * Float.BYTES, 64);
             if (rank == root) HostCopies.copyIn(t, buffer);
-            String what = "broadcast of " + bytes(n * Float.BYTES);
+            Call what = new Call("broadcast", n * Float.BYTES);
             inChunks(buffer, n, (part, c) -> blocking(what, timeout, () -> mpi.bcastFloats(part, c, root)));
             if (rank != root) HostCopies.copyOut(buffer, t);
         }
@@ -230,7 +240,7 @@ public final class MpiCollective implements Collective {
 
     @Override
     public void barrier(Duration limit) {
-        blocking("barrier", limit, mpi::barrier);
+        blocking(new Call("barrier", -1), limit, mpi::barrier);
     }
 
     /** Finalises MPI (unless an operation timed out: then MPI_Finalize would wait for the missing rank too). */
@@ -256,19 +266,25 @@ public final class MpiCollective implements Collective {
      * rank stopped or hangs; a blocking call cannot be interrupted), the watchdog prints why on stderr and
      * ends this process with exit code {@link #TIMEOUT_EXIT}, after which the launcher ends the others.
      */
-    private void blocking(String what, Duration limit, Runnable call) {
+    private void blocking(Call what, Duration limit, Runnable call) {
+        enter(what.operation(), what.bytes(), limit);
+        try {
+            call.run();
+        } finally {
+            leave();
+        }
+    }
+
+    /** Takes the lock and arms the watchdog for one blocking call; {@link #leave} after it, in a finally. */
+    private void enter(String operation, long bytes, Duration limit) {
         checkUsable();
         lock.lock();
-        try {
-            watchdog.arm(what, limit);
-            try {
-                call.run();
-            } finally {
-                watchdog.disarm();
-            }
-        } finally {
-            lock.unlock();
-        }
+        watchdog.arm(operation, bytes, limit);
+    }
+
+    private void leave() {
+        watchdog.disarm();
+        lock.unlock();
     }
 
     private void checkUsable() {
@@ -281,33 +297,42 @@ public final class MpiCollective implements Collective {
 
     /** The one blocking call in progress and its deadline, checked by a daemon thread a few times a second. */
     private final class Watchdog implements Runnable {
-        private volatile String what;
-        private volatile long deadline;
+        // written by the caller holding the lock, operation last; null while no call is in flight
+        private volatile String operation;
+        private volatile long bytes, deadline, calls;
         private volatile Duration limit;
-        private Thread thread;
+        private volatile Thread thread;
 
-        synchronized void arm(String what, Duration limit) {
+        /** Allocates nothing (but the thread, once): it runs before every blocking call. */
+        void arm(String operation, long bytes, Duration limit) {
+            if (thread == null) start();
+            calls++; // only the lock holder writes
+            this.bytes = bytes;
             this.limit = limit;
             this.deadline = System.nanoTime() + limit.toNanos();
-            this.what = what;
-            if (thread == null) {
-                thread = new Thread(this, "mpi-watchdog");
-                thread.setDaemon(true);
-                thread.start();
-            }
+            this.operation = operation;
+        }
+
+        private synchronized void start() {
+            if (thread != null) return;
+            thread = new Thread(this, "mpi-watchdog");
+            thread.setDaemon(true);
+            thread.start();
         }
 
         void disarm() {
-            what = null;
+            operation = null;
         }
 
         @Override
         public void run() {
             while (true) {
                 LockSupport.parkNanos(100_000_000L);
-                String w = what;
-                if (w != null && System.nanoTime() - deadline > 0 && w == what) {
-                    System.err.println("error: " + timeoutMessage(w, limit));
+                String op = operation;
+                long call = calls, size = bytes;
+                Duration over = limit;
+                if (op != null && System.nanoTime() - deadline > 0 && call == calls && operation != null) {
+                    System.err.println("error: " + timeoutMessage(new Call(op, size), over));
                     System.err.flush();
                     System.out.flush();
                     Runtime.getRuntime().halt(TIMEOUT_EXIT);
@@ -316,7 +341,7 @@ public final class MpiCollective implements Collective {
         }
     }
 
-    private String timeoutMessage(String what, Duration limit) {
+    private String timeoutMessage(Call what, Duration limit) {
         return String.format(Locale.ROOT, "%s%s waited %s for the other ranks: one of them has stopped, deadlocked or died without "
                 + "the launcher noticing; giving up", where(), what, seconds(limit));
     }
@@ -325,12 +350,12 @@ public final class MpiCollective implements Collective {
 
     /** One posted operation: {@link #start} posts the non-blocking call into {@link #request}. */
     private abstract static class Op {
-        final String what;
+        final Call what;
         // any thread that holds the lock tests it; an automatic arena, as a shared one's close stops every thread
         final MemorySegment request = Arena.ofAuto().allocate(JAVA_LONG), flag = Arena.ofAuto().allocate(JAVA_INT);
         boolean done;
 
-        Op(String what) {
+        Op(Call what) {
             this.what = what;
         }
 
@@ -399,6 +424,18 @@ public final class MpiCollective implements Collective {
 
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+    }
+
+    /**
+     * What a collective moves, named in timeout and error messages. It is formatted only when a message is
+     * printed: a String.format on every call costs about a microsecond, a quarter of a 4 KiB all-reduce between two
+     * ranks on one machine.
+     */
+    private record Call(String operation, long bytes) {
+        @Override
+        public String toString() {
+            return bytes < 0 ? operation : operation + " of " + MpiCollective.bytes(bytes);
+        }
     }
 
     static String bytes(long n) {
