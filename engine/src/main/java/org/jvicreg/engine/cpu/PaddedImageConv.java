@@ -11,7 +11,8 @@ import static org.jvicreg.engine.cpu.SgemmKernel.NR;
  * through a table of row offsets, writes a wide output whose {@code Wp - Q} extra columns per row are
  * garbage, and the valid Q columns of each row are then copied out. An unpadded stride-1 1x1 convolution
  * reads the image and writes the output directly. Images are split among threads, or with fewer images
- * than threads each image's output columns; the filters are packed once for all of them ({@link #packFilters}).
+ * than threads each image's output columns or, where the filters outweigh the image, its output channels
+ * ({@link #splitsChannels}); the filters are packed once for all of them ({@link #packFilters}).
  */
 final class PaddedImageConv {
     private PaddedImageConv() {}
@@ -28,7 +29,12 @@ final class PaddedImageConv {
                     float[] y, int yBase, int yStride) {
         int depth = in.c() * in.r() * in.s();
         int[] rowOff = in.rowOffsets(depth);
-        float[] packed = packFilters(filters, m, depth, Scratch.get(Scratch.Slot.PACKED_FILTERS, packedSize(m, depth)), 0);
+        float[] packed = Scratch.get(Scratch.Slot.PACKED_FILTERS, packedSize(m, depth));
+        if (images < Parallel.threads() && !Parallel.insidePool() && splitsChannels(m, depth, in)) {
+            for (int img = 0; img < images; img++) imageByChannels(filters, packed, m, depth, x, xBase + img * xStride, in, rowOff, y, yBase + img * yStride, img == 0);
+            return;
+        }
+        packFilters(filters, m, depth, packed, 0);
         if (images < Parallel.threads() && !Parallel.insidePool()) {
             for (int img = 0; img < images; img++) image(packed, m, depth, x, xBase + img * xStride, in, rowOff, y, yBase + img * yStride, true);
             return;
@@ -68,6 +74,44 @@ final class PaddedImageConv {
         if (wide) Parallel.forRange(m, Math.max(1, 4096 / Math.max(1, p * q)), (k0, k1) -> validColumns(out, m, p, q, wp, k0, k1, y, yBase));
     }
 
+    /**
+     * Whether one image is split among threads by output channels ({@link #imageByChannels}) rather than by
+     * output columns ({@link #image}): when the filters outweigh the image. Cut by columns, every thread streams
+     * all the filters, for a few column panels each; cut by channels, each packs and streams its share of them
+     * while the image they all read stays in cache. ResNet-50's 3x3 layers at 14 and 7 px have 4-9x more filter
+     * than image floats, its 56 px ones 4-6x fewer (bench/RESULTS.md, "CPU kernel choices").
+     */
+    static boolean splitsChannels(int m, int depth, StridePhases in) {
+        return (long) m * depth > in.imageSize() && (m + MR - 1) / MR >= Parallel.threads();
+    }
+
+    /**
+     * One image, every thread on it, each taking whole MR-row panels of output channels: it packs those rows of
+     * the filters ({@code packFilters} is done here, not once by the caller) and computes them over all columns
+     * and the full depth, so every output element is summed in the same order as by {@link #image}.
+     * {@code pack}: the filters are not yet packed (the first image of the call).
+     */
+    private static void imageByChannels(GemmOperands.A filters, float[] packed, int m, int depth, float[] x, int xBase,
+                                        StridePhases in, int[] rowOff, float[] y, int yBase, boolean pack) {
+        int p = in.p(), q = in.q(), wp = in.width(), columns = in.columns(), ldc = p * wp;
+        boolean wide = wp != q;
+        float[] src = x;
+        int srcBase = xBase;
+        if (!in.inPlace()) {
+            src = Scratch.get(Scratch.Slot.PADDED_IMAGE, in.imageSize());
+            in.copy(x, xBase, src, 0);
+            srcBase = 0;
+        }
+        float[] b = src, out = wide ? Scratch.get(Scratch.Slot.WIDE_OUTPUT, m * ldc) : y;
+        int bBase = srcBase, outBase = wide ? 0 : yBase;
+        Parallel.forRange((m + MR - 1) / MR, 1, (lo, hi) -> {
+            int i0 = lo * MR, i1 = Math.min(m, hi * MR);
+            if (pack) packFilters(filters, m, depth, packed, 0, i0, i1);
+            gemm(packed, 0, m, depth, b, bBase, rowOff, i0, i1, 0, columns, out, outBase, ldc);
+            if (wide) validColumns(out, m, p, q, wp, i0, i1, y, yBase);
+        });
+    }
+
     /** Copies the q valid columns of each output row, channels k0..k1, out of a wide output into y. */
     private static void validColumns(float[] wideOut, int m, int p, int q, int wp, int k0, int k1, float[] y, int yBase) {
         int ldc = p * wp;
@@ -92,12 +136,20 @@ final class PaddedImageConv {
      * {@code dstOff + pc * mPadded + ic * kc}. Done once per call, every image's product reads it. Returns dst.
      */
     static float[] packFilters(GemmOperands.A a, int m, int depth, float[] dst, int dstOff) {
+        return packFilters(a, m, depth, dst, dstOff, 0, m);
+    }
+
+    /**
+     * Packs rows i0..i1 of A (i0 a multiple of MR) where {@link #packFilters(GemmOperands.A, int, int, float[], int)}
+     * puts them: row panel r of block pc lands at {@code dstOff + pc * mPadded + r * kc}, whatever the MC blocking.
+     */
+    static float[] packFilters(GemmOperands.A a, int m, int depth, float[] dst, int dstOff, int i0, int i1) {
         int mPadded = panelRows(m);
         float[] block = Scratch.get(Scratch.Slot.PACKED_A, BlockedGemm.MC * BlockedGemm.KC);
         for (int pc = 0; pc < depth; pc += BlockedGemm.KC) {
             int kc = Math.min(BlockedGemm.KC, depth - pc);
-            for (int ic = 0; ic < m; ic += BlockedGemm.MC) {
-                int mc = Math.min(BlockedGemm.MC, m - ic);
+            for (int ic = i0; ic < i1; ic += BlockedGemm.MC) {
+                int mc = Math.min(BlockedGemm.MC, i1 - ic);
                 a.pack(ic, mc, pc, kc, block);
                 System.arraycopy(block, 0, dst, dstOff + pc * mPadded + ic * kc, panelRows(mc) * kc);
             }
@@ -112,6 +164,12 @@ final class PaddedImageConv {
      */
     static void gemm(float[] packed, int packedOff, int m, int depth, float[] b, int bBase, int[] rowOff, int j0, int j1,
                      float[] c, int cBase, int ldc) {
+        gemm(packed, packedOff, m, depth, b, bBase, rowOff, 0, m, j0, j1, c, cBase, ldc);
+    }
+
+    /** Rows i0..i1 (i0 a multiple of MR) of the product above. */
+    static void gemm(float[] packed, int packedOff, int m, int depth, float[] b, int bBase, int[] rowOff, int i0, int i1,
+                     int j0, int j1, float[] c, int cBase, int ldc) {
         int mPadded = panelRows(m);
         float[] bp = Scratch.get(Scratch.Slot.PACKED_B, BlockedGemm.KC * NR);
         float[] tile = Scratch.get(Scratch.Slot.TILE, MR * NR);
@@ -123,8 +181,8 @@ final class PaddedImageConv {
         for (int pc = 0; pc < depth; pc += BlockedGemm.KC) {
             int kc = Math.min(BlockedGemm.KC, depth - pc);
             boolean overwrite = pc == 0;
-            for (int ic = 0; ic < m; ic += BlockedGemm.MC) {
-                int mc = Math.min(BlockedGemm.MC, m - ic), apBase = packedOff + pc * mPadded + ic * kc;
+            for (int ic = i0; ic < i1; ic += BlockedGemm.MC) {
+                int mc = Math.min(BlockedGemm.MC, i1 - ic), apBase = packedOff + pc * mPadded + ic * kc;
                 for (int jr = j0; jr < j1; jr += NR) {
                     int nr = Math.min(NR, j1 - jr);
                     if (nr < NR) packPartialPanel(b, shifted, pc, kc, jr, nr, bp);

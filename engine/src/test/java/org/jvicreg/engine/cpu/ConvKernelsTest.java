@@ -118,7 +118,8 @@ class ConvKernelsTest {
 
     /**
      * One image, fewer than the threads (unless the machine has one core): the layers that read images in
-     * place then split each image's output columns among the threads instead of giving each thread images.
+     * place then split each image's output columns, or its output channels (from 14 px on here), among the
+     * threads instead of giving each thread images.
      */
     @Test
     void resNet50LayersReadInPlaceAtBatchOne() {

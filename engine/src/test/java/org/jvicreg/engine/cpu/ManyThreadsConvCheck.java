@@ -21,6 +21,8 @@ public final class ManyThreadsConvCheck {
         checkBatchLast(new ConvGeometry(64, 32, 15, 15, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1), r); // strided, odd size
         checkImageSplit(new ConvGeometry(16, 3, 64, 64, 24, 7, 7, 2, 2, 3, 3, 1, 1, 1), r); // stride phases copied
         checkImageSplit(new ConvGeometry(16, 16, 30, 30, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1), r); // padded copy, wide output
+        checkImageSplit(new ConvGeometry(16, 64, 14, 14, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1), r); // split by output channels
+        checkImageSplit(new ConvGeometry(16, 64, 28, 28, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1), r); // by channels, stride phases
         for (ConvGeometry g : cases) {
             Tensor x = Tensor.randn(r, g.n(), g.c(), g.h(), g.w()), dy = Tensor.randn(r, g.n(), g.k(), g.p(), g.q());
             float[] first = null;
@@ -39,8 +41,8 @@ public final class ManyThreadsConvCheck {
     }
 
     /**
-     * Forward and input gradient of 3 images (fewer than the 16 threads: each image's columns are split among
-     * them) bitwise equal to the same 3 images inside a batch of 16 (one image per thread).
+     * Forward and input gradient of 3 images (fewer than the 16 threads: each image's columns, or its output
+     * channels, are split among them) bitwise equal to the same 3 images inside a batch of 16 (one image per thread).
      */
     private static void checkImageSplit(ConvGeometry g, Rng r) {
         ConvGeometry three = new ConvGeometry(3, g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.strideH(), g.strideW(),
