@@ -52,17 +52,11 @@ final class PaddedImageConv {
      */
     private static void image(float[] packed, int m, int depth, float[] x, int xBase, StridePhases in, int[] rowOff,
                               float[] y, int yBase, boolean split) {
+        Operands o = Operands.of(m, x, xBase, in, y, yBase);
         int p = in.p(), q = in.q(), wp = in.width(), columns = in.columns(), ldc = p * wp;
-        boolean wide = wp != q;
-        float[] src = x;
-        int srcBase = xBase;
-        if (!in.inPlace()) {
-            src = Scratch.get(Scratch.Slot.PADDED_IMAGE, in.imageSize());
-            in.copy(x, xBase, src, 0);
-            srcBase = 0;
-        }
-        float[] b = src, out = wide ? Scratch.get(Scratch.Slot.WIDE_OUTPUT, m * ldc) : y;
-        int bBase = srcBase, outBase = wide ? 0 : yBase;
+        float[] b = o.b(), out = o.out();
+        int bBase = o.bBase(), outBase = o.outBase();
+        boolean wide = o.wide();
         if (!split) {
             gemm(packed, 0, m, depth, b, bBase, rowOff, 0, columns, out, outBase, ldc);
             if (wide) validColumns(out, m, p, q, wp, 0, m, y, yBase);
@@ -72,6 +66,25 @@ final class PaddedImageConv {
         Parallel.forRange(panels, Math.max(1, panels / (4 * Parallel.threads())), (lo, hi) ->
                 gemm(packed, 0, m, depth, b, bBase, rowOff, lo * NR, Math.min(columns, hi * NR), out, outBase, ldc));
         if (wide) Parallel.forRange(m, Math.max(1, 4096 / Math.max(1, p * q)), (k0, k1) -> validColumns(out, m, p, q, wp, k0, k1, y, yBase));
+    }
+
+    /**
+     * One image's B operand (the image itself, or its padded or stride-phase copy in scratch) and where its
+     * product goes (y itself, or a wide output in scratch whose valid columns are copied out afterwards).
+     */
+    private record Operands(float[] b, int bBase, float[] out, int outBase, boolean wide) {
+        static Operands of(int m, float[] x, int xBase, StridePhases in, float[] y, int yBase) {
+            boolean wide = in.width() != in.q();
+            float[] b = x;
+            int bBase = xBase;
+            if (!in.inPlace()) {
+                b = Scratch.get(Scratch.Slot.PADDED_IMAGE, in.imageSize());
+                in.copy(x, xBase, b, 0);
+                bBase = 0;
+            }
+            return wide ? new Operands(b, bBase, Scratch.get(Scratch.Slot.WIDE_OUTPUT, m * in.p() * in.width()), 0, true)
+                    : new Operands(b, bBase, y, yBase, false);
+        }
     }
 
     /**
@@ -93,17 +106,11 @@ final class PaddedImageConv {
      */
     private static void imageByChannels(GemmOperands.A filters, float[] packed, int m, int depth, float[] x, int xBase,
                                         StridePhases in, int[] rowOff, float[] y, int yBase, boolean pack) {
+        Operands o = Operands.of(m, x, xBase, in, y, yBase);
         int p = in.p(), q = in.q(), wp = in.width(), columns = in.columns(), ldc = p * wp;
-        boolean wide = wp != q;
-        float[] src = x;
-        int srcBase = xBase;
-        if (!in.inPlace()) {
-            src = Scratch.get(Scratch.Slot.PADDED_IMAGE, in.imageSize());
-            in.copy(x, xBase, src, 0);
-            srcBase = 0;
-        }
-        float[] b = src, out = wide ? Scratch.get(Scratch.Slot.WIDE_OUTPUT, m * ldc) : y;
-        int bBase = srcBase, outBase = wide ? 0 : yBase;
+        float[] b = o.b(), out = o.out();
+        int bBase = o.bBase(), outBase = o.outBase();
+        boolean wide = o.wide();
         Parallel.forRange((m + MR - 1) / MR, 1, (lo, hi) -> {
             int i0 = lo * MR, i1 = Math.min(m, hi * MR);
             if (pack) packFilters(filters, m, depth, packed, 0, i0, i1);
