@@ -1,21 +1,26 @@
 package org.jvicreg.engine.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The CPU backend's one thread pool, sized to the cores (or the system property {@code jvicreg.threads}).
- * Work called from inside the pool runs inline, so nested parallel kernels never oversubscribe.
+ * The CPU backend's threads: the calling thread and a team of {@code threads() - 1} workers, sized to the cores
+ * (or the system property {@code jvicreg.threads}). Work called from inside the team runs inline, so nested
+ * parallel kernels never oversubscribe.
+ *
+ * <p>A network's forward pass is a few hundred short parallel ranges (a batch-1 ResNet-50 layer takes 0.1-2 ms),
+ * and waking a parked thread costs tens of microseconds or more in a VM. So a worker that has finished its
+ * chunk spins for {@link #SPIN_NANOS} (property {@code jvicreg.spin.us}, microseconds) watching for the next
+ * range before it parks, as OpenMP runtimes do, and the caller spins while it waits for the workers' chunks.
+ * One range runs on the team at a time: a thread that finds it busy runs its own range's chunks itself, the
+ * same chunks in order, so the sums come out the same whoever runs them.
  */
 public final class Parallel {
     private static final int THREADS = Math.max(1, Integer.getInteger("jvicreg.threads",
             Runtime.getRuntime().availableProcessors()));
-    private static final ForkJoinPool POOL = new ForkJoinPool(THREADS, pool -> {
-        var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-        t.setName("jvicreg-cpu-" + t.getPoolIndex());
-        t.setDaemon(true);
-        return t;
-    }, null, false);
+    static final long SPIN_NANOS = 1000L * Math.max(0, Integer.getInteger("jvicreg.spin.us", 200));
+    private static final Team TEAM = THREADS > 1 ? new Team(THREADS - 1) : null;
 
     private Parallel() {}
 
@@ -39,32 +44,19 @@ public final class Parallel {
             if (n > 0) body.run(0, n);
             return;
         }
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[chunks - 1];
-        for (int t = 1; t < chunks; t++) {
-            int lo = (int) ((long) n * t / chunks), hi = (int) ((long) n * (t + 1) / chunks);
-            tasks[t - 1] = POOL.submit(() -> body.run(lo, hi));
+        if (!TEAM.tryRun(n, chunks, body)) {
+            for (int t = 0; t < chunks; t++) body.run(chunkStart(n, t, chunks), chunkStart(n, t + 1, chunks));
         }
-        Throwable failure = null;
-        try {
-            body.run(0, (int) ((long) n / chunks));
-        } catch (Throwable e) {
-            failure = e;
-        }
-        for (ForkJoinTask<?> task : tasks) {
-            try {
-                task.join();
-            } catch (Throwable e) {
-                if (failure == null) failure = e;
-            }
-        }
-        if (failure instanceof RuntimeException re) throw re;
-        if (failure instanceof Error err) throw err;
-        if (failure != null) throw new RuntimeException(failure);
     }
 
-    /** Whether the current thread is one of this pool's workers (nested work then runs inline). */
+    /** Where chunk t of n items split into {@code chunks} starts. */
+    static int chunkStart(int n, int t, int chunks) {
+        return (int) ((long) n * t / chunks);
+    }
+
+    /** Whether the current thread is one of the team's workers (nested work then runs inline). */
     public static boolean insidePool() {
-        return Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread w && w.getPool() == POOL;
+        return Thread.currentThread() instanceof Worker;
     }
 
     /** Runs body(t) for t in [0, tasks) with one task per thread at most at a time; for per-thread workspaces. */
@@ -72,5 +64,118 @@ public final class Parallel {
         forRange(tasks, 1, (lo, hi) -> {
             for (int t = lo; t < hi; t++) body.accept(t);
         });
+    }
+
+    /** Spins until {@code done} or the spin time is up; returns whether it is done. */
+    private static boolean spinUntil(java.util.function.BooleanSupplier done) {
+        long start = System.nanoTime();
+        for (int i = 1; ; i++) {
+            if (done.getAsBoolean()) return true;
+            Thread.onSpinWait();
+            if ((i & 63) == 0 && System.nanoTime() - start > SPIN_NANOS) return false;
+        }
+    }
+
+    /** The workers and the one range they run at a time. */
+    private static final class Team {
+        private final Worker[] workers;
+        private final AtomicBoolean busy = new AtomicBoolean();
+        private final AtomicInteger remaining = new AtomicInteger();
+        // the current range, written before the workers' go signal and read after it
+        private Range body;
+        private int n, chunks;
+        private volatile Throwable failure;
+        private volatile Thread caller;
+        private volatile boolean callerParked;
+
+        Team(int size) {
+            workers = new Worker[size];
+            for (int w = 0; w < size; w++) {
+                workers[w] = new Worker(this, w + 1);
+                workers[w].start();
+            }
+        }
+
+        /** Runs the range's chunks on the caller (chunk 0) and the workers; false, doing nothing, when busy. */
+        boolean tryRun(int n, int chunks, Range body) {
+            if (!busy.compareAndSet(false, true)) return false;
+            try {
+                this.body = body;
+                this.n = n;
+                this.chunks = chunks;
+                failure = null;
+                caller = Thread.currentThread();
+                remaining.set(chunks - 1);
+                for (int w = 0; w < chunks - 1; w++) workers[w].signal();
+                Throwable first = null;
+                try {
+                    body.run(0, chunkStart(n, 1, chunks));
+                } catch (Throwable e) {
+                    first = e;
+                }
+                awaitWorkers();
+                if (first == null) first = failure;
+                this.body = null;
+                if (first instanceof RuntimeException re) throw re;
+                if (first instanceof Error err) throw err;
+                if (first != null) throw new RuntimeException(first);
+                return true;
+            } finally {
+                busy.set(false);
+            }
+        }
+
+        private void awaitWorkers() {
+            if (spinUntil(() -> remaining.get() == 0)) return;
+            callerParked = true;
+            while (remaining.get() > 0) LockSupport.park(this);
+            callerParked = false;
+        }
+
+        /** A worker's chunk t of the current range. */
+        void runChunk(int t) {
+            try {
+                body.run(chunkStart(n, t, chunks), chunkStart(n, t + 1, chunks));
+            } catch (Throwable e) {
+                if (failure == null) failure = e;
+            } finally {
+                if (remaining.decrementAndGet() == 0 && callerParked) LockSupport.unpark(caller);
+            }
+        }
+    }
+
+    /** One worker: runs chunk {@link #chunk} of each range it is signalled for. */
+    private static final class Worker extends Thread {
+        private final Team team;
+        private final int chunk;
+        private volatile long go;
+        private volatile boolean parked;
+
+        Worker(Team team, int chunk) {
+            super("jvicreg-cpu-" + chunk);
+            this.team = team;
+            this.chunk = chunk;
+            setDaemon(true);
+        }
+
+        void signal() {
+            go++; // only the team's one caller at a time writes it
+            if (parked) LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            long seen = 0;
+            while (true) {
+                long target = seen;
+                if (!spinUntil(() -> go != target)) {
+                    parked = true;
+                    while (go == seen) LockSupport.park(this);
+                    parked = false;
+                }
+                seen = go;
+                team.runChunk(chunk);
+            }
+        }
     }
 }
