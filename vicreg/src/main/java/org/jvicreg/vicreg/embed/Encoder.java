@@ -49,7 +49,7 @@ import java.util.concurrent.TimeUnit;
  * {@link Options#maxBatch} images at a time, gathering calls that arrive within 5 ms of each other, for at
  * most 40 ms): so many threads embedding one image each are served in batches, as a single call with all
  * their images would be, and each gets the features that a batched call gives it (up to float rounding: the
- * network's arithmetic does not mix images). The network itself runs on the engine's CPU thread pool (or
+ * network's arithmetic does not mix images). The network itself runs on the engine's CPU worker team (or
  * the GPU), which all callers share.
  *
  * <p><b>Memory.</b> The model's weights, plus per batch its activations, which the worker gives back when
