@@ -11,15 +11,18 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A network's forward pass is a few hundred short parallel ranges (a batch-1 ResNet-50 layer takes 0.1-2 ms),
  * and waking a parked thread costs tens of microseconds or more in a VM. So a worker that has finished its
- * chunk spins for {@link #SPIN_NANOS} (property {@code jvicreg.spin.us}, microseconds) watching for the next
- * range before it parks, as OpenMP runtimes do, and the caller spins while it waits for the workers' chunks.
+ * chunk spins for {@link #SPIN_NANOS} (property {@code jvicreg.spin.us}, microseconds; 200 unless there are
+ * more threads than cores) watching for the next range before it parks, as OpenMP runtimes do, and the
+ * caller spins as long while it waits for the workers' chunks.
  * One range runs on the team at a time: a thread that finds it busy runs its own range's chunks itself, the
  * same chunks in order, so the sums come out the same whoever runs them.
  */
 public final class Parallel {
     private static final int THREADS = Math.max(1, Integer.getInteger("jvicreg.threads",
             Runtime.getRuntime().availableProcessors()));
-    static final long SPIN_NANOS = 1000L * Math.max(0, Integer.getInteger("jvicreg.spin.us", 200));
+    /** More threads than cores: a spinning worker would only take a core from one with work, so none spins. */
+    static final long SPIN_NANOS = 1000L * Math.max(0, Integer.getInteger("jvicreg.spin.us",
+            THREADS <= Runtime.getRuntime().availableProcessors() ? 200 : 0));
     private static final Team TEAM = THREADS > 1 ? new Team(THREADS - 1) : null;
 
     private Parallel() {}

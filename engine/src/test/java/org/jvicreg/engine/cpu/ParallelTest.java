@@ -1,0 +1,91 @@
+package org.jvicreg.engine.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The worker team: chunks as documented, failures passed on, nesting and many callers at once. */
+class ParallelTest {
+    /** Runs forRange and returns the chunks it ran, sorted by start, checking that every index ran once. */
+    private static List<int[]> chunks(int n, int grain) {
+        List<int[]> ran = Collections.synchronizedList(new ArrayList<>());
+        AtomicIntegerArray hits = new AtomicIntegerArray(n);
+        Parallel.forRange(n, grain, (lo, hi) -> {
+            ran.add(new int[] {lo, hi});
+            for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
+        });
+        for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i + " of " + n);
+        List<int[]> sorted = new ArrayList<>(ran);
+        sorted.sort((a, b) -> Integer.compare(a[0], b[0]));
+        return sorted;
+    }
+
+    @Test
+    void chunksDependOnlyOnTheSizeAndGrain() {
+        for (int n : new int[] {1, 2, 3, 7, 64, 1001}) {
+            for (int grain : new int[] {1, 3, 100}) {
+                List<int[]> got = chunks(n, grain);
+                int expected = (int) Math.min(Parallel.threads(), (n + grain - 1) / grain);
+                assertEquals(Math.max(1, expected), got.size(), n + " items, grain " + grain);
+                for (int t = 0; t < got.size(); t++) {
+                    assertEquals(Parallel.chunkStart(n, t, got.size()), got.get(t)[0]);
+                    assertEquals(Parallel.chunkStart(n, t + 1, got.size()), got.get(t)[1]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFailingChunkFailsTheCallAndLeavesTheTeamUsable() {
+        int last = Parallel.threads() - 1; // a worker's chunk where there are workers, else the caller's
+        for (int failing : new int[] {0, last}) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(
+                    Parallel.threads(), 1, (lo, hi) -> {
+                        if (lo == failing) throw new IllegalStateException("chunk " + lo);
+                    }));
+            assertEquals("chunk " + failing, e.getMessage());
+            assertEquals(Parallel.threads(), chunks(Parallel.threads(), 1).size(), "the team after a failure");
+        }
+    }
+
+    @Test
+    void nestedRangesRunInline() {
+        AtomicIntegerArray hits = new AtomicIntegerArray(40 * 50);
+        Parallel.forRange(40, 1, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                int row = i;
+                Parallel.forRange(50, 1, (a, b) -> {
+                    for (int j = a; j < b; j++) hits.incrementAndGet(row * 50 + j);
+                });
+            }
+        });
+        for (int i = 0; i < hits.length(); i++) assertEquals(1, hits.get(i), "cell " + i);
+    }
+
+    @Test
+    void manyCallersAtOnceEachGetEveryIndexOnce() throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                int n = 100 + 37 * c;
+                done.add(callers.submit(() -> {
+                    for (int rep = 0; rep < 300; rep++) assertTrue(chunks(n, 1).size() >= 1);
+                }));
+            }
+            for (Future<?> f : done) f.get();
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+}
