@@ -91,8 +91,9 @@ final class PaddedImageConv {
      * Whether one image is split among threads by output channels ({@link #imageByChannels}) rather than by
      * output columns ({@link #image}): when the filters outweigh the image. Cut by columns, every thread streams
      * all the filters, for a few column panels each; cut by channels, each packs and streams its share of them
-     * while the image they all read stays in cache. ResNet-50's 3x3 layers at 14 and 7 px have 4-9x more filter
-     * than image floats, its 56 px ones 4-6x fewer (bench/RESULTS.md, "CPU kernel choices").
+     * while the image they all read stays in cache. ResNet-50's 3x3 layers with 14 px outputs have 2.6-9x more
+     * filter than image floats and those at 28 px 1.3x, while at 56 px and in the stem the image outweighs the
+     * filters 3-17x (bench/RESULTS.md, "CPU kernel choices").
      */
     static boolean splitsChannels(int m, int depth, StridePhases in) {
         return (long) m * depth > in.imageSize() && (m + MR - 1) / MR >= Parallel.threads();
