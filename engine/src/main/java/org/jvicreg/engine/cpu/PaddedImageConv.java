@@ -78,8 +78,7 @@ final class PaddedImageConv {
             float[] b = x;
             int bBase = xBase;
             if (!in.inPlace()) {
-                b = Scratch.get(Scratch.Slot.PADDED_IMAGE, in.imageSize());
-                in.copy(x, xBase, b, 0);
+                b = in.copyBatch(x, xBase, 0, 1); // split among the threads by channels, unless called inside the team
                 bBase = 0;
             }
             return wide ? new Operands(b, bBase, Scratch.get(Scratch.Slot.WIDE_OUTPUT, m * in.p() * in.width()), 0, true)
