@@ -30,12 +30,13 @@ final class PaddedImageConv {
         int depth = in.c() * in.r() * in.s();
         int[] rowOff = in.rowOffsets(depth);
         float[] packed = Scratch.get(Scratch.Slot.PACKED_FILTERS, packedSize(m, depth));
-        if (images < Parallel.threads() && !Parallel.insidePool() && splitsChannels(m, depth, in)) {
+        boolean splitEachImage = images < Parallel.threads() && !Parallel.insidePool();
+        if (splitEachImage && splitsChannels(m, depth, in)) {
             for (int img = 0; img < images; img++) imageByChannels(filters, packed, m, depth, x, xBase + img * xStride, in, rowOff, y, yBase + img * yStride, img == 0);
             return;
         }
         packFilters(filters, m, depth, packed, 0);
-        if (images < Parallel.threads() && !Parallel.insidePool()) {
+        if (splitEachImage) {
             for (int img = 0; img < images; img++) image(packed, m, depth, x, xBase + img * xStride, in, rowOff, y, yBase + img * yStride, true);
             return;
         }

@@ -181,7 +181,7 @@ public final class MpiCollective implements Collective {
                 counts.setAtIndex(JAVA_INT, r, 1);
                 displs.setAtIndex(JAVA_INT, r, r);
             }
-            blocking(new Call("all-gather", (long) size * Integer.BYTES), timeout, () -> mpi.allgatherv(send, 1, mpi.intType, recv, counts, displs));
+            blocking("all-gather", (long) size * Integer.BYTES, timeout, () -> mpi.allgatherv(send, 1, mpi.intType, recv, counts, displs));
             return recv.toArray(JAVA_INT);
         }
     }
@@ -218,7 +218,7 @@ public final class MpiCollective implements Collective {
             MemorySegment countSeg = arena.allocateFrom(JAVA_INT, counts), displSeg = arena.allocateFrom(JAVA_INT, displs);
             HostCopies.copyIn(local, send);
             long bytes = total * Float.BYTES;
-            blocking(new Call("all-gather", bytes), timeout,
+            blocking("all-gather", bytes, timeout,
                     () -> mpi.allgatherv(send, counts[rank], mpi.floatType, recv, countSeg, displSeg));
             HostCopies.copyOut(recv, out);
         }
@@ -232,15 +232,14 @@ public final class MpiCollective implements Collective {
         try (Arena arena = Arena.ofConfined()) { // used and freed by this thread alone
             MemorySegment buffer = arena.allocate(Math.max(1, n) * Float.BYTES, 64);
             if (rank == root) HostCopies.copyIn(t, buffer);
-            Call what = new Call("broadcast", n * Float.BYTES);
-            inChunks(buffer, n, (part, c) -> blocking(what, timeout, () -> mpi.bcastFloats(part, c, root)));
+            inChunks(buffer, n, (part, c) -> blocking("broadcast", n * Float.BYTES, timeout, () -> mpi.bcastFloats(part, c, root)));
             if (rank != root) HostCopies.copyOut(buffer, t);
         }
     }
 
     @Override
     public void barrier(Duration limit) {
-        blocking(new Call("barrier", -1), limit, mpi::barrier);
+        blocking("barrier", -1, limit, mpi::barrier);
     }
 
     /** Finalises MPI (unless an operation timed out: then MPI_Finalize would wait for the missing rank too). */
@@ -266,8 +265,8 @@ public final class MpiCollective implements Collective {
      * rank stopped or hangs; a blocking call cannot be interrupted), the watchdog prints why on stderr and
      * ends this process with exit code {@link #TIMEOUT_EXIT}, after which the launcher ends the others.
      */
-    private void blocking(Call what, Duration limit, Runnable call) {
-        enter(what.operation(), what.bytes(), limit);
+    private void blocking(String operation, long bytes, Duration limit, Runnable call) {
+        enter(operation, bytes, limit);
         try {
             call.run();
         } finally {
@@ -275,7 +274,10 @@ public final class MpiCollective implements Collective {
         }
     }
 
-    /** Takes the lock and arms the watchdog for one blocking call; {@link #leave} after it, in a finally. */
+    /**
+     * Takes the lock and arms the watchdog for one blocking call ({@code bytes} -1 where it moves none, as a
+     * barrier); {@link #leave} after it, in a finally.
+     */
     private void enter(String operation, long bytes, Duration limit) {
         checkUsable();
         lock.lock();

@@ -29,7 +29,7 @@ public final class AllReduceBandwidth {
     /** Small all-reduces before any is timed, so that the JIT has compiled the call path (C has none to warm). */
     static final int JIT_WARMUP = 20_000;
     /**
-     * Unreported sweeps over all sizes, as many as the reported one has calls, go on for at least
+     * Unreported sweeps over all sizes, each timed as the reported one is, go on for at least
      * {@link #WARM_SWEEPS} sweeps and until rank 0 has seen {@link #WARM_NANOS} pass: the JIT compiles and
      * recompiles the timing loop while they run, and a compiler thread taking one of the cores stalls the other
      * rank for milliseconds. C runs {@link #WARM_SWEEPS} sweeps: it has no JIT.
@@ -44,19 +44,18 @@ public final class AllReduceBandwidth {
         }
         long warmStart = System.nanoTime();
         for (int sweep = 1; ; sweep++) {
-            for (long bytes : sizes) time(group, bytes, iterations(bytes));
+            for (long bytes : sizes) time(group, bytes);
             if (rootSaysDone(group, sweep >= WARM_SWEEPS && System.nanoTime() - warmStart >= WARM_NANOS)) break;
         }
         for (long bytes : sizes) {
-            double[] perCall = time(group, bytes, iterations(bytes));
-            double seconds = perCall[0];
+            Timing t = time(group, bytes);
             int p = group.size();
-            double busBandwidth = 2.0 * (p - 1) / p * bytes / seconds / 1e9;
+            double busBandwidth = 2.0 * (p - 1) / p * bytes / t.meanSeconds() / 1e9;
             if (group.isRoot()) {
                 out.println(String.format(Locale.ROOT,
                         "{\"name\":\"allreduce\",\"impl\":\"jvicreg-ffm\",\"ranks\":%d,\"bytes\":%d,\"iterations\":%d,"
                                 + "\"us_per_op\":%.2f,\"p50_us\":%.2f,\"busbw_gbs\":%.3f}",
-                        p, bytes, iterations(bytes), seconds * 1e6, perCall[1] * 1e6, busBandwidth));
+                        p, bytes, iterations(bytes), t.meanSeconds() * 1e6, t.medianSeconds() * 1e6, busBandwidth));
             }
         }
     }
@@ -71,13 +70,13 @@ public final class AllReduceBandwidth {
         }
     }
 
-    /**
-     * Seconds per call of {@code iterations} timed all-reduces of {@code bytes}: the mean over the timed loop
-     * and the median call.
-     */
-    private static double[] time(MpiCollective group, long bytes, int iterations) {
+    /** Seconds per call: the mean over the timed loop and the median call. */
+    private record Timing(double meanSeconds, double medianSeconds) {}
+
+    /** Times {@link #iterations} all-reduces of {@code bytes}, after a tenth as many (at least 5) untimed. */
+    private static Timing time(MpiCollective group, long bytes) {
         long count = bytes / Float.BYTES;
-        int warmup = Math.max(5, iterations(bytes) / 10);
+        int iterations = iterations(bytes), warmup = Math.max(5, iterations / 10);
         long[] calls = new long[iterations];
         try (Arena arena = Arena.ofShared()) {
             MemorySegment buffer = arena.allocate(bytes, 64);
@@ -93,7 +92,7 @@ public final class AllReduceBandwidth {
             }
             double mean = (previous - t0) / 1e9 / iterations;
             Arrays.sort(calls);
-            return new double[] {mean, calls[iterations / 2] / 1e9};
+            return new Timing(mean, calls[iterations / 2] / 1e9);
         }
     }
 }
