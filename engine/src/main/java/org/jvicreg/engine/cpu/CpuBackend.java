@@ -149,6 +149,8 @@ public final class CpuBackend implements Backend {
     public void conv2dForward(ConvGeometry g, Operand x, Operand w, Operand y) {
         if (!g.isBatchLast()) {
             CpuConv.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
+        } else if (BatchLastWinograd.forwardFits(g) && BatchLastWinograd.chosen(g)) {
+            BatchLastWinograd.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
         } else if (BatchLastConv.forwardFits(g)) {
             BatchLastConv.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
         } else {
@@ -160,6 +162,8 @@ public final class CpuBackend implements Backend {
     public void conv2dBackwardData(ConvGeometry g, Operand dy, Operand w, Operand dx) {
         if (!g.isBatchLast()) {
             CpuConv.backwardData(g, data(dy), off(dy), data(w), off(w), data(dx), off(dx));
+        } else if (BatchLastWinograd.backwardDataFits(g) && BatchLastWinograd.chosen(g)) {
+            BatchLastWinograd.backwardData(g, data(dy), off(dy), data(w), off(w), data(dx), off(dx));
         } else if (BatchLastConv.backwardDataFits(g)) {
             BatchLastConv.backwardData(g, data(dy), off(dy), data(w), off(w), data(dx), off(dx));
         } else {

@@ -19,7 +19,8 @@ import org.jvicreg.engine.backend.ConvGeometry;
  * </ul>
  * A strided 1x1 convolution (a ResNet downsample) gathers the pixels it reads once and runs as a stride-1
  * one, forward and for the filter gradient. 3x3 stride-1 layers can run all three passes as Winograd
- * F(2x2, 3x3) instead, when asked for ({@link #winograd}).
+ * F(2x2, 3x3) instead, when asked for ({@link #winograd}); in the batch-last layout the forward pass and the
+ * input gradient take it by a rule ({@link BatchLastWinograd#chosen}).
  */
 final class CpuConv {
     private CpuConv() {}
@@ -50,12 +51,22 @@ final class CpuConv {
         return taps > 1 && (pixels >= IN_PLACE_PIXELS || (pixels >= 7 * 7 && outChannels <= 2 * pixels));
     }
 
-    /** -Djvicreg.cpu.winograd: never (the default, see {@link #winograd}) or always where it fits. */
-    private static final boolean WINOGRAD = System.getProperty("jvicreg.cpu.winograd", "never").equals("always");
+    /** When 3x3 stride-1 convolutions run as Winograd F(2x2, 3x3): where the rules choose it, always where it fits, or never. */
+    enum WinogradUse { AUTO, ALWAYS, NEVER }
+
+    /** -Djvicreg.cpu.winograd=auto|always|never, auto by default; read once, at start. */
+    static final WinogradUse WINOGRAD = winogradUse(System.getProperty("jvicreg.cpu.winograd", "auto"));
+
+    private static WinogradUse winogradUse(String value) {
+        for (WinogradUse u : WinogradUse.values()) {
+            if (u.name().equalsIgnoreCase(value)) return u;
+        }
+        throw new IllegalArgumentException("-Djvicreg.cpu.winograd=" + value + ": expected auto, always or never");
+    }
 
     /**
-     * Whether a 3x3 stride-1 convolution runs as Winograd F(2x2, 3x3) ({@link Winograd3x3}) rather than as a
-     * direct product: only when asked for with -Djvicreg.cpu.winograd=always. Measured layer by layer it wins
+     * Whether an NCHW 3x3 stride-1 convolution runs as Winograd F(2x2, 3x3) ({@link Winograd3x3}) rather than as
+     * a direct product: only when asked for with -Djvicreg.cpu.winograd=always. Measured layer by layer it wins
      * where both channel counts are at least 128 (ResNet-50's layers at batch 16, forward + both gradients:
      * 128 channels at 28 x 28 54 -> 50 ms, 256 at 14 x 14 59 -> 43 ms, 512 at 7 x 7 67 -> 56 ms; one image
      * forward, 256 at 14 x 14, 2.07 -> 1.58 ms) and loses with fewer channels (64 at 56 x 56: 60 -> 78 ms) or
@@ -64,7 +75,7 @@ final class CpuConv {
      * (bench/RESULTS.md, "CPU kernel choices"), so the default stays direct until the transforms are cheaper.
      */
     static boolean winograd(ConvGeometry g) {
-        return WINOGRAD && Winograd3x3.fits(g);
+        return WINOGRAD == WinogradUse.ALWAYS && Winograd3x3.fits(g);
     }
 
     static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {

@@ -37,13 +37,15 @@ public final class JitTierCheck {
         ConvGeometry[] batchLast = {
                 new ConvGeometry(32, 4, 6, 6, 8, 1, 1, 2, 2, 0, 0, 1, 1, 1),   // filter gradient: 4x4 dot tiles
                 new ConvGeometry(32, 1, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),   // 4x1 dot tiles (a 1-channel stem)
-                new ConvGeometry(32, 16, 5, 5, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)}; // channels-last GEMM, narrow tile
+                new ConvGeometry(32, 16, 5, 5, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // channels-last GEMM, narrow tile
+                new ConvGeometry(32, 24, 6, 5, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1)}; // Winograd F(4x4, 3x3), edge tiles
         for (ConvGeometry nchw : batchLast) {
             ConvGeometry g = nchw.withLayout(ConvGeometry.Layout.BATCH_LAST);
             Tensor x = Tensor.randn(rng, g.c(), g.h(), g.w(), g.n()), w = Tensor.randn(rng, g.k(), g.c(), g.r(), g.s());
             Tensor dy = Tensor.randn(rng, g.k(), g.p(), g.q(), g.n());
             kernels.add(kernel("batch-last forward " + g, dy.shape(), y -> CPU.conv2dForward(g, x, w, y)));
             kernels.add(kernel("batch-last filter gradient " + g, w.shape(), dw -> CPU.conv2dBackwardFilter(g, x, dy, dw)));
+            if (g.c() > 1) kernels.add(kernel("batch-last input gradient " + g, x.shape(), dx -> CPU.conv2dBackwardData(g, dy, w, dx)));
         }
         // NCHW, strided, read in place from stride phases; input gradient by phase
         ConvGeometry g = new ConvGeometry(1, 8, 20, 20, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1);

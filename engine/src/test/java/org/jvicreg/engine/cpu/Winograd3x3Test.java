@@ -53,20 +53,20 @@ class Winograd3x3Test {
     }
 
     /** NaN everywhere: every output element must be written, never accumulated into. */
-    private static float[] filled(int n) {
+    static float[] filled(int n) {
         float[] a = new float[n];
         java.util.Arrays.fill(a, Float.NaN);
         return a;
     }
 
     /** Outside [off, off + n) the array keeps its NaNs: nothing is written before or past the tensor. */
-    private static void assertUntouched(float[] a, int off, int n, String what) {
+    static void assertUntouched(float[] a, int off, int n, String what) {
         for (int i = 0; i < a.length; i++) {
             if (i < off || i >= off + n) assertTrue(Float.isNaN(a[i]), what + " wrote index " + i + " outside the tensor");
         }
     }
 
-    private static double error(double[] ref, float[] got, int off) {
+    static double error(double[] ref, float[] got, int off) {
         double err = 0, max = 0;
         for (int i = 0; i < ref.length; i++) {
             err = Math.max(err, Math.abs(ref[i] - got[off + i]));

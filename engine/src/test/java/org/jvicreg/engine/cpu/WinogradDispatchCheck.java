@@ -6,8 +6,8 @@ import org.jvicreg.engine.backend.ConvGeometry;
 
 /**
  * Run in a JVM of its own with -Djvicreg.cpu.winograd=always (ConvKernelsTest#winogradWhenAskedFor): the CPU
- * backend's three convolution passes on a 3x3 stride-1 layer must be Winograd3x3's results bitwise, and a
- * strided layer must still run (directly). Exits 1 with a message when not.
+ * backend's three convolution passes on a 3x3 stride-1 layer must be Winograd3x3's results bitwise, a
+ * batch-last one's forward and input gradient BatchLastWinograd's, and a strided layer must still run (directly). Exits 1 with a message when not.
  */
 public final class WinogradDispatchCheck {
     public static void main(String[] args) {
@@ -26,13 +26,25 @@ public final class WinogradDispatchCheck {
         if (!java.util.Arrays.equals(y.toArray(), y2)) fail("forward");
         if (!java.util.Arrays.equals(dx.toArray(), dx2)) fail("input gradient");
         if (!java.util.Arrays.equals(dw.toArray(), dw2)) fail("filter gradient");
+        // batch-last: forward and input gradient through BatchLastWinograd, whatever the channel counts
+        ConvGeometry b = new ConvGeometry(SgemmKernel.NR, 8, 5, 6, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1).withLayout(ConvGeometry.Layout.BATCH_LAST);
+        Tensor bx = Tensor.randn(r, b.c(), b.h(), b.w(), b.n()), bw = Tensor.randn(r, b.k(), b.c(), 3, 3);
+        Tensor bdy = Tensor.randn(r, b.k(), b.p(), b.q(), b.n());
+        Tensor by = Tensor.zeros(bdy.shape()), bdx = Tensor.zeros(bx.shape());
+        CpuBackend.INSTANCE.conv2dForward(b, bx, bw, by);
+        CpuBackend.INSTANCE.conv2dBackwardData(b, bdy, bw, bdx);
+        float[] by2 = new float[by.numel()], bdx2 = new float[bdx.numel()];
+        BatchLastWinograd.forward(b, bx.toArray(), 0, bw.toArray(), 0, by2, 0);
+        BatchLastWinograd.backwardData(b, bdy.toArray(), 0, bw.toArray(), 0, bdx2, 0);
+        if (!java.util.Arrays.equals(by.toArray(), by2)) fail("batch-last forward");
+        if (!java.util.Arrays.equals(bdx.toArray(), bdx2)) fail("batch-last input gradient");
         ConvGeometry strided = new ConvGeometry(2, 24, 10, 9, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1);
         if (Winograd3x3.fits(strided)) fail("a strided layer taken as Winograd");
         CpuBackend.INSTANCE.conv2dForward(strided, x, w, Tensor.zeros(2, 40, strided.p(), strided.q()));
     }
 
     private static void fail(String what) {
-        System.err.println("with -Djvicreg.cpu.winograd=always the backend's " + what + " is not Winograd3x3's");
+        System.err.println("with -Djvicreg.cpu.winograd=always the backend's " + what + " is not Winograd's");
         System.exit(1);
     }
 }

@@ -1,0 +1,264 @@
+package org.jvicreg.engine.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import org.jvicreg.engine.backend.ConvGeometry;
+
+import static org.jvicreg.engine.cpu.SgemmKernel.MR;
+import static org.jvicreg.engine.cpu.SgemmKernel.NR;
+import static org.jvicreg.engine.cpu.SgemmKernel.S;
+import static org.jvicreg.engine.cpu.SgemmKernel.VL;
+
+/**
+ * Winograd's minimal filtering F(4x4, 3x3) (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks",
+ * 2016) for 3x3 stride-1 convolutions in the batch-last layout, x (C, H, W, N) to y (K, H, W, N). Each 4x4
+ * block of outputs of one channel pair costs 36 multiplications instead of 144: with a 6x6 input window d and
+ * a 3x3 filter g,
+ * <pre>
+ *   Y = A^T [ (G g G^T) . (B^T d B) ] A        (. elementwise; B^T 6x6, G 6x3, A^T 4x6 below)
+ * </pre>
+ * and the sum over input channels moves inside the brackets, so a layer is 36 products, one per element xi
+ * of the 6x6 transformed tile. With the batch innermost every transform is a few vector operations over
+ * {@link SgemmKernel#NR} images at once, and the whole algorithm runs per work item, one 4x4 output tile of
+ * one block of NR images, inside the cache:
+ * <ol>
+ *   <li>the input transform of the item's 6x6 window, every input channel: V[xi] (C x NR);</li>
+ *   <li>36 products M[xi] (K x NR) = U[xi] (K x C) V[xi] on the register tile, U the transformed filters
+ *       stored as its A panels;</li>
+ *   <li>the output transform of M into the tile's 4x4 pixels of every output channel.</li>
+ * </ol>
+ * V and M of one item take 144 (C + K) NR bytes, so nothing transformed goes to memory. Each output is
+ * computed by one item alone, in a fixed order, so results do not depend on the number of threads. The input
+ * gradient is the same with dY as input and the filters transposed and rotated by 180 degrees.
+ *
+ * <p>Error against a float64 direct convolution, max abs error over max abs output, on recipe R's layers:
+ * about 4e-6 to 1.2e-5 (BatchLastWinogradTest prints it per layer), against about 3e-7 for the direct kernels;
+ * F(2x2, 3x3) would keep 5e-7 but saves half as many multiplications and measured slower on every recipe R layer.
+ */
+final class BatchLastWinograd {
+    private BatchLastWinograd() {}
+
+    /** Output tile side, input window side and elements of a transformed tile. */
+    private static final int TILE = 4, WINDOW = TILE + 2, XI = WINDOW * WINDOW;
+
+    /** Images an item loop takes at each tile before the next tile (see {@link #run}). */
+    private static final int SWEEP_IMAGES = 128;
+
+    private static boolean fits(ConvGeometry g) {
+        return g.isBatchLast() && g.r() == 3 && g.s() == 3 && g.strideH() == 1 && g.strideW() == 1
+                && g.padH() == 1 && g.padW() == 1 && g.dilH() == 1 && g.dilW() == 1 && g.groups() == 1
+                && g.n() % NR == 0;
+    }
+
+    /** Whether {@link #forward} covers g: a 3x3 stride-1 padding-1 convolution, N a multiple of NR, K of MR. */
+    static boolean forwardFits(ConvGeometry g) {
+        return fits(g) && g.k() % MR == 0;
+    }
+
+    /** Whether {@link #backwardData} covers g: as the forward, with C a multiple of MR. */
+    static boolean backwardDataFits(ConvGeometry g) {
+        return fits(g) && g.c() % MR == 0;
+    }
+
+    /**
+     * Whether a convolution that fits runs here rather than in {@link BatchLastConv}: with both channel counts
+     * at least 16 (by -Djvicreg.cpu.winograd: always wherever it fits, never at all). Measured per layer,
+     * forward at batch 256 (bench/RESULTS.md, "CPU kernel choices"), it beats the direct kernels on every 3x3
+     * stride-1 layer of recipe R, by 1.07x at 16 channels of 28 px up to 2.2x at 128 channels of 4 px; the
+     * 1-channel stem gains nothing from it (its transforms would cost more than its few products).
+     */
+    static boolean chosen(ConvGeometry g) {
+        return switch (CpuConv.WINOGRAD) {
+            case ALWAYS -> true;
+            case NEVER -> false;
+            case AUTO -> g.c() >= 16 && g.k() >= 16;
+        };
+    }
+
+    static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {
+        int stride = Winograd3x3.spread((long) g.c() * g.k());
+        float[] u = Scratch.get(Scratch.Slot.WINOGRAD_FILTERS, XI * stride);
+        transformFilters(w, wo, g.k(), g.c(), false, u, stride);
+        run(g.n(), g.c(), g.k(), g.h(), g.w(), x, xo, u, stride, y, yo);
+    }
+
+    static void backwardData(ConvGeometry g, float[] dy, int dyo, float[] w, int wo, float[] dx, int dxo) {
+        int stride = Winograd3x3.spread((long) g.c() * g.k());
+        float[] u = Scratch.get(Scratch.Slot.WINOGRAD_FILTERS, XI * stride);
+        transformFilters(w, wo, g.k(), g.c(), true, u, stride);
+        run(g.n(), g.k(), g.c(), g.h(), g.w(), dy, dyo, u, stride, dx, dxo);
+    }
+
+    /** G of F(4x4, 3x3), interpolation points 0, 1, -1, 2, -2 and infinity. */
+    private static final double[][] G = {{1 / 4.0, 0, 0}, {-1 / 6.0, -1 / 6.0, -1 / 6.0}, {-1 / 6.0, 1 / 6.0, -1 / 6.0},
+            {1 / 24.0, 1 / 12.0, 1 / 6.0}, {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
+
+    /**
+     * U[xi] = (G g G^T)[xi], in double and rounded once, for every filter g: from input channel c to output
+     * channel k, g = w[k][c] (w of shape (k, c, 3, 3)); with {@code adjoint} the input gradient's, from channel k
+     * to channel c, w[k][c] rotated by 180 degrees. Each U[xi] (from xi * stride) is stored as the register
+     * tile's A panels: the product's output channels in groups of MR, each group's MR values per depth row
+     * (input channel) together.
+     */
+    private static void transformFilters(float[] w, int wo, int k, int c, boolean adjoint, float[] u, int stride) {
+        int rows = adjoint ? k : c, cols = adjoint ? c : k;
+        Parallel.forRange(rows, Math.max(1, 4096 / cols), (lo, hi) -> {
+            double[] g = new double[9], gg = new double[3 * WINDOW];
+            for (int row = lo; row < hi; row++) {
+                for (int col = 0; col < cols; col++) {
+                    for (int i = 0; i < 9; i++) {
+                        g[i] = adjoint ? w[wo + (row * cols + col) * 9 + 8 - i] : w[wo + (col * c + row) * 9 + i];
+                    }
+                    for (int i = 0; i < WINDOW; i++) { // G g: WINDOW rows of 3
+                        for (int j = 0; j < 3; j++) gg[i * 3 + j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
+                    }
+                    int to = ((col / MR) * rows + row) * MR + col % MR;
+                    for (int i = 0; i < WINDOW; i++) { // times G^T
+                        for (int j = 0; j < WINDOW; j++) {
+                            u[(i * WINDOW + j) * stride + to] = (float) (gg[i * 3] * G[j][0] + gg[i * 3 + 1] * G[j][1] + gg[i * 3 + 2] * G[j][2]);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * out (ko, h, w, n) = conv(in (ci, h, w, n)) with the transformed filters u (U[xi] from xi * su, in A
+     * panels of ci rows). Items run in sweeps of up to {@link #SWEEP_IMAGES} images: within a sweep tile by
+     * tile, row by row, and at each tile block by block, so consecutive items read runs of 512 bytes of each
+     * window row rather than 128 (as {@link BatchLastConv}'s loops do, for the same reason), and neighbouring
+     * tiles share window rows.
+     */
+    private static void run(int n, int ci, int ko, int h, int w, float[] in, int inOff, float[] u, int su, float[] out, int outOff) {
+        int th = (h + TILE - 1) / TILE, tw = (w + TILE - 1) / TILE, tiles = th * tw, blocks = n / NR, items = tiles * blocks;
+        int sweep = Math.max(1, Math.min(blocks, SWEEP_IMAGES / NR));
+        while (blocks % sweep != 0) sweep--;
+        int perSweep = sweep * tiles, blocksPerSweep = sweep;
+        int vStep = step(ci), mStep = step(ko);
+        Parallel.forRange(items, 1, (lo, hi) -> {
+            float[] v = Scratch.get(Scratch.Slot.WINOGRAD_INPUT, XI * vStep);
+            float[] m = Scratch.get(Scratch.Slot.WINOGRAD_PRODUCTS, XI * mStep);
+            float[] t = new float[XI * VL];
+            for (int item = lo; item < hi; item++) {
+                int tile = item % perSweep / blocksPerSweep, row = tile / tw * TILE, col = tile % tw * TILE;
+                int n0 = (item / perSweep * blocksPerSweep + item % blocksPerSweep) * NR;
+                transformInput(in, inOff + n0, ci, h, w, n, row - 1, col - 1, t, v, vStep);
+                for (int xi = 0; xi < XI; xi++) {
+                    for (int k = 0; k < ko; k += MR) {
+                        for (int d0 = 0; d0 < ci; d0 += BlockedGemm.KC) {
+                            int kc = Math.min(BlockedGemm.KC, ci - d0);
+                            SgemmKernel.run(d0 == 0, kc, u, xi * su + (k * ci + d0 * MR), v, xi * vStep + d0 * NR,
+                                    m, xi * mStep + k * NR, NR);
+                        }
+                    }
+                }
+                transformOutput(m, ko, mStep, t, out, outOff + n0, h, w, n, row, col);
+            }
+        });
+    }
+
+    /**
+     * Floats from one of an item's 36 transformed matrices (channels x NR) to the next: one vector more than
+     * they hold, so the 36 streams a transform reads or writes are not a multiple of 4 KB apart, where they
+     * would share L1 sets and evict one another.
+     */
+    private static int step(int channels) {
+        return channels * NR + VL;
+    }
+
+    /** A vector of zeros to load from where a window reaches past the image. */
+    private static final float[] ZEROS = new float[VL];
+
+    /*
+     * Each transform is one method whose loops keep every vector within one iteration: C2 boxes a vector
+     * passed to a method it did not inline, or merged from two branches, and a transform written as calls of
+     * small vector helpers ran out of its inlining budget (NodeCountInliningCutoff) and ran several times
+     * slower. Loads past the image's edge read a vector of zeros instead, chosen as an array, not a vector.
+     */
+
+    /**
+     * B^T d B of the 6x6 window d at (row, col) of every channel plane, NR images: value xi of
+     * channel c to {@code v[xi * step + c * NR]}. B^T's rows, applied to the
+     * window's columns (into t, row i column j at t[(6 i + j) VL]) and then to the rows of the result:
+     * [4 0 -5 0 1 0], [0 -4 -4 1 1 0], [0 4 -4 -1 1 0], [0 -2 -1 2 1 0], [0 2 -1 -2 1 0], [0 4 0 -5 0 1].
+     */
+    private static void transformInput(float[] x, int in, int channels, int h, int w, int n, int row, int col, float[] t,
+                                        float[] v, int step) {
+        for (int c = 0; c < channels; c++) {
+            int plane = in + c * h * w * n;
+            for (int half = 0; half < NR; half += VL) {
+                for (int j = 0; j < 6; j++) {
+                    int cc = col + j, at = plane + half + (row * w + cc) * n;
+                    boolean inCol = cc >= 0 && cc < w;
+                    boolean in0 = inCol && row >= 0 && row < h, in1 = inCol && row + 1 >= 0 && row + 1 < h;
+                    boolean in2 = inCol && row + 2 >= 0 && row + 2 < h, in3 = inCol && row + 3 >= 0 && row + 3 < h;
+                    boolean in4 = inCol && row + 4 >= 0 && row + 4 < h, in5 = inCol && row + 5 >= 0 && row + 5 < h;
+                    FloatVector d0 = FloatVector.fromArray(S, in0 ? x : ZEROS, in0 ? at : 0);
+                    FloatVector d1 = FloatVector.fromArray(S, in1 ? x : ZEROS, in1 ? at + w * n : 0);
+                    FloatVector d2 = FloatVector.fromArray(S, in2 ? x : ZEROS, in2 ? at + 2 * w * n : 0);
+                    FloatVector d3 = FloatVector.fromArray(S, in3 ? x : ZEROS, in3 ? at + 3 * w * n : 0);
+                    FloatVector d4 = FloatVector.fromArray(S, in4 ? x : ZEROS, in4 ? at + 4 * w * n : 0);
+                    FloatVector d5 = FloatVector.fromArray(S, in5 ? x : ZEROS, in5 ? at + 5 * w * n : 0);
+                    FloatVector a = d4.sub(d2.mul(4f)), b = d3.sub(d1.mul(4f)), e = d4.sub(d2), f = d3.sub(d1).mul(2f);
+                    d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(t, j * VL);
+                    a.add(b).intoArray(t, (6 + j) * VL);
+                    a.sub(b).intoArray(t, (12 + j) * VL);
+                    e.add(f).intoArray(t, (18 + j) * VL);
+                    e.sub(f).intoArray(t, (24 + j) * VL);
+                    d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(t, (30 + j) * VL);
+                }
+                for (int i = 0; i < 6; i++) {
+                    int from = 6 * i * VL, to = 6 * i * step + c * NR + half;
+                    FloatVector d0 = FloatVector.fromArray(S, t, from), d1 = FloatVector.fromArray(S, t, from + VL);
+                    FloatVector d2 = FloatVector.fromArray(S, t, from + 2 * VL), d3 = FloatVector.fromArray(S, t, from + 3 * VL);
+                    FloatVector d4 = FloatVector.fromArray(S, t, from + 4 * VL), d5 = FloatVector.fromArray(S, t, from + 5 * VL);
+                    FloatVector a = d4.sub(d2.mul(4f)), b = d3.sub(d1.mul(4f)), e = d4.sub(d2), f = d3.sub(d1).mul(2f);
+                    d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(v, to);
+                    a.add(b).intoArray(v, to + step);
+                    a.sub(b).intoArray(v, to + 2 * step);
+                    e.add(f).intoArray(v, to + 3 * step);
+                    e.sub(f).intoArray(v, to + 4 * step);
+                    d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(v, to + 5 * step);
+                }
+            }
+        }
+    }
+
+    /**
+     * A^T M A of every output channel k, NR images (M's value xi at {@code m[xi * step + k * NR]}),
+     * to the 4x4 pixels at (row, col) of plane y[out + k h w n], those inside the image. A^T's rows, applied to
+     * M's columns (into t, row i column j at t[(6 i + j) VL]) and then to the rows of the result:
+     * [1 1 1 1 1 0], [0 1 -1 2 -2 0], [0 1 1 4 4 0], [0 1 -1 8 -8 1].
+     */
+    private static void transformOutput(float[] m, int channels, int step, float[] t, float[] y, int out, int h, int w, int n,
+                                         int row, int col) {
+        int rows = Math.min(4, h - row), cols = Math.min(4, w - col);
+        for (int k = 0; k < channels; k++) {
+            int at = out + k * h * w * n + (row * w + col) * n;
+            for (int half = 0; half < NR; half += VL) {
+                for (int j = 0; j < 6; j++) {
+                    int from = j * step + k * NR + half;
+                    FloatVector m0 = FloatVector.fromArray(S, m, from), m1 = FloatVector.fromArray(S, m, from + 6 * step);
+                    FloatVector m2 = FloatVector.fromArray(S, m, from + 12 * step), m3 = FloatVector.fromArray(S, m, from + 18 * step);
+                    FloatVector m4 = FloatVector.fromArray(S, m, from + 24 * step), m5 = FloatVector.fromArray(S, m, from + 30 * step);
+                    FloatVector s12 = m1.add(m2), d12 = m1.sub(m2), s34 = m3.add(m4), d34 = m3.sub(m4);
+                    m0.add(s12).add(s34).intoArray(t, j * VL);
+                    d12.add(d34.mul(2f)).intoArray(t, (6 + j) * VL);
+                    s12.add(s34.mul(4f)).intoArray(t, (12 + j) * VL);
+                    d12.add(d34.mul(8f)).add(m5).intoArray(t, (18 + j) * VL);
+                }
+                for (int i = 0; i < rows; i++) {
+                    int from = 6 * i * VL, to = at + i * w * n + half;
+                    FloatVector m0 = FloatVector.fromArray(S, t, from), m1 = FloatVector.fromArray(S, t, from + VL);
+                    FloatVector m2 = FloatVector.fromArray(S, t, from + 2 * VL), m3 = FloatVector.fromArray(S, t, from + 3 * VL);
+                    FloatVector m4 = FloatVector.fromArray(S, t, from + 4 * VL), m5 = FloatVector.fromArray(S, t, from + 5 * VL);
+                    FloatVector s12 = m1.add(m2), d12 = m1.sub(m2), s34 = m3.add(m4), d34 = m3.sub(m4);
+                    m0.add(s12).add(s34).intoArray(y, to);
+                    if (cols > 1) d12.add(d34.mul(2f)).intoArray(y, to + n);
+                    if (cols > 2) s12.add(s34.mul(4f)).intoArray(y, to + 2 * n);
+                    if (cols > 3) d12.add(d34.mul(8f)).add(m5).intoArray(y, to + 3 * n);
+                }
+            }
+        }
+    }
+}
