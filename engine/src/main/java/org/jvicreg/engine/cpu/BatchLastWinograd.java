@@ -61,16 +61,18 @@ final class BatchLastWinograd {
 
     /**
      * Whether a convolution that fits runs here rather than in {@link BatchLastConv}: with both channel counts
-     * at least 16 (by -Djvicreg.cpu.winograd: always wherever it fits, never at all). Measured per layer,
-     * forward at batch 256 (bench/RESULTS.md, "CPU kernel choices"), it beats the direct kernels on every 3x3
-     * stride-1 layer of recipe R, by 1.07x at 16 channels of 28 px up to 2.2x at 128 channels of 4 px; the
-     * 1-channel stem gains nothing from it (its transforms would cost more than its few products).
+     * from 16 to 256 (by -Djvicreg.cpu.winograd: always wherever it fits, never at all). Measured per layer,
+     * forward (bench/RESULTS.md, "CPU kernel choices"), it beats the direct kernels on every 3x3 stride-1 layer
+     * of recipe R at batch 256, by 1.07x at 16 channels of 28 px up to 2.2x at 128 channels of 4 px, and of a
+     * width-64 ResNet-18 at 32 px and batch 64 up to 256 channels (2.3x at 64 channels of 32 px, 1.7x at 256 of
+     * 8 px), but loses at 512 channels of 4 px (0.83x), where transforming 512 x 512 filters (38 MB) per call
+     * costs more than the few tiles save; the 1-channel stem gains nothing from it.
      */
     static boolean chosen(ConvGeometry g) {
         return switch (CpuConv.WINOGRAD) {
             case ALWAYS -> true;
             case NEVER -> false;
-            case AUTO -> g.c() >= 16 && g.k() >= 16;
+            case AUTO -> Math.min(g.c(), g.k()) >= 16 && Math.max(g.c(), g.k()) <= 256;
         };
     }
 
