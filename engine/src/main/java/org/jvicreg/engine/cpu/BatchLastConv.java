@@ -301,25 +301,7 @@ final class BatchLastConv {
         // the caller's scratch (the pool's workers fill it); the zero channels are rewritten each call, since
         // the previous user may have laid out a different geometry
         float[] xt = Scratch.get(Scratch.Slot.CHANNELS_LAST, h * wd * pixel);
-        Parallel.forRange(h, 1, (lo, hi) -> {
-            // a transpose of (C, N) blocks: VL images of every channel go to a small buffer with vector copies,
-            // then out image by image (faster than a scalar loop that reads each value from its channel's plane)
-            float[] block = new float[c * VL];
-            int plane = h * wd * n;
-            for (int ih = lo; ih < hi; ih++) {
-                for (int iw = 0; iw < wd; iw++) {
-                    int to = (ih * wd + iw) * pixel, from = xo + (ih * wd + iw) * n;
-                    for (int img0 = 0; img0 < n; img0 += VL) {
-                        for (int ch = 0; ch < c; ch++) FloatVector.fromArray(S, x, from + ch * plane + img0).intoArray(block, ch * VL);
-                        for (int i = 0; i < VL; i++) {
-                            int at = to + (img0 + i) * cp;
-                            for (int ch = 0; ch < c; ch++) xt[at + ch] = block[ch * VL + i];
-                            for (int ch = c; ch < cp; ch++) xt[at + ch] = 0f;
-                        }
-                    }
-                }
-            }
-        });
+        copyChannelsLast(x, xo, c, cp, h, wd, n, xt);
         // row (pixel, img) of B at tap (r, s) starts at rowOff[pixel * n + img] + the tap's offset, which is
         // negative for taps above or left of the pixel: only pixels whose tap lands in the image are read
         int[] rowOff = new int[depth];
@@ -389,6 +371,32 @@ final class BatchLastConv {
                         float sum = 0;
                         for (int t = 0; t < threads; t++) sum += partial[t * k * taps + row * taps + tap * cp + ch];
                         dw[dwo + (row * c + ch) * r * s + tap] = sum;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * xt (H, W, N, cp) = x (c, H, W, N) with the channels innermost, channels c .. cp - 1 zero. A transpose of
+     * (C, N) blocks: VL images of every channel go to a small buffer with vector copies, then out image by image
+     * (faster than a scalar loop that reads each value from its channel's plane).
+     */
+    static void copyChannelsLast(float[] x, int xo, int c, int cp, int h, int wd, int n, float[] xt) {
+        int pixel = n * cp;
+        Parallel.forRange(h, 1, (lo, hi) -> {
+            float[] block = new float[c * VL];
+            int plane = h * wd * n;
+            for (int ih = lo; ih < hi; ih++) {
+                for (int iw = 0; iw < wd; iw++) {
+                    int to = (ih * wd + iw) * pixel, from = xo + (ih * wd + iw) * n;
+                    for (int img0 = 0; img0 < n; img0 += VL) {
+                        for (int ch = 0; ch < c; ch++) FloatVector.fromArray(S, x, from + ch * plane + img0).intoArray(block, ch * VL);
+                        for (int i = 0; i < VL; i++) {
+                            int at = to + (img0 + i) * cp;
+                            for (int ch = 0; ch < c; ch++) xt[at + ch] = block[ch * VL + i];
+                            for (int ch = c; ch < cp; ch++) xt[at + ch] = 0f;
+                        }
                     }
                 }
             }

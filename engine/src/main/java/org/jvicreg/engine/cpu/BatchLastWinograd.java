@@ -28,10 +28,12 @@ import static org.jvicreg.engine.cpu.SgemmKernel.VL;
  * </ol>
  * V and M of one item take 144 (C + K) NR bytes, so nothing transformed goes to memory. Each output is
  * computed by one item alone, in a fixed order, so results do not depend on the number of threads. The input
- * gradient is the same with dY as input and the filters transposed and rotated by 180 degrees.
+ * gradient is the same with dY as input and the filters transposed and rotated by 180 degrees; the filter
+ * gradient is the formula's adjoint in g ({@link #backwardFilter}). Which passes take it: {@link #chosen},
+ * {@link #filterGradientChosen}.
  *
  * <p>Error against a float64 direct convolution, max abs error over max abs output, on recipe R's layers:
- * about 4e-6 to 1.2e-5 (BatchLastWinogradTest prints it per layer), against about 3e-7 for the direct kernels;
+ * about 4e-6 to 1.6e-5 (BatchLastWinogradTest prints it per layer and pass), against about 3e-7 for the direct kernels;
  * F(2x2, 3x3) would keep 5e-7 but saves half as many multiplications and measured slower on every recipe R layer.
  */
 final class BatchLastWinograd {
@@ -60,8 +62,8 @@ final class BatchLastWinograd {
     }
 
     /**
-     * Whether a convolution that fits runs here rather than in {@link BatchLastConv}: with both channel counts
-     * from 16 to 256 (by -Djvicreg.cpu.winograd: always wherever it fits, never at all). Measured per layer,
+     * Whether a forward pass or input gradient that fits runs here rather than in {@link BatchLastConv}: with
+     * both channel counts from 16 to 256 (by -Djvicreg.cpu.winograd: always wherever it fits, never at all). Measured per layer,
      * forward (bench/RESULTS.md, "CPU kernel choices"), it beats the direct kernels on every 3x3 stride-1 layer
      * of recipe R at batch 256, by 1.07x at 16 channels of 28 px up to 2.2x at 128 channels of 4 px, and of a
      * width-64 ResNet-18 at 32 px and batch 64 up to 256 channels (2.3x at 64 channels of 32 px, 1.7x at 256 of
@@ -88,6 +90,151 @@ final class BatchLastWinograd {
         float[] u = Scratch.get(Scratch.Slot.WINOGRAD_FILTERS, XI * stride);
         transformFilters(w, wo, g.k(), g.c(), true, u, stride);
         run(g.n(), g.k(), g.c(), g.h(), g.w(), dy, dyo, u, stride, dx, dxo);
+    }
+
+    /**
+     * Whether a filter gradient that fits runs here rather than in {@link BatchLastConv}: with both channel
+     * counts from 16 to 32 (by -Djvicreg.cpu.winograd: always wherever it fits, never at all). Measured per
+     * layer at batch 256 (bench/RESULTS.md, "CPU kernel choices"), it beats the direct kernel at 16 channels of
+     * 28 px (1.48x) and 32 of 14 px (1.08-1.17x), and loses at 64 channels of 7 px (0.86x) and 128 of 4 px
+     * (0.89x), where the direct kernel's products are long and its transforms and sums are not needed.
+     */
+    static boolean filterGradientChosen(ConvGeometry g) {
+        return switch (CpuConv.WINOGRAD) {
+            case ALWAYS -> true;
+            case NEVER -> false;
+            case AUTO -> Math.min(g.c(), g.k()) >= 16 && Math.max(g.c(), g.k()) <= 32;
+        };
+    }
+
+    /**
+     * Whether {@link #backwardFilter} covers g: a 3x3 stride-1 padding-1 convolution, N a multiple of NR, K of 8
+     * and C of 16, where the register tile is 8 x 16 ({@link SgemmKernel#runRowsNarrow}: 512-bit vectors).
+     */
+    static boolean backwardFilterFits(ConvGeometry g) {
+        return fits(g) && MR == 8 && VL == SgemmKernel.NR_NARROW && g.k() % MR == 0 && g.c() % VL == 0;
+    }
+
+    /**
+     * dw, the filter gradient, by the adjoint of the forward formula in g: dW[k][c] = G^T Z G with, for each
+     * element xi of the 6x6 transformed tile, Z[xi] (K x C) = sum over 4x4 output tiles and images of
+     * E[xi][k] V[xi][c], E = A dY A^T the transformed output gradient and V = B^T d B the transformed input
+     * window. An item is one tile of up to 128 images: E[xi] (K x images) comes from dY with vectors over the
+     * images, V[xi] (images x C, in blocks of NR or 16 channels) from a channels-last copy of x with vectors over
+     * the channels, so each of the 36 products is a register-tile GEMM over the images with both operands read
+     * in place ({@link SgemmKernel#runRowsA}, or {@link SgemmKernel#runRowsNarrow} for 16 channels). Items are split
+     * among threads, each summing into its own Z, added in thread order at the end (as the direct kernels do).
+     */
+    static void backwardFilter(ConvGeometry g, float[] x, int xo, float[] dy, int dyo, float[] dw, int dwo) {
+        int n = g.n(), c = g.c(), k = g.k(), h = g.h(), w = g.w();
+        int images = n;
+        while (images > SWEEP_IMAGES && images % 2 == 0 && images / 2 % VL == 0) images /= 2;
+        int th = (h + TILE - 1) / TILE, tw = (w + TILE - 1) / TILE, tiles = th * tw, blocks = n / images, items = tiles * blocks;
+        float[] xt = Scratch.get(Scratch.Slot.CHANNELS_LAST, h * w * n * c);
+        BatchLastConv.copyChannelsLast(x, xo, c, c, h, w, n, xt);
+        // V[xi] in column blocks of bw channels, each images x bw: two vectors per row for the NR-wide tile,
+        // one for the narrow tile where C is 16 (an odd number of 16-channel blocks)
+        int bw = c % NR == 0 ? NR : VL, p0 = images;
+        int[] rowOff = new int[images], aRow = new int[XI * k];
+        for (int p = 0; p < images; p++) rowOff[p] = p * bw;
+        int threads = Math.max(1, Math.min(Parallel.threads(), items)), size = XI * k * c;
+        int vStep = images * c + VL, eStep = k * images + VL;
+        for (int i = 0; i < XI * k; i++) aRow[i] = i / k * eStep + i % k * images;
+        float[] z = Scratch.get(Scratch.Slot.WINOGRAD_SUMS, threads * size);
+        java.util.Arrays.fill(z, 0, threads * size, 0f);
+        Parallel.forEachTask(threads, t -> {
+            float[] v = Scratch.get(Scratch.Slot.WINOGRAD_INPUT, XI * vStep);
+            float[] e = Scratch.get(Scratch.Slot.WINOGRAD_PRODUCTS, XI * eStep);
+            float[] tmp = new float[XI * VL];
+            int i0 = (int) ((long) items * t / threads), i1 = (int) ((long) items * (t + 1) / threads);
+            for (int item = i0; item < i1; item++) {
+                int tile = item % tiles, row = tile / tw * TILE, col = tile % tw * TILE, n0 = item / tiles * p0;
+                transformGradient(dy, dyo + n0, k, p0, h, w, n, row, col, tmp, e, eStep);
+                for (int c0 = 0; c0 < c; c0 += bw) {
+                    transformInput(xt, n0 * c + c0, p0, c, bw, bw / VL, n * c, h, w, row - 1, col - 1, tmp, v, c0 * p0, vStep);
+                }
+                for (int xi = 0; xi < XI; xi++) {
+                    for (int k0 = 0; k0 < k; k0 += MR) {
+                        for (int c0 = 0; c0 < c; c0 += bw) {
+                            int zAt = t * size + (xi * k + k0) * c + c0, vAt = xi * vStep + c0 * p0;
+                            if (bw == NR) SgemmKernel.runRowsA(false, p0, e, aRow, xi * k + k0, 0, v, vAt, z, zAt, c);
+                            else SgemmKernel.runRowsNarrow(p0, e, xi * eStep + k0 * p0, p0, v, rowOff, 0, vAt, z, zAt, c);
+                        }
+                    }
+                }
+            }
+        });
+        Parallel.forRange(k * c, 256, (lo, hi) -> {
+            double[] q = new double[XI], gz = new double[3 * WINDOW];
+            for (int pair = lo; pair < hi; pair++) {
+                for (int xi = 0; xi < XI; xi++) {
+                    float sum = 0f;
+                    for (int t = 0; t < threads; t++) sum += z[t * size + xi * k * c + pair];
+                    q[xi] = sum;
+                }
+                // G^T Z G: G^T's rows applied to Z's columns, then to the rows of the result
+                for (int j = 0; j < WINDOW; j++) timesGt(q, j, WINDOW, gz, j, WINDOW);
+                for (int r = 0; r < 3; r++) timesGt(gz, r * WINDOW, 1, q, r * 3, 1);
+                for (int i = 0; i < 9; i++) dw[dwo + pair * 9 + i] = (float) q[i];
+            }
+        });
+    }
+
+    /**
+     * G^T (3 x 6) times the 6 values a[from + i * step]: to b[to], b[to + stride], b[to + 2 stride]. G^T's rows:
+     * [1/4 -1/6 -1/6 1/24 1/24 0], [0 -1/6 1/6 1/12 -1/12 0], [0 -1/6 -1/6 1/6 1/6 1].
+     */
+    private static void timesGt(double[] a, int from, int step, double[] b, int to, int stride) {
+        double q0 = a[from], q1 = a[from + step], q2 = a[from + 2 * step], q3 = a[from + 3 * step];
+        double q4 = a[from + 4 * step], q5 = a[from + 5 * step];
+        double s12 = (q1 + q2) / 6, s34 = q3 + q4;
+        b[to] = q0 / 4 - s12 + s34 / 24;
+        b[to + stride] = (q2 - q1) / 6 + (q3 - q4) / 12;
+        b[to + 2 * stride] = s34 / 6 - s12 + q5;
+    }
+
+    /**
+     * A dY A^T of the 4x4 output-gradient tile at (row, col) (zeros past the image's edge) of every output
+     * channel, {@code images} images from dy[from] (batch-last planes of n images): value xi of channel k,
+     * image p to {@code e[xi * step + k * images + p]}. A's rows, applied to the tile's columns (into t, row i
+     * column j at t[(4 i + j) VL]) and then to the rows of the result:
+     * [1 0 0 0], [1 1 1 1], [1 -1 1 -1], [1 2 4 8], [1 -2 4 -8], [0 0 0 1].
+     */
+    private static void transformGradient(float[] dy, int from, int channels, int images, int h, int w, int n, int row, int col,
+                                          float[] t, float[] e, int step) {
+        for (int k = 0; k < channels; k++) {
+            int plane = from + k * h * w * n;
+            for (int p = 0; p < images; p += VL) {
+                for (int j = 0; j < 4; j++) {
+                    int cc = col + j, at = plane + p + (row * w + cc) * n;
+                    boolean inCol = cc < w;
+                    boolean in1 = inCol && row + 1 < h, in2 = inCol && row + 2 < h, in3 = inCol && row + 3 < h;
+                    FloatVector d0 = FloatVector.fromArray(S, inCol ? dy : ZEROS, inCol ? at : 0);
+                    FloatVector d1 = FloatVector.fromArray(S, in1 ? dy : ZEROS, in1 ? at + w * n : 0);
+                    FloatVector d2 = FloatVector.fromArray(S, in2 ? dy : ZEROS, in2 ? at + 2 * w * n : 0);
+                    FloatVector d3 = FloatVector.fromArray(S, in3 ? dy : ZEROS, in3 ? at + 3 * w * n : 0);
+                    FloatVector s02 = d0.add(d2), s13 = d1.add(d3), u = d0.add(d2.mul(4f)), v = d1.mul(2f).add(d3.mul(8f));
+                    d0.intoArray(t, j * VL);
+                    s02.add(s13).intoArray(t, (4 + j) * VL);
+                    s02.sub(s13).intoArray(t, (8 + j) * VL);
+                    u.add(v).intoArray(t, (12 + j) * VL);
+                    u.sub(v).intoArray(t, (16 + j) * VL);
+                    d3.intoArray(t, (20 + j) * VL);
+                }
+                for (int i = 0; i < 6; i++) {
+                    int src = 4 * i * VL, to = 6 * i * step + k * images + p;
+                    FloatVector d0 = FloatVector.fromArray(S, t, src), d1 = FloatVector.fromArray(S, t, src + VL);
+                    FloatVector d2 = FloatVector.fromArray(S, t, src + 2 * VL), d3 = FloatVector.fromArray(S, t, src + 3 * VL);
+                    FloatVector s02 = d0.add(d2), s13 = d1.add(d3), u = d0.add(d2.mul(4f)), v = d1.mul(2f).add(d3.mul(8f));
+                    d0.intoArray(e, to);
+                    s02.add(s13).intoArray(e, to + step);
+                    s02.sub(s13).intoArray(e, to + 2 * step);
+                    u.add(v).intoArray(e, to + 3 * step);
+                    u.sub(v).intoArray(e, to + 4 * step);
+                    d3.intoArray(e, to + 5 * step);
+                }
+            }
+        }
     }
 
     /** G of F(4x4, 3x3), interpolation points 0, 1, -1, 2, -2 and infinity. */
@@ -144,7 +291,7 @@ final class BatchLastWinograd {
             for (int item = lo; item < hi; item++) {
                 int tile = item % perSweep / blocksPerSweep, row = tile / tw * TILE, col = tile % tw * TILE;
                 int n0 = (item / perSweep * blocksPerSweep + item % blocksPerSweep) * NR;
-                transformInput(in, inOff + n0, ci, h, w, n, row - 1, col - 1, t, v, vStep);
+                transformInput(in, inOff + n0, ci, h * w * n, NR, NR / VL, n, h, w, row - 1, col - 1, t, v, 0, vStep);
                 for (int xi = 0; xi < XI; xi++) {
                     for (int k = 0; k < ko; k += MR) {
                         for (int d0 = 0; d0 < ci; d0 += BlockedGemm.KC) {
@@ -179,28 +326,31 @@ final class BatchLastWinograd {
      */
 
     /**
-     * B^T d B of the 6x6 window d at (row, col) of every channel plane, NR images: value xi of
-     * channel c to {@code v[xi * step + c * NR]}. B^T's rows, applied to the
+     * B^T d B of 6x6 windows d at (row, col), VL lanes at a time: the lanes of group (o, i) start at
+     * {@code x[in + o * srcOuter + i * VL]} at the image's pixel (0, 0), pixels {@code ps} floats apart, and value
+     * xi of the group goes to {@code v[vOff + xi * step + o * dstOuter + i * VL]}, for o below {@code outer} and i below
+     * {@code inner}. The forward pass's groups are (channel, half of NR images) of batch-last planes, the
+     * filter gradient's (image, block of VL channels) of a channels-last copy. B^T's rows, applied to the
      * window's columns (into t, row i column j at t[(6 i + j) VL]) and then to the rows of the result:
      * [4 0 -5 0 1 0], [0 -4 -4 1 1 0], [0 4 -4 -1 1 0], [0 -2 -1 2 1 0], [0 2 -1 -2 1 0], [0 4 0 -5 0 1].
      */
-    private static void transformInput(float[] x, int in, int channels, int h, int w, int n, int row, int col, float[] t,
-                                        float[] v, int step) {
-        for (int c = 0; c < channels; c++) {
-            int plane = in + c * h * w * n;
-            for (int half = 0; half < NR; half += VL) {
+    private static void transformInput(float[] x, int in, int outer, int srcOuter, int dstOuter, int inner, int ps, int h, int w,
+                                       int row, int col, float[] t, float[] v, int vOff, int step) {
+        for (int o = 0; o < outer; o++) {
+            for (int i0 = 0; i0 < inner * VL; i0 += VL) {
+                int src = in + o * srcOuter + i0, dst = vOff + o * dstOuter + i0;
                 for (int j = 0; j < 6; j++) {
-                    int cc = col + j, at = plane + half + (row * w + cc) * n;
+                    int cc = col + j, at = src + (row * w + cc) * ps;
                     boolean inCol = cc >= 0 && cc < w;
                     boolean in0 = inCol && row >= 0 && row < h, in1 = inCol && row + 1 >= 0 && row + 1 < h;
                     boolean in2 = inCol && row + 2 >= 0 && row + 2 < h, in3 = inCol && row + 3 >= 0 && row + 3 < h;
                     boolean in4 = inCol && row + 4 >= 0 && row + 4 < h, in5 = inCol && row + 5 >= 0 && row + 5 < h;
                     FloatVector d0 = FloatVector.fromArray(S, in0 ? x : ZEROS, in0 ? at : 0);
-                    FloatVector d1 = FloatVector.fromArray(S, in1 ? x : ZEROS, in1 ? at + w * n : 0);
-                    FloatVector d2 = FloatVector.fromArray(S, in2 ? x : ZEROS, in2 ? at + 2 * w * n : 0);
-                    FloatVector d3 = FloatVector.fromArray(S, in3 ? x : ZEROS, in3 ? at + 3 * w * n : 0);
-                    FloatVector d4 = FloatVector.fromArray(S, in4 ? x : ZEROS, in4 ? at + 4 * w * n : 0);
-                    FloatVector d5 = FloatVector.fromArray(S, in5 ? x : ZEROS, in5 ? at + 5 * w * n : 0);
+                    FloatVector d1 = FloatVector.fromArray(S, in1 ? x : ZEROS, in1 ? at + w * ps : 0);
+                    FloatVector d2 = FloatVector.fromArray(S, in2 ? x : ZEROS, in2 ? at + 2 * w * ps : 0);
+                    FloatVector d3 = FloatVector.fromArray(S, in3 ? x : ZEROS, in3 ? at + 3 * w * ps : 0);
+                    FloatVector d4 = FloatVector.fromArray(S, in4 ? x : ZEROS, in4 ? at + 4 * w * ps : 0);
+                    FloatVector d5 = FloatVector.fromArray(S, in5 ? x : ZEROS, in5 ? at + 5 * w * ps : 0);
                     FloatVector a = d4.sub(d2.mul(4f)), b = d3.sub(d1.mul(4f)), e = d4.sub(d2), f = d3.sub(d1).mul(2f);
                     d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(t, j * VL);
                     a.add(b).intoArray(t, (6 + j) * VL);
@@ -210,7 +360,7 @@ final class BatchLastWinograd {
                     d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(t, (30 + j) * VL);
                 }
                 for (int i = 0; i < 6; i++) {
-                    int from = 6 * i * VL, to = 6 * i * step + c * NR + half;
+                    int from = 6 * i * VL, to = 6 * i * step + dst;
                     FloatVector d0 = FloatVector.fromArray(S, t, from), d1 = FloatVector.fromArray(S, t, from + VL);
                     FloatVector d2 = FloatVector.fromArray(S, t, from + 2 * VL), d3 = FloatVector.fromArray(S, t, from + 3 * VL);
                     FloatVector d4 = FloatVector.fromArray(S, t, from + 4 * VL), d5 = FloatVector.fromArray(S, t, from + 5 * VL);

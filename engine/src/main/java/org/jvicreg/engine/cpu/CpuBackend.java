@@ -175,6 +175,8 @@ public final class CpuBackend implements Backend {
     public void conv2dBackwardFilter(ConvGeometry g, Operand x, Operand dy, Operand dw) {
         if (!g.isBatchLast()) {
             CpuConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
+        } else if (BatchLastWinograd.backwardFilterFits(g) && BatchLastWinograd.filterGradientChosen(g)) {
+            BatchLastWinograd.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
         } else if (BatchLastConv.backwardFilterFits(g)) {
             BatchLastConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
         } else {

@@ -10,7 +10,7 @@ package org.jvicreg.engine.cpu;
 final class Scratch {
     /** What an array is for; two live arrays of one thread never share a slot. */
     enum Slot { PACKED_A, PACKED_FILTERS, PACKED_B, TILE, COLUMNS, PADDED_IMAGE, WIDE_OUTPUT, WIDE_GRADIENT, PARTIAL_SUM, SUBSAMPLED, CHANNELS_LAST,
-        WINOGRAD_FILTERS, WINOGRAD_INPUT, WINOGRAD_PRODUCTS }
+        WINOGRAD_FILTERS, WINOGRAD_INPUT, WINOGRAD_PRODUCTS, WINOGRAD_SUMS }
 
     private static final ThreadLocal<float[][]> ARRAYS =
             ThreadLocal.withInitial(() -> new float[Slot.values().length][0]);

@@ -22,11 +22,12 @@ class BatchLastWinogradTest {
     /** n, c, k, h, w. */
     static final int[][] SHAPES = {
         {NR, 16, 16, 28, 28}, {NR, 32, 32, 14, 14}, {2 * NR, 64, 64, 7, 7}, {NR, 128, 128, 4, 4},
-        {NR, MR, 2 * MR, 5, 7}, {2 * NR, 2 * MR, MR, 1, 1}, {NR, 3 * MR, 3 * MR, 2, 3}, {NR, MR, MR, 6, 1}, {NR, MR, MR, 9, 10}};
+        {NR, MR, 2 * MR, 5, 7}, {2 * NR, 2 * MR, MR, 1, 1}, {NR, 3 * MR, 3 * MR, 2, 3}, {NR, MR, MR, 6, 1}, {NR, MR, MR, 9, 10},
+        {8 * NR, 16, 16, 9, 10}, {NR, 32, 16, 5, 3}};
 
     @Test
-    void forwardAndInputGradientWithinTheLimitOfFloat64() {
-        StringBuilder table = new StringBuilder("batch-last Winograd F(4x4, 3x3) error, max |err| / max |ref|: forward, input gradient\n");
+    void everyPassWithinTheLimitOfFloat64() {
+        StringBuilder table = new StringBuilder("batch-last Winograd F(4x4, 3x3) error, max |err| / max |ref|: forward, input gradient, filter gradient (NaN: not covered)\n");
         for (int[] s : SHAPES) {
             int n = s[0], c = s[1], k = s[2], h = s[3], w = s[4];
             ConvGeometry nchw = new ConvGeometry(n, c, h, w, k, 3, 3, 1, 1, 1, 1, 1, 1, 1);
@@ -36,19 +37,27 @@ class BatchLastWinogradTest {
             int xn = n * c * h * w, wn = k * c * 9, yn = n * k * h * w, xo = 3, wo = 5, yo = 7;
             float[] x = ConvKernelsTest.random(rng, xo + xn), wt = ConvKernelsTest.random(rng, wo + wn);
             float[] dy = ConvKernelsTest.random(rng, yo + yn);
-            double[] yRef = new double[yn], dxRef = new double[xn];
+            double[] yRef = new double[yn], dxRef = new double[xn], dwRef = new double[wn];
             // the reference visits NCHW indices; batch-last index of (b, channel, pixel) is (channel * hw + pixel) * n + b
             int hw = h * w;
             ConvKernelsTest.forEachProduct(nchw, (yi, xi, wi) -> {
                 int yl = batchLast(yi, k, hw, n), xl = batchLast(xi, c, hw, n);
                 yRef[yl] += (double) x[xo + xl] * wt[wo + wi];
                 dxRef[xl] += (double) dy[yo + yl] * wt[wo + wi];
+                dwRef[wi] += (double) dy[yo + yl] * x[xo + xl];
             });
             float[] y = Winograd3x3Test.filled(yo + yn + 4), dx = Winograd3x3Test.filled(xo + xn + 4);
             BatchLastWinograd.forward(g, x, xo, wt, wo, y, yo);
             BatchLastWinograd.backwardData(g, dy, yo, wt, wo, dx, xo);
-            double ey = Winograd3x3Test.error(yRef, y, yo), ex = Winograd3x3Test.error(dxRef, dx, xo);
-            table.append(String.format(Locale.ROOT, "  n=%d c=%d k=%d %dx%d: %.2e %.2e%n", n, c, k, h, w, ey, ex));
+            double ey = Winograd3x3Test.error(yRef, y, yo), ex = Winograd3x3Test.error(dxRef, dx, xo), ew = Double.NaN;
+            if (BatchLastWinograd.backwardFilterFits(g)) {
+                float[] dw = Winograd3x3Test.filled(wo + wn + 4);
+                BatchLastWinograd.backwardFilter(g, x, xo, dy, yo, dw, wo);
+                ew = Winograd3x3Test.error(dwRef, dw, wo);
+                assertTrue(ew <= LIMIT, g + ": filter gradient error " + ew);
+                Winograd3x3Test.assertUntouched(dw, wo, wn, g + " filter gradient");
+            }
+            table.append(String.format(Locale.ROOT, "  n=%d c=%d k=%d %dx%d: %.2e %.2e %.2e%n", n, c, k, h, w, ey, ex, ew));
             assertTrue(ey <= LIMIT && ex <= LIMIT, g + ": errors " + ey + ", " + ex);
             Winograd3x3Test.assertUntouched(y, yo, yn, g + " forward");
             Winograd3x3Test.assertUntouched(dx, xo, xn, g + " input gradient");
