@@ -33,8 +33,9 @@ import static org.jvicreg.engine.cpu.SgemmKernel.VL;
  * {@link #filterGradientChosen}.
  *
  * <p>Error against a float64 direct convolution, max abs error over max abs output, on recipe R's layers:
- * about 4e-6 to 1.6e-5 (BatchLastWinogradTest prints it per layer and pass), against about 3e-7 for the direct kernels;
- * F(2x2, 3x3) would keep 5e-7 but saves half as many multiplications and measured slower on every recipe R layer.
+ * about 4e-6 to 1.6e-5 (BatchLastWinogradTest prints it per layer and pass), against about 3e-7 for the
+ * direct kernels; F(2x2, 3x3) would keep 5e-7 but saves half as many multiplications and measured slower on
+ * every recipe R layer.
  */
 final class BatchLastWinograd {
     private BatchLastWinograd() {}
@@ -63,12 +64,12 @@ final class BatchLastWinograd {
 
     /**
      * Whether a forward pass or input gradient that fits runs here rather than in {@link BatchLastConv}: with
-     * both channel counts from 16 to 256 (by -Djvicreg.cpu.winograd: always wherever it fits, never at all). Measured per layer,
-     * forward (bench/RESULTS.md, "CPU kernel choices"), it beats the direct kernels on every 3x3 stride-1 layer
-     * of recipe R at batch 256, by 1.07x at 16 channels of 28 px up to 2.2x at 128 channels of 4 px, and of a
-     * width-64 ResNet-18 at 32 px and batch 64 up to 256 channels (2.3x at 64 channels of 32 px, 1.7x at 256 of
-     * 8 px), but loses at 512 channels of 4 px (0.83x), where transforming 512 x 512 filters (38 MB) per call
-     * costs more than the few tiles save; the 1-channel stem gains nothing from it.
+     * both channel counts from 16 to 256 (by -Djvicreg.cpu.winograd: always wherever it fits, never at all).
+     * Measured per layer, forward (bench/RESULTS.md, "CPU kernel choices"), it beats the direct kernels on every
+     * 3x3 stride-1 layer of recipe R at batch 256, by 1.07x at 16 channels of 28 px up to 2.2x at 128 channels
+     * of 4 px, and of a width-64 ResNet-18 at 32 px and batch 64 up to 256 channels (2.3x at 64 channels of 32
+     * px, 1.7x at 256 of 8 px), but loses at 512 channels of 4 px (0.83x), where transforming 512 x 512 filters
+     * (38 MB) per call costs more than the few tiles save; the 1-channel stem gains nothing from it.
      */
     static boolean chosen(ConvGeometry g) {
         return switch (CpuConv.WINOGRAD) {
