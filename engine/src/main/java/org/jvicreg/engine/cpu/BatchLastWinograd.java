@@ -72,10 +72,15 @@ final class BatchLastWinograd {
      * (38 MB) per call costs more than the few tiles save; the 1-channel stem gains nothing from it.
      */
     static boolean chosen(ConvGeometry g) {
+        return byRule(Math.min(g.c(), g.k()) >= 16 && Math.max(g.c(), g.k()) <= 256);
+    }
+
+    /** The rule's verdict, unless -Djvicreg.cpu.winograd says always or never. */
+    private static boolean byRule(boolean rule) {
         return switch (CpuConv.WINOGRAD) {
             case ALWAYS -> true;
             case NEVER -> false;
-            case AUTO -> Math.min(g.c(), g.k()) >= 16 && Math.max(g.c(), g.k()) <= 256;
+            case AUTO -> rule;
         };
     }
 
@@ -101,11 +106,7 @@ final class BatchLastWinograd {
      * (0.89x), where the direct kernel's products are long and its transforms and sums are not needed.
      */
     static boolean filterGradientChosen(ConvGeometry g) {
-        return switch (CpuConv.WINOGRAD) {
-            case ALWAYS -> true;
-            case NEVER -> false;
-            case AUTO -> Math.min(g.c(), g.k()) >= 16 && Math.max(g.c(), g.k()) <= 32;
-        };
+        return byRule(Math.min(g.c(), g.k()) >= 16 && Math.max(g.c(), g.k()) <= 32);
     }
 
     /**
@@ -128,18 +129,17 @@ final class BatchLastWinograd {
      */
     static void backwardFilter(ConvGeometry g, float[] x, int xo, float[] dy, int dyo, float[] dw, int dwo) {
         int n = g.n(), c = g.c(), k = g.k(), h = g.h(), w = g.w();
-        int images = n;
-        while (images > SWEEP_IMAGES && images % 2 == 0 && images / 2 % VL == 0) images /= 2;
+        int images = imagesPerItem(n);
         int th = (h + TILE - 1) / TILE, tw = (w + TILE - 1) / TILE, tiles = th * tw, blocks = n / images, items = tiles * blocks;
         float[] xt = Scratch.get(Scratch.Slot.CHANNELS_LAST, h * w * n * c);
         BatchLastConv.copyChannelsLast(x, xo, c, c, h, w, n, xt);
         // V[xi] in column blocks of bw channels, each images x bw: two vectors per row for the NR-wide tile,
         // one for the narrow tile where C is 16 (an odd number of 16-channel blocks)
-        int bw = c % NR == 0 ? NR : VL, p0 = images;
+        int bw = c % NR == 0 ? NR : VL;
         int[] rowOff = new int[images], aRow = new int[XI * k];
         for (int p = 0; p < images; p++) rowOff[p] = p * bw;
         int threads = Math.max(1, Math.min(Parallel.threads(), items)), size = XI * k * c;
-        int vStep = images * c + VL, eStep = k * images + VL;
+        int vStep = step(images * c), eStep = step(k * images);
         for (int i = 0; i < XI * k; i++) aRow[i] = i / k * eStep + i % k * images;
         float[] z = Scratch.get(Scratch.Slot.WINOGRAD_SUMS, threads * size);
         java.util.Arrays.fill(z, 0, threads * size, 0f);
@@ -149,17 +149,17 @@ final class BatchLastWinograd {
             float[] tmp = new float[XI * VL];
             int i0 = (int) ((long) items * t / threads), i1 = (int) ((long) items * (t + 1) / threads);
             for (int item = i0; item < i1; item++) {
-                int tile = item % tiles, row = tile / tw * TILE, col = tile % tw * TILE, n0 = item / tiles * p0;
-                transformGradient(dy, dyo + n0, k, p0, h, w, n, row, col, tmp, e, eStep);
+                int tile = item % tiles, row = tile / tw * TILE, col = tile % tw * TILE, n0 = item / tiles * images;
+                transformGradient(dy, dyo + n0, k, images, h, w, n, row, col, tmp, e, eStep);
                 for (int c0 = 0; c0 < c; c0 += bw) {
-                    transformInput(xt, n0 * c + c0, p0, c, bw, bw / VL, n * c, h, w, row - 1, col - 1, tmp, v, c0 * p0, vStep);
+                    transformInput(xt, n0 * c + c0, images, c, bw, bw / VL, n * c, h, w, row - 1, col - 1, tmp, v, c0 * images, vStep);
                 }
                 for (int xi = 0; xi < XI; xi++) {
                     for (int k0 = 0; k0 < k; k0 += MR) {
                         for (int c0 = 0; c0 < c; c0 += bw) {
-                            int zAt = t * size + (xi * k + k0) * c + c0, vAt = xi * vStep + c0 * p0;
-                            if (bw == NR) SgemmKernel.runRowsA(false, p0, e, aRow, xi * k + k0, 0, v, vAt, z, zAt, c);
-                            else SgemmKernel.runRowsNarrow(p0, e, xi * eStep + k0 * p0, p0, v, rowOff, 0, vAt, z, zAt, c);
+                            int zAt = t * size + (xi * k + k0) * c + c0, vAt = xi * vStep + c0 * images;
+                            if (bw == NR) SgemmKernel.runRowsA(false, images, e, aRow, xi * k + k0, 0, v, vAt, z, zAt, c);
+                            else SgemmKernel.runRowsNarrow(images, e, xi * eStep + k0 * images, images, v, rowOff, 0, vAt, z, zAt, c);
                         }
                     }
                 }
@@ -179,6 +179,13 @@ final class BatchLastWinograd {
                 for (int i = 0; i < 9; i++) dw[dwo + pair * 9 + i] = (float) q[i];
             }
         });
+    }
+
+    /** Images of one filter-gradient item: n halved while above {@link #SWEEP_IMAGES} and still a multiple of VL. */
+    private static int imagesPerItem(int n) {
+        int images = n;
+        while (images > SWEEP_IMAGES && images % 2 == 0 && images / 2 % VL == 0) images /= 2;
+        return images;
     }
 
     /**
@@ -284,7 +291,7 @@ final class BatchLastWinograd {
         int sweep = Math.max(1, Math.min(blocks, SWEEP_IMAGES / NR));
         while (blocks % sweep != 0) sweep--;
         int perSweep = sweep * tiles, blocksPerSweep = sweep;
-        int vStep = step(ci), mStep = step(ko);
+        int vStep = step(ci * NR), mStep = step(ko * NR);
         Parallel.forRange(items, 1, (lo, hi) -> {
             float[] v = Scratch.get(Scratch.Slot.WINOGRAD_INPUT, XI * vStep);
             float[] m = Scratch.get(Scratch.Slot.WINOGRAD_PRODUCTS, XI * mStep);
@@ -308,12 +315,12 @@ final class BatchLastWinograd {
     }
 
     /**
-     * Floats from one of an item's 36 transformed matrices (channels x NR) to the next: one vector more than
-     * they hold, so the 36 streams a transform reads or writes are not a multiple of 4 KB apart, where they
+     * Floats from one of an item's 36 transformed matrices (of {@code floats} each) to the next: one vector more
+     * than they hold, so the 36 streams a transform reads or writes are not a multiple of 4 KB apart, where they
      * would share L1 sets and evict one another.
      */
-    private static int step(int channels) {
-        return channels * NR + VL;
+    private static int step(int floats) {
+        return floats + VL;
     }
 
     /** A vector of zeros to load from where a window reaches past the image. */

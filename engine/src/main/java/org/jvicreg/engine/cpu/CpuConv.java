@@ -51,7 +51,10 @@ final class CpuConv {
         return taps > 1 && (pixels >= IN_PLACE_PIXELS || (pixels >= 7 * 7 && outChannels <= 2 * pixels));
     }
 
-    /** When 3x3 stride-1 convolutions run as Winograd F(2x2, 3x3): where the rules choose it, always where it fits, or never. */
+    /**
+     * When 3x3 stride-1 convolutions run as Winograd (F(2x2, 3x3) in NCHW, {@link #winograd}; F(4x4, 3x3) batch-last,
+     * {@link BatchLastWinograd}): where the rules choose it, always where it fits, or never.
+     */
     enum WinogradUse { AUTO, ALWAYS, NEVER }
 
     /** -Djvicreg.cpu.winograd=auto|always|never, auto by default; read once, at start. */
