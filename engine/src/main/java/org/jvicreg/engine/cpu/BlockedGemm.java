@@ -11,6 +11,11 @@ import static org.jvicreg.engine.cpu.SgemmKernel.NR;
  * straddle two column blocks of C run the kernel on a small per-thread tile that is copied in and out.
  * Packing buffers are per thread and reused ({@link Scratch}).
  *
+ * <p>An A that {@link GemmOperands.A#readsInPlace reads in place} (a plain row-major matrix) is not packed:
+ * the tile broadcasts its values from MR rows where they lie. Packing costs about one pass of the tile over
+ * the block, which a product with few column panels (a 1x1 convolution of one small image) never earns
+ * back, and reading in place costs large products nothing (bench/RESULTS.md, "CPU kernel choices").
+ *
  * <p>KC = 512: its 64 KB B micro-panels live in L2 rather than L1, but two B vectors per 16 FMAs is far
  * below L2 bandwidth, and half as many passes over C as KC = 256 win more (bench/RESULTS.md, "CPU kernel
  * choices").
@@ -35,6 +40,7 @@ final class BlockedGemm {
         }
         float[] ap = Scratch.get(Scratch.Slot.PACKED_A, MC * KC), bp = Scratch.get(Scratch.Slot.PACKED_B, KC * NC);
         float[] tile = Scratch.get(Scratch.Slot.TILE, MR * NR);
+        int[] rows = a.readsInPlace() ? new int[MC] : null;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = p0; pc < p1; pc += KC) {
@@ -43,16 +49,20 @@ final class BlockedGemm {
                 b.pack(pc, kc, jc, nc, bp);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    a.pack(ic, mc, pc, kc, ap);
-                    macroKernel(overwrite, ic, mc, jc, nc, kc, ap, bp, c, tile);
+                    if (rows == null) {
+                        a.pack(ic, mc, pc, kc, ap);
+                    } else {
+                        for (int i = 0; i < rows.length; i++) rows[i] = a.rowStart(ic + Math.min(i, mc - 1));
+                    }
+                    macroKernel(overwrite, ic, mc, jc, nc, pc, kc, rows == null ? ap : a.data(), rows, bp, c, tile);
                 }
             }
         }
     }
 
     /** All tiles of one packed (mc x kc) A block times one packed (kc x nc) B block. */
-    private static void macroKernel(boolean overwrite, int ic, int mc, int jc, int nc, int kc, float[] ap, float[] bp,
-                                    GemmOutput c, float[] tile) {
+    private static void macroKernel(boolean overwrite, int ic, int mc, int jc, int nc, int pc, int kc, float[] ap,
+                                    int[] rows, float[] bp, GemmOutput c, float[] tile) {
         float[] cd = c.data();
         int ldc = c.rowStride();
         for (int jr = 0; jr < nc; jr += NR) {
@@ -63,14 +73,21 @@ final class BlockedGemm {
                 int mr = Math.min(MR, mc - ir);
                 int apOff = (ir / MR) * kc * MR;
                 if (direct && mr == MR) {
-                    SgemmKernel.run(overwrite, kc, ap, apOff, bp, bpOff, cd, c.offset(ic + ir, jc + jr), ldc);
+                    tile(overwrite, kc, ap, apOff, rows, ir, pc, bp, bpOff, cd, c.offset(ic + ir, jc + jr), ldc);
                 } else {
                     if (!overwrite) copyTile(c, ic + ir, mr, jc + jr, nr, tile, true);
-                    SgemmKernel.run(overwrite, kc, ap, apOff, bp, bpOff, tile, 0, NR);
+                    tile(overwrite, kc, ap, apOff, rows, ir, pc, bp, bpOff, tile, 0, NR);
                     copyTile(c, ic + ir, mr, jc + jr, nr, tile, false);
                 }
             }
         }
+    }
+
+    /** One register tile, its A panel packed at ap[apOff] or, with {@code rows}, read in place. */
+    private static void tile(boolean overwrite, int kc, float[] ap, int apOff, int[] rows, int ir, int pc, float[] bp,
+                             int bpOff, float[] c, int cOff, int ldc) {
+        if (rows == null) SgemmKernel.run(overwrite, kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+        else SgemmKernel.runRowsA(overwrite, kc, ap, rows, ir, pc, bp, bpOff, c, cOff, ldc);
     }
 
     /** Copies C[i:i+mr, j:j+nr] into the tile ({@code in}) or back, one contiguous column run at a time. */
