@@ -207,7 +207,7 @@ final class CpuBatchNorm {
         float[] x = o.x().a(), rm = mean.a(), rv = var.a(), gamma = o.gamma().a(), beta = o.beta().a();
         int rmo = mean.off(), rvo = var.off(), go = o.gamma().off(), bo = o.beta().off();
         float eps = o.eps();
-        Parallel.forRange(o.n() * c, Math.max(1, 8192 / Math.max(1, hw)), (lo, hi) -> {
+        Parallel.forRangeBalanced(o.n() * c, Math.max(1, 8192 / Math.max(1, hw)), (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 int ch = t % c;
                 double inv = 1.0 / Math.sqrt(rv[rvo + ch] + (double) eps);

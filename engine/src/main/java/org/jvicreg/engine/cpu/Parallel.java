@@ -15,7 +15,8 @@ import java.util.concurrent.locks.LockSupport;
  * more threads than cores) watching for the next range before it parks, as OpenMP runtimes do, and the
  * caller spins as long while it waits for the workers' chunks.
  * One range runs on the team at a time: a thread that finds it busy runs its own range's chunks itself, the
- * same chunks in order, so the sums come out the same whoever runs them.
+ * same chunks in order. Chunks are fixed by the range's size and the thread count alone, so the sums come
+ * out the same whoever runs them.
  */
 public final class Parallel {
     private static final int THREADS = Math.max(1, Integer.getInteger("jvicreg.threads",
@@ -39,10 +40,26 @@ public final class Parallel {
 
     /**
      * Runs body over [0, n) split into at most {@link #threads()} contiguous chunks of at least
-     * {@code grain} items; the calling thread takes the first chunk.
+     * {@code grain} items.
      */
     public static void forRange(int n, int grain, Range body) {
-        int chunks = (int) Math.min(THREADS, (n + (long) Math.max(1, grain) - 1) / Math.max(1, grain));
+        run(n, (int) Math.min(THREADS, (n + (long) Math.max(1, grain) - 1) / Math.max(1, grain)), body);
+    }
+
+    /**
+     * Runs body over [0, n) split into up to {@link #PIECES_PER_THREAD} contiguous pieces per thread of at
+     * least {@code grain} items, which the threads take in turn: for memory-bound passes, whose pieces cost
+     * nothing extra, so a thread that starts late (a worker woken from sleep, a VM's core taken away for a
+     * moment) leaves its share to the others. A product whose every piece streams the same operand (the
+     * filters of one image's convolution) uses {@link #forRange}.
+     */
+    public static void forRangeBalanced(int n, int grain, Range body) {
+        run(n, (int) Math.min((long) THREADS * PIECES_PER_THREAD, (n + (long) Math.max(1, grain) - 1) / Math.max(1, grain)), body);
+    }
+
+    static final int PIECES_PER_THREAD = 4;
+
+    private static void run(int n, int chunks, Range body) {
         if (chunks <= 1 || insidePool()) {
             if (n > 0) body.run(0, n);
             return;
@@ -83,7 +100,7 @@ public final class Parallel {
     private static final class Team {
         private final Worker[] workers;
         private final AtomicBoolean busy = new AtomicBoolean();
-        private final AtomicInteger remaining = new AtomicInteger();
+        private final AtomicInteger remaining = new AtomicInteger(), next = new AtomicInteger();
         // the current range, written before the workers' go signal and read after it
         private Range body;
         private int n, chunks;
@@ -99,7 +116,11 @@ public final class Parallel {
             }
         }
 
-        /** Runs the range's chunks on the caller (chunk 0) and the workers; false, doing nothing, when busy. */
+        /**
+         * Runs the range's chunks on the caller and the workers, each thread taking the next chunk not yet
+         * taken until none is left (a worker that wakes late finds its share done); false, doing nothing,
+         * when busy.
+         */
         boolean tryRun(int n, int chunks, Range body) {
             if (!busy.compareAndSet(false, true)) return false;
             try {
@@ -108,13 +129,16 @@ public final class Parallel {
                 this.chunks = chunks;
                 failure = null;
                 caller = Thread.currentThread();
-                remaining.set(chunks - 1);
-                for (int w = 0; w < chunks - 1; w++) workers[w].signal();
+                int helpers = Math.min(workers.length, chunks - 1);
+                next.set(0);
+                remaining.set(helpers);
+                for (int w = 0; w < helpers; w++) workers[w].signal();
                 Throwable first = null;
                 try {
-                    body.run(0, chunkStart(n, 1, chunks));
+                    for (int t; (t = next.getAndIncrement()) < chunks; ) body.run(chunkStart(n, t, chunks), chunkStart(n, t + 1, chunks));
                 } catch (Throwable e) {
                     first = e;
+                    next.set(chunks);
                 }
                 awaitWorkers();
                 if (first == null) first = failure;
@@ -135,29 +159,28 @@ public final class Parallel {
             callerParked = false;
         }
 
-        /** A worker's chunk t of the current range. */
-        void runChunk(int t) {
+        /** A worker's share of the current range: the chunks not yet taken, one at a time. */
+        void runChunks() {
             try {
-                body.run(chunkStart(n, t, chunks), chunkStart(n, t + 1, chunks));
+                for (int t; (t = next.getAndIncrement()) < chunks; ) body.run(chunkStart(n, t, chunks), chunkStart(n, t + 1, chunks));
             } catch (Throwable e) {
                 if (failure == null) failure = e;
+                next.set(chunks);
             } finally {
                 if (remaining.decrementAndGet() == 0 && callerParked) LockSupport.unpark(caller);
             }
         }
     }
 
-    /** One worker: runs chunk {@link #chunk} of each range it is signalled for. */
+    /** One worker: takes chunks of each range it is signalled for. */
     private static final class Worker extends Thread {
         private final Team team;
-        private final int chunk;
         private volatile long go;
         private volatile boolean parked;
 
-        Worker(Team team, int chunk) {
-            super("jvicreg-cpu-" + chunk);
+        Worker(Team team, int index) {
+            super("jvicreg-cpu-" + index);
             this.team = team;
-            this.chunk = chunk;
             setDaemon(true);
         }
 
@@ -177,7 +200,7 @@ public final class Parallel {
                     parked = false;
                 }
                 seen = go;
-                team.runChunk(chunk);
+                team.runChunks();
             }
         }
     }

@@ -72,7 +72,7 @@ record StridePhases(int c, int h, int w, int r, int s, int sh, int sw, int padH,
     float[] copyBatch(float[] x, int base, int stride, int images) {
         int size = imageSize(), channelSize = size / c;
         float[] dst = Scratch.get(Scratch.Slot.PADDED_IMAGE, images * size);
-        Parallel.forRange(images * c, Math.max(1, 16384 / channelSize), (lo, hi) -> {
+        Parallel.forRangeBalanced(images * c, Math.max(1, 16384 / channelSize), (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 int img = t / c, ch = t % c;
                 copyChannel(x, base + img * stride + ch * h * w, dst, img * size + ch * channelSize);

@@ -18,12 +18,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ParallelTest {
     /** Runs forRange and returns the chunks it ran, sorted by start, checking that every index ran once. */
     private static List<int[]> chunks(int n, int grain) {
+        return chunks(n, grain, false);
+    }
+
+    /** As {@link #chunks(int, int)}, through forRangeBalanced where {@code balanced}. */
+    private static List<int[]> chunks(int n, int grain, boolean balanced) {
         List<int[]> ran = Collections.synchronizedList(new ArrayList<>());
         AtomicIntegerArray hits = new AtomicIntegerArray(n);
-        Parallel.forRange(n, grain, (lo, hi) -> {
+        Parallel.Range body = (lo, hi) -> {
             ran.add(new int[] {lo, hi});
             for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
-        });
+        };
+        if (balanced) Parallel.forRangeBalanced(n, grain, body);
+        else Parallel.forRange(n, grain, body);
         for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i + " of " + n);
         List<int[]> sorted = new ArrayList<>(ran);
         sorted.sort((a, b) -> Integer.compare(a[0], b[0]));
@@ -43,6 +50,43 @@ class ParallelTest {
                 }
             }
         }
+    }
+
+    @Test
+    void balancedRangesHaveFourPiecesPerThreadFixedByTheSizeAndGrain() {
+        for (int n : new int[] {1, 2, 3, 7, 64, 1001}) {
+            for (int grain : new int[] {1, 3, 100}) {
+                List<int[]> got = chunks(n, grain, true);
+                int expected = (int) Math.min(Parallel.threads() * Parallel.PIECES_PER_THREAD, (n + grain - 1) / grain);
+                assertEquals(Math.max(1, expected), got.size(), n + " items, grain " + grain);
+                for (int t = 0; t < got.size(); t++) {
+                    assertEquals(Parallel.chunkStart(n, t, got.size()), got.get(t)[0]);
+                    assertEquals(Parallel.chunkStart(n, t + 1, got.size()), got.get(t)[1]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aThreadHeldUpLeavesItsShareToTheOthers() {
+        // the first piece taken stalls; with more than one thread the others take every other piece meanwhile
+        int pieces = Parallel.threads() * Parallel.PIECES_PER_THREAD;
+        AtomicIntegerArray hits = new AtomicIntegerArray(pieces);
+        java.util.concurrent.atomic.AtomicReference<Thread> stalled = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.Map<Thread, Integer> taken = new java.util.concurrent.ConcurrentHashMap<>();
+        Parallel.forRangeBalanced(pieces, 1, (lo, hi) -> {
+            if (stalled.compareAndSet(null, Thread.currentThread())) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            taken.merge(Thread.currentThread(), hi - lo, Integer::sum);
+            for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
+        });
+        for (int i = 0; i < pieces; i++) assertEquals(1, hits.get(i), "piece " + i);
+        if (Parallel.threads() > 1) assertEquals(1, taken.get(stalled.get()), "pieces the stalled thread ran");
     }
 
     @Test
