@@ -39,25 +39,20 @@ class ParallelTest {
 
     @Test
     void chunksDependOnlyOnTheSizeAndGrain() {
-        for (int n : new int[] {1, 2, 3, 7, 64, 1001}) {
-            for (int grain : new int[] {1, 3, 100}) {
-                List<int[]> got = chunks(n, grain);
-                int expected = (int) Math.min(Parallel.threads(), (n + grain - 1) / grain);
-                assertEquals(Math.max(1, expected), got.size(), n + " items, grain " + grain);
-                for (int t = 0; t < got.size(); t++) {
-                    assertEquals(Parallel.chunkStart(n, t, got.size()), got.get(t)[0]);
-                    assertEquals(Parallel.chunkStart(n, t + 1, got.size()), got.get(t)[1]);
-                }
-            }
-        }
+        assertChunks(false, 1);
     }
 
     @Test
     void balancedRangesHaveFourPiecesPerThreadFixedByTheSizeAndGrain() {
+        assertChunks(true, Parallel.PIECES_PER_THREAD);
+    }
+
+    /** Every range's chunks: perThread per thread at most, at least grain items each, at chunkStart's bounds. */
+    private static void assertChunks(boolean balanced, int perThread) {
         for (int n : new int[] {1, 2, 3, 7, 64, 1001}) {
             for (int grain : new int[] {1, 3, 100}) {
-                List<int[]> got = chunks(n, grain, true);
-                int expected = (int) Math.min(Parallel.threads() * Parallel.PIECES_PER_THREAD, (n + grain - 1) / grain);
+                List<int[]> got = chunks(n, grain, balanced);
+                int expected = (int) Math.min(Parallel.threads() * perThread, (n + grain - 1) / grain);
                 assertEquals(Math.max(1, expected), got.size(), n + " items, grain " + grain);
                 for (int t = 0; t < got.size(); t++) {
                     assertEquals(Parallel.chunkStart(n, t, got.size()), got.get(t)[0]);
