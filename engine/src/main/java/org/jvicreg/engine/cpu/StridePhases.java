@@ -55,11 +55,19 @@ record StridePhases(int c, int h, int w, int r, int s, int sh, int sw, int padH,
     int[] rowOffsets(int rows) {
         int taps = c * r * s, hp = height(), wp = width(); // h x w when inPlace()
         int[] off = new int[rows];
-        for (int t = 0; t < rows; t++) {
-            int tap = Math.min(t, taps - 1), ch = tap / (r * s), rr = tap % (r * s) / s, ss = tap % s;
-            int phase = ((rr * dh) % sh) * sw + (ss * dw) % sw;
-            off[t] = ((ch * sh * sw + phase) * hp + rr * dh / sh) * wp + ss * dw / sw;
+        // the offsets of channel 0's taps; every further channel adds one channel's sh * sw phase planes
+        int[] first = new int[r * s];
+        for (int rr = 0; rr < r; rr++) {
+            for (int ss = 0; ss < s; ss++) {
+                int phase = ((rr * dh) % sh) * sw + (ss * dw) % sw;
+                first[rr * s + ss] = (phase * hp + rr * dh / sh) * wp + ss * dw / sw;
+            }
         }
+        int channelStride = sh * sw * hp * wp, t = 0;
+        for (int ch = 0; ch < c && t < rows; ch++) {
+            for (int tap = 0; tap < r * s && t < rows; tap++) off[t++] = ch * channelStride + first[tap];
+        }
+        for (; t < rows; t++) off[t] = off[taps - 1];
         return off;
     }
 
