@@ -69,17 +69,22 @@ final class CpuConv {
 
     /**
      * Whether an NCHW 3x3 stride-1 convolution runs as Winograd F(2x2, 3x3) ({@link Winograd3x3}) rather than as
-     * a direct product: only when asked for with -Djvicreg.cpu.winograd=always. Measured layer by layer it wins
-     * where both channel counts are at least 128 (ResNet-50's layers at batch 16, forward + both gradients:
-     * 128 channels at 28 x 28 54 -> 50 ms, 256 at 14 x 14 59 -> 43 ms, 512 at 7 x 7 67 -> 56 ms; one image
-     * forward, 256 at 14 x 14, 2.07 -> 1.58 ms) and loses with fewer channels (64 at 56 x 56: 60 -> 78 ms) or
-     * few tiles (512 at 7 x 7, one image: 2.4 -> 3.6 ms). But with those layers switched to it, the ResNet-50
-     * SGD step (batch 16) and the one-image embedding came out the same within their run-to-run spread
-     * (bench/RESULTS.md, "CPU kernel choices"), so the default stays direct until the transforms are cheaper.
+     * a direct product, by a rule from per-layer measurements (bench/RESULTS.md, "CPU kernel choices"): where
+     * both channel counts are at least {@link #NCHW_WINOGRAD_CHANNELS} and the batch has at least
+     * {@link #NCHW_WINOGRAD_TILES} 2x2 output tiles. ResNet-50 at batch 16, forward + both gradients: 256
+     * channels at 14 px 51 / 59 -> 41 / 43 ms, 512 at 7 px 58 / 64 -> 53 / 55 ms, but 128 at 28 px 47 / 44 -> 54
+     * / 52 ms; forward at small batches it loses (256 at 14 px, two images, 98 tiles: 2.67 / 2.76 -> 2.93 /
+     * 2.90 ms; 512 at 7 px, eight images, 128 tiles: 10.3 / 7.8 -> 11.2 / 8.2 ms), each call transforming all
+     * the filters. -Djvicreg.cpu.winograd=always takes it for every such layer, never for none.
      */
     static boolean winograd(ConvGeometry g) {
-        return WINOGRAD == WinogradUse.ALWAYS && Winograd3x3.fits(g);
+        if (!Winograd3x3.fits(g) || WINOGRAD == WinogradUse.NEVER) return false;
+        if (WINOGRAD == WinogradUse.ALWAYS) return true;
+        long tiles = (long) g.n() * ((g.p() + 1) / 2) * ((g.q() + 1) / 2);
+        return Math.min(g.c(), g.k()) >= NCHW_WINOGRAD_CHANNELS && tiles >= NCHW_WINOGRAD_TILES;
     }
+
+    static final int NCHW_WINOGRAD_CHANNELS = 256, NCHW_WINOGRAD_TILES = 256;
 
     static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {
         if (winograd(g)) {

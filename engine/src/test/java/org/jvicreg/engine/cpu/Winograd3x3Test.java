@@ -74,4 +74,22 @@ class Winograd3x3Test {
         }
         return Double.isNaN(err) || max == 0 ? Double.NaN : err / max;
     }
+
+    @Test
+    void theBackendChoosesItByTheRule() {
+        // {images, channels, size}: 256 channels and 256 tiles take it; fewer channels or tiles stay direct
+        for (int[] c : new int[][] {{1, 256, 32}, {1, 128, 32}, {1, 256, 30}}) {
+            ConvGeometry g = new ConvGeometry(c[0], c[1], c[2], c[2], c[1], 3, 3, 1, 1, 1, 1, 1, 1, 1);
+            boolean chosen = c[1] >= CpuConv.NCHW_WINOGRAD_CHANNELS && c[2] == 32;
+            assertTrue(chosen == CpuConv.winograd(g), g.toString());
+            Rng rng = new Rng(c[1] + c[2]);
+            org.jvicreg.engine.Tensor x = org.jvicreg.engine.Tensor.randn(rng, g.n(), g.c(), g.h(), g.w());
+            org.jvicreg.engine.Tensor w = org.jvicreg.engine.Tensor.randn(rng, g.k(), g.c(), 3, 3);
+            org.jvicreg.engine.Tensor y = org.jvicreg.engine.Tensor.zeros(g.n(), g.k(), g.p(), g.q());
+            CpuBackend.INSTANCE.conv2dForward(g, x, w, y);
+            float[] winograd = new float[y.numel()];
+            Winograd3x3.forward(g, x.toArray(), 0, w.toArray(), 0, winograd, 0);
+            assertTrue(chosen == java.util.Arrays.equals(y.toArray(), winograd), g + ": the wrong kernel ran");
+        }
+    }
 }
