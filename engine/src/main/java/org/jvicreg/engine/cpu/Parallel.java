@@ -64,7 +64,7 @@ public final class Parallel {
             if (n > 0) body.run(0, n);
             return;
         }
-        if (!TEAM.tryRun(n, chunks, body)) {
+        if (TEAM == null || !TEAM.tryRun(n, chunks, body)) {
             for (int t = 0; t < chunks; t++) body.run(chunkStart(n, t, chunks), chunkStart(n, t + 1, chunks));
         }
     }

@@ -167,6 +167,12 @@ class ConvKernelsTest {
         runInOwnJvm(WinogradDispatchCheck.class, "-Djvicreg.cpu.winograd=always");
     }
 
+    /** With -Djvicreg.threads=1 there is no worker team, and every kind of range still runs (OneThreadCheck). */
+    @Test
+    void everyRangeRunsOnOneThread() throws Exception {
+        runInOwnJvm(OneThreadCheck.class, "-Djvicreg.threads=1");
+    }
+
     /** Runs main's class in a JVM of its own with these flags and the test classpath; fails with its output unless it exits 0. */
     private static void runInOwnJvm(Class<?> main, String... flags) throws Exception {
         List<String> command = new ArrayList<>(List.of(
