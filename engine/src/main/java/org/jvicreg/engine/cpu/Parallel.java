@@ -135,10 +135,9 @@ public final class Parallel {
                 for (int w = 0; w < helpers; w++) workers[w].signal();
                 Throwable first = null;
                 try {
-                    for (int t; (t = next.getAndIncrement()) < chunks; ) body.run(chunkStart(n, t, chunks), chunkStart(n, t + 1, chunks));
+                    takeChunks();
                 } catch (Throwable e) {
                     first = e;
-                    next.set(chunks);
                 }
                 awaitWorkers();
                 if (first == null) first = failure;
@@ -159,13 +158,22 @@ public final class Parallel {
             callerParked = false;
         }
 
-        /** A worker's share of the current range: the chunks not yet taken, one at a time. */
-        void runChunks() {
+        /** Runs the current range's chunks not yet taken, one at a time; on a failure leaves none for the others. */
+        private void takeChunks() {
             try {
                 for (int t; (t = next.getAndIncrement()) < chunks; ) body.run(chunkStart(n, t, chunks), chunkStart(n, t + 1, chunks));
             } catch (Throwable e) {
-                if (failure == null) failure = e;
                 next.set(chunks);
+                throw e;
+            }
+        }
+
+        /** A worker's share of the current range. */
+        void runChunks() {
+            try {
+                takeChunks();
+            } catch (Throwable e) {
+                if (failure == null) failure = e;
             } finally {
                 if (remaining.decrementAndGet() == 0 && callerParked) LockSupport.unpark(caller);
             }

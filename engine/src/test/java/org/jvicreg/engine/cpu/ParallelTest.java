@@ -72,7 +72,7 @@ class ParallelTest {
         Parallel.forRangeBalanced(pieces, 1, (lo, hi) -> {
             if (stalled.compareAndSet(null, Thread.currentThread())) {
                 try {
-                    Thread.sleep(200);
+                    Thread.sleep(500);
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
