@@ -72,30 +72,24 @@ final class BatchLastWinograd {
      * (38 MB) per call costs more than the few tiles save; the 1-channel stem gains nothing from it.
      */
     static boolean chosen(ConvGeometry g) {
-        return byRule(Math.min(g.c(), g.k()) >= 16 && Math.max(g.c(), g.k()) <= 256);
-    }
-
-    /** The rule's verdict, unless -Djvicreg.cpu.winograd says always or never. */
-    private static boolean byRule(boolean rule) {
-        return switch (CpuConv.WINOGRAD) {
-            case ALWAYS -> true;
-            case NEVER -> false;
-            case AUTO -> rule;
-        };
+        return CpuConv.winogradByRule(Math.min(g.c(), g.k()) >= 16 && Math.max(g.c(), g.k()) <= 256);
     }
 
     static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {
-        int stride = Winograd3x3.spread((long) g.c() * g.k());
-        float[] u = Scratch.get(Scratch.Slot.WINOGRAD_FILTERS, XI * stride);
-        transformFilters(w, wo, g.k(), g.c(), false, u, stride);
-        run(g.n(), g.c(), g.k(), g.h(), g.w(), x, xo, u, stride, y, yo);
+        transformAndRun(g, false, x, xo, w, wo, y, yo);
     }
 
     static void backwardData(ConvGeometry g, float[] dy, int dyo, float[] w, int wo, float[] dx, int dxo) {
+        transformAndRun(g, true, dy, dyo, w, wo, dx, dxo);
+    }
+
+    /** The forward pass (in = x, out = y) or, with {@code adjoint}, the input gradient (in = dY, out = dX). */
+    private static void transformAndRun(ConvGeometry g, boolean adjoint, float[] in, int inOff, float[] w, int wo, float[] out, int outOff) {
         int stride = Winograd3x3.spread((long) g.c() * g.k());
         float[] u = Scratch.get(Scratch.Slot.WINOGRAD_FILTERS, XI * stride);
-        transformFilters(w, wo, g.k(), g.c(), true, u, stride);
-        run(g.n(), g.k(), g.c(), g.h(), g.w(), dy, dyo, u, stride, dx, dxo);
+        transformFilters(w, wo, g.k(), g.c(), adjoint, u, stride);
+        int ci = adjoint ? g.k() : g.c(), ko = adjoint ? g.c() : g.k();
+        run(g.n(), ci, ko, g.h(), g.w(), in, inOff, u, stride, out, outOff);
     }
 
     /**
@@ -106,7 +100,7 @@ final class BatchLastWinograd {
      * (0.89x), where the direct kernel's products are long and its transforms and sums are not needed.
      */
     static boolean filterGradientChosen(ConvGeometry g) {
-        return byRule(Math.min(g.c(), g.k()) >= 16 && Math.max(g.c(), g.k()) <= 32);
+        return CpuConv.winogradByRule(Math.min(g.c(), g.k()) >= 16 && Math.max(g.c(), g.k()) <= 32);
     }
 
     /**
@@ -136,11 +130,15 @@ final class BatchLastWinograd {
         // V[xi] in column blocks of bw channels, each images x bw: two vectors per row for the NR-wide tile,
         // one for the narrow tile where C is 16 (an odd number of 16-channel blocks)
         int bw = c % NR == 0 ? NR : VL;
-        int[] rowOff = new int[images], aRow = new int[XI * k];
-        for (int p = 0; p < images; p++) rowOff[p] = p * bw;
         int threads = Math.max(1, Math.min(Parallel.threads(), items)), size = XI * k * c;
         int vStep = step(images * c), eStep = step(k * images);
-        for (int i = 0; i < XI * k; i++) aRow[i] = i / k * eStep + i % k * images;
+        // where the wide tile's A rows (E[xi], channel k) start, or the narrow tile's B rows (V, image p)
+        int[] aRow = bw == NR ? new int[XI * k] : null, rowOff = bw == NR ? null : new int[images];
+        if (bw == NR) {
+            for (int i = 0; i < XI * k; i++) aRow[i] = i / k * eStep + i % k * images;
+        } else {
+            for (int p = 0; p < images; p++) rowOff[p] = p * bw;
+        }
         float[] z = Scratch.get(Scratch.Slot.WINOGRAD_SUMS, threads * size);
         java.util.Arrays.fill(z, 0, threads * size, 0f);
         Parallel.forEachTask(threads, t -> {
@@ -290,7 +288,7 @@ final class BatchLastWinograd {
         int th = (h + TILE - 1) / TILE, tw = (w + TILE - 1) / TILE, tiles = th * tw, blocks = n / NR, items = tiles * blocks;
         int sweep = Math.max(1, Math.min(blocks, SWEEP_IMAGES / NR));
         while (blocks % sweep != 0) sweep--;
-        int perSweep = sweep * tiles, blocksPerSweep = sweep;
+        int perSweep = sweep * tiles, blocksPerSweep = sweep; // sweep's final value, for the lambda
         int vStep = step(ci * NR), mStep = step(ko * NR);
         Parallel.forRange(items, 1, (lo, hi) -> {
             float[] v = Scratch.get(Scratch.Slot.WINOGRAD_INPUT, XI * vStep);

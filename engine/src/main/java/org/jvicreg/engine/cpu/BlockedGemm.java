@@ -11,7 +11,7 @@ import static org.jvicreg.engine.cpu.SgemmKernel.NR;
  * straddle two column blocks of C run the kernel on a small per-thread tile that is copied in and out.
  * Packing buffers are per thread and reused ({@link Scratch}).
  *
- * <p>An A that {@link GemmOperands.A#readsInPlace reads in place} (a plain row-major matrix) is not packed:
+ * <p>A plain row-major A ({@link GemmOperands.DenseA#readsInPlace}) is not packed:
  * the tile broadcasts its values from MR rows where they lie. Packing costs about one pass of the tile over
  * the block, which a product with few column panels (a 1x1 convolution of one small image) never earns
  * back, and reading in place costs large products nothing (bench/RESULTS.md, "CPU kernel choices").
@@ -40,7 +40,8 @@ final class BlockedGemm {
         }
         float[] ap = Scratch.get(Scratch.Slot.PACKED_A, MC * KC), bp = Scratch.get(Scratch.Slot.PACKED_B, KC * NC);
         float[] tile = Scratch.get(Scratch.Slot.TILE, MR * NR);
-        int[] rows = a.readsInPlace() ? new int[MC] : null;
+        GemmOperands.DenseA inPlace = a instanceof GemmOperands.DenseA d && d.readsInPlace() ? d : null;
+        int[] rows = inPlace != null ? new int[MC] : null;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = p0; pc < p1; pc += KC) {
@@ -52,9 +53,9 @@ final class BlockedGemm {
                     if (rows == null) {
                         a.pack(ic, mc, pc, kc, ap);
                     } else {
-                        for (int i = 0; i < rows.length; i++) rows[i] = a.rowStart(ic + Math.min(i, mc - 1));
+                        for (int i = 0; i < rows.length; i++) rows[i] = inPlace.rowStart(ic + Math.min(i, mc - 1));
                     }
-                    macroKernel(overwrite, ic, mc, jc, nc, pc, kc, rows == null ? ap : a.data(), rows, bp, c, tile);
+                    macroKernel(overwrite, ic, mc, jc, nc, pc, kc, rows == null ? ap : inPlace.a(), rows, bp, c, tile);
                 }
             }
         }

@@ -78,10 +78,17 @@ final class CpuConv {
      * the filters. -Djvicreg.cpu.winograd=always takes it for every such layer, never for none.
      */
     static boolean winograd(ConvGeometry g) {
-        if (!Winograd3x3.fits(g) || WINOGRAD == WinogradUse.NEVER) return false;
-        if (WINOGRAD == WinogradUse.ALWAYS) return true;
         long tiles = (long) g.n() * ((g.p() + 1) / 2) * ((g.q() + 1) / 2);
-        return Math.min(g.c(), g.k()) >= NCHW_WINOGRAD_CHANNELS && tiles >= NCHW_WINOGRAD_TILES;
+        return Winograd3x3.fits(g) && winogradByRule(Math.min(g.c(), g.k()) >= NCHW_WINOGRAD_CHANNELS && tiles >= NCHW_WINOGRAD_TILES);
+    }
+
+    /** A Winograd rule's verdict, unless -Djvicreg.cpu.winograd says always or never. */
+    static boolean winogradByRule(boolean rule) {
+        return switch (WINOGRAD) {
+            case ALWAYS -> true;
+            case NEVER -> false;
+            case AUTO -> rule;
+        };
     }
 
     static final int NCHW_WINOGRAD_CHANNELS = 256, NCHW_WINOGRAD_TILES = 256;

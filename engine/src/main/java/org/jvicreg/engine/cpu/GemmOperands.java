@@ -17,22 +17,6 @@ final class GemmOperands {
     interface A {
         /** Packs rows [i0, i0+mc) and k columns [p0, p0+kc) into ceil(mc/MR) panels of dst. */
         void pack(int i0, int mc, int p0, int kc, float[] dst);
-
-        /**
-         * Whether the kernel may read A where it lies, row i's k values contiguous from {@link #rowStart}
-         * in {@link #data}, instead of packing it.
-         */
-        default boolean readsInPlace() {
-            return false;
-        }
-
-        default float[] data() {
-            throw new UnsupportedOperationException();
-        }
-
-        default int rowStart(int i) {
-            throw new UnsupportedOperationException();
-        }
     }
 
     /** The right operand, k x n. */
@@ -43,18 +27,12 @@ final class GemmOperands {
 
     /** alpha * op(A) for a row-major A with leading dimension lda (op = transpose when ta). */
     record DenseA(boolean ta, float[] a, int off, int lda, float alpha) implements A {
-        @Override
-        public boolean readsInPlace() {
+        /** Whether the tile may read A where it lies ({@link BlockedGemm}), row i's k values from {@link #rowStart}. */
+        boolean readsInPlace() {
             return !ta && alpha == 1f;
         }
 
-        @Override
-        public float[] data() {
-            return a;
-        }
-
-        @Override
-        public int rowStart(int i) {
+        int rowStart(int i) {
             return off + i * lda;
         }
 

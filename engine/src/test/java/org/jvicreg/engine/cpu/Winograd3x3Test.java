@@ -2,6 +2,7 @@ package org.jvicreg.engine.cpu;
 
 import org.junit.jupiter.api.Test;
 import org.jvicreg.engine.Rng;
+import org.jvicreg.engine.Tensor;
 import org.jvicreg.engine.backend.ConvGeometry;
 
 import java.util.Locale;
@@ -83,9 +84,9 @@ class Winograd3x3Test {
             boolean chosen = c[1] >= CpuConv.NCHW_WINOGRAD_CHANNELS && c[2] == 32;
             assertTrue(chosen == CpuConv.winograd(g), g.toString());
             Rng rng = new Rng(c[1] + c[2]);
-            org.jvicreg.engine.Tensor x = org.jvicreg.engine.Tensor.randn(rng, g.n(), g.c(), g.h(), g.w());
-            org.jvicreg.engine.Tensor w = org.jvicreg.engine.Tensor.randn(rng, g.k(), g.c(), 3, 3);
-            org.jvicreg.engine.Tensor y = org.jvicreg.engine.Tensor.zeros(g.n(), g.k(), g.p(), g.q());
+            Tensor x = Tensor.randn(rng, g.n(), g.c(), g.h(), g.w());
+            Tensor w = Tensor.randn(rng, g.k(), g.c(), 3, 3);
+            Tensor y = Tensor.zeros(g.n(), g.k(), g.p(), g.q());
             CpuBackend.INSTANCE.conv2dForward(g, x, w, y);
             float[] winograd = new float[y.numel()];
             Winograd3x3.forward(g, x.toArray(), 0, w.toArray(), 0, winograd, 0);
