@@ -18,9 +18,9 @@ import org.jvicreg.engine.backend.ConvGeometry;
  *       channels, transposed with im2col read in place ({@link InPlaceFilterGradient}).</li>
  * </ul>
  * A strided 1x1 convolution (a ResNet downsample) gathers the pixels it reads once and runs as a stride-1
- * one, forward and for the filter gradient. 3x3 stride-1 layers can run all three passes as Winograd
- * F(2x2, 3x3) instead, when asked for ({@link #winograd}); in the batch-last layout the forward pass and the
- * input gradient take it by a rule ({@link BatchLastWinograd#chosen}).
+ * one, forward and for the filter gradient. 3x3 stride-1 layers run all three passes as Winograd F(4x4, 3x3)
+ * or F(2x2, 3x3) instead where a rule says so ({@link #winograd}); in the batch-last layout F(4x4, 3x3) by
+ * rules of its own ({@link BatchLastWinograd#chosen}, {@link BatchLastWinograd#filterGradientChosen}).
  */
 final class CpuConv {
     private CpuConv() {}
@@ -52,8 +52,8 @@ final class CpuConv {
     }
 
     /**
-     * When 3x3 stride-1 convolutions run as Winograd (F(2x2, 3x3) in NCHW, {@link #winograd}; F(4x4, 3x3) batch-last,
-     * {@link BatchLastWinograd}): where the rules choose it, always where it fits, or never.
+     * When 3x3 stride-1 convolutions run as Winograd (NCHW: {@link #winograd}; batch-last: {@link
+     * BatchLastWinograd}): where the rules choose it, always where it fits, or never.
      */
     enum WinogradUse { AUTO, ALWAYS, NEVER }
 
@@ -68,19 +68,33 @@ final class CpuConv {
     }
 
     /**
-     * Whether an NCHW 3x3 stride-1 convolution runs as Winograd F(2x2, 3x3) ({@link Winograd3x3}) rather than as
-     * a direct product, by a rule from per-layer measurements (bench/RESULTS.md, "CPU kernel choices"): where
-     * both channel counts are at least {@link #NCHW_WINOGRAD_CHANNELS} and the batch has at least
-     * {@link #NCHW_WINOGRAD_TILES} 2x2 output tiles. ResNet-50 at batch 16, forward + both gradients: 256
-     * channels at 14 px 51 / 59 -> 41 / 43 ms, 512 at 7 px 58 / 64 -> 53 / 55 ms, but 128 at 28 px 47 / 44 -> 54
-     * / 52 ms; forward at small batches it loses (256 at 14 px, two images, 98 tiles: 2.67 / 2.76 -> 2.93 /
-     * 2.90 ms; 512 at 7 px, eight images, 128 tiles: 10.3 / 7.8 -> 11.2 / 8.2 ms), each call transforming all
-     * the filters. -Djvicreg.cpu.winograd=always takes it for every such layer, never for none.
+     * Which Winograd kernel, if any, runs an NCHW 3x3 stride-1 convolution instead of a direct product, by a
+     * rule from per-layer measurements (bench/RESULTS.md, "CPU kernel choices"); null: the direct product.
+     * F(4x4, 3x3) ({@link Winograd4x4}) where both channel counts are multiples of the vector length and at
+     * least {@link #F4_CHANNELS}, and the call has at least {@link #F4_TILES} 4x4 output tiles: ResNet-50 at
+     * batch 16, forward + both gradients, it beats the direct product at 128 channels of 28 px, 256 of 14 px
+     * and 512 of 7 px by 1.4-1.8x, ties at 64 channels of 56 px; forward alone it loses below about 64 tiles,
+     * where transforming all the filters each call outweighs the tiles (256 channels at 14 px: two images, 32
+     * tiles, lose, four images, 64 tiles, win). Elsewhere F(2x2, 3x3) ({@link Winograd3x3}) where both
+     * channel counts are at least {@link #F2_CHANNELS} and the call has at least {@link #F2_TILES} 2x2 tiles.
+     * -Djvicreg.cpu.winograd=always takes F(4x4) wherever it fits and F(2x2) for the other 3x3 stride-1
+     * layers, never neither.
      */
-    static boolean winograd(ConvGeometry g) {
+    static NchwWinograd winograd(ConvGeometry g) {
+        if (!Winograd3x3.fits(g)) return null;
+        int channels = Math.min(g.c(), g.k());
+        if (Winograd4x4.fits(g)) {
+            long tiles = (long) g.n() * WinogradF4.tiles(g.p()) * WinogradF4.tiles(g.q());
+            return winogradByRule(channels >= F4_CHANNELS && tiles >= F4_TILES) ? NchwWinograd.F4X4 : null;
+        }
         long tiles = (long) g.n() * ((g.p() + 1) / 2) * ((g.q() + 1) / 2);
-        return Winograd3x3.fits(g) && winogradByRule(Math.min(g.c(), g.k()) >= NCHW_WINOGRAD_CHANNELS && tiles >= NCHW_WINOGRAD_TILES);
+        return winogradByRule(channels >= F2_CHANNELS && tiles >= F2_TILES) ? NchwWinograd.F2X2 : null;
     }
+
+    static final int F4_CHANNELS = 64, F4_TILES = 64, F2_CHANNELS = 256, F2_TILES = 256;
+
+    /** The NCHW Winograd kernels: F(2x2, 3x3) ({@link Winograd3x3}) and F(4x4, 3x3) ({@link Winograd4x4}). */
+    enum NchwWinograd { F2X2, F4X4 }
 
     /** A Winograd rule's verdict, unless -Djvicreg.cpu.winograd says always or never. */
     static boolean winogradByRule(boolean rule) {
@@ -91,11 +105,12 @@ final class CpuConv {
         };
     }
 
-    static final int NCHW_WINOGRAD_CHANNELS = 256, NCHW_WINOGRAD_TILES = 256;
 
     static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {
-        if (winograd(g)) {
-            Winograd3x3.forward(g, x, xo, w, wo, y, yo);
+        NchwWinograd winograd = winograd(g);
+        if (winograd != null) {
+            if (winograd == NchwWinograd.F4X4) Winograd4x4.forward(g, x, xo, w, wo, y, yo);
+            else Winograd3x3.forward(g, x, xo, w, wo, y, yo);
             return;
         }
         if (stridedPointwise(g)) {
@@ -117,8 +132,10 @@ final class CpuConv {
     }
 
     static void backwardData(ConvGeometry g, float[] dy, int dyo, float[] w, int wo, float[] dx, int dxo) {
-        if (winograd(g)) {
-            Winograd3x3.backwardData(g, dy, dyo, w, wo, dx, dxo);
+        NchwWinograd winograd = winograd(g);
+        if (winograd != null) {
+            if (winograd == NchwWinograd.F4X4) Winograd4x4.backwardData(g, dy, dyo, w, wo, dx, dxo);
+            else Winograd3x3.backwardData(g, dy, dyo, w, wo, dx, dxo);
             return;
         }
         int padH = g.dilH() * (g.r() - 1) - g.padH(), padW = g.dilW() * (g.s() - 1) - g.padW();
@@ -199,8 +216,10 @@ final class CpuConv {
     }
 
     static void backwardFilter(ConvGeometry g, float[] x, int xo, float[] dy, int dyo, float[] dw, int dwo) {
-        if (winograd(g)) {
-            Winograd3x3.backwardFilter(g, x, xo, dy, dyo, dw, dwo);
+        NchwWinograd winograd = winograd(g);
+        if (winograd != null) {
+            if (winograd == NchwWinograd.F4X4) Winograd4x4.backwardFilter(g, x, xo, dy, dyo, dw, dwo);
+            else Winograd3x3.backwardFilter(g, x, xo, dy, dyo, dw, dwo);
             return;
         }
         if (stridedPointwise(g)) {

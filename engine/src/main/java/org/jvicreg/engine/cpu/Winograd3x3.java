@@ -35,13 +35,13 @@ final class Winograd3x3 {
     private static final int GROUP_FLOATS = 1 << 22;
 
     /**
-     * The distance between the 16 matrices of one transformed array: {@code size} floats rounded up to a
-     * multiple of 1024 plus 16. The transforms read or write all 16 at once; at a multiple of 4 KB apart
-     * (1 MB for 512 x 512 filters) those streams share the same L1 sets and evict one another.
+     * The distance between the matrices of one transformed array (16 here, 36 for F(4x4)): {@code size} floats
+     * rounded up to a multiple of 1024 plus 16. The transforms read or write all of them at once; at a multiple
+     * of 4 KB apart (1 MB for 512 x 512 filters) those streams share the same L1 sets and evict one another.
      */
     static int spread(long size) {
         long stride = (size + 1023) / 1024 * 1024 + 16;
-        if (XI * stride > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("Winograd: " + size + " floats per matrix do not fit an array");
+        if (WinogradF4.XI * stride > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("Winograd: " + size + " floats per matrix do not fit an array");
         return (int) stride;
     }
 

@@ -20,11 +20,12 @@ class Winograd3x3Test {
     static final int[][] SHAPES = {
         {2, 64, 64, 56, 56}, {2, 128, 128, 28, 28}, {2, 256, 256, 14, 14}, {2, 512, 512, 7, 7},
         {2, 16, 16, 28, 28}, {2, 32, 32, 14, 14}, {2, 64, 64, 7, 7}, {2, 128, 128, 4, 4},
-        {3, 5, 7, 9, 6}, {1, 3, 2, 1, 1}, {2, 4, 9, 1, 5}, {1, 17, 33, 3, 2}};
+        {3, 5, 7, 9, 6}, {1, 3, 2, 1, 1}, {2, 4, 9, 1, 5}, {1, 17, 33, 3, 2},
+        {3, 16, 32, 9, 6}, {1, 32, 16, 1, 1}, {2, 16, 48, 5, 3}, {1, 48, 16, 2, 11}};
 
     @Test
     void everyPassWithinTheLimitOfFloat64() {
-        StringBuilder table = new StringBuilder("Winograd F(2x2,3x3) error, max |err| / max |ref|: forward, input gradient, filter gradient\n");
+        StringBuilder table = new StringBuilder("NCHW Winograd F(2x2, 3x3) and F(4x4, 3x3) error, max |err| / max |ref|: forward, input gradient, filter gradient\n");
         for (int[] s : SHAPES) {
             ConvGeometry g = new ConvGeometry(s[0], s[1], s[3], s[4], s[2], 3, 3, 1, 1, 1, 1, 1, 1, 1);
             assertTrue(Winograd3x3.fits(g), g.toString());
@@ -39,16 +40,27 @@ class Winograd3x3Test {
                 dxRef[xi] += (double) dy[yo + yi] * w[wo + wi];
                 dwRef[wi] += (double) dy[yo + yi] * x[xo + xi];
             });
-            float[] y = filled(yo + yn + 4), dx = filled(xo + xn + 4), dw = filled(wo + wn + 4);
-            Winograd3x3.forward(g, x, xo, w, wo, y, yo);
-            Winograd3x3.backwardData(g, dy, yo, w, wo, dx, xo);
-            Winograd3x3.backwardFilter(g, x, xo, dy, yo, dw, wo);
-            double ey = error(yRef, y, yo), ex = error(dxRef, dx, xo), ew = error(dwRef, dw, wo);
-            table.append(String.format(Locale.ROOT, "  n=%d c=%d k=%d %dx%d: %.2e %.2e %.2e%n", s[0], s[1], s[2], s[3], s[4], ey, ex, ew));
-            assertTrue(ey <= LIMIT && ex <= LIMIT && ew <= LIMIT, g + ": errors " + ey + ", " + ex + ", " + ew);
-            assertUntouched(y, yo, yn, g + " forward");
-            assertUntouched(dx, xo, xn, g + " input gradient");
-            assertUntouched(dw, wo, wn, g + " filter gradient");
+            for (String kernel : new String[] {"F(2x2)", "F(4x4)"}) {
+                boolean f4 = kernel.equals("F(4x4)");
+                if (f4 && !Winograd4x4.fits(g)) continue;
+                float[] y = filled(yo + yn + 4), dx = filled(xo + xn + 4), dw = filled(wo + wn + 4);
+                if (f4) {
+                    Winograd4x4.forward(g, x, xo, w, wo, y, yo);
+                    Winograd4x4.backwardData(g, dy, yo, w, wo, dx, xo);
+                    Winograd4x4.backwardFilter(g, x, xo, dy, yo, dw, wo);
+                } else {
+                    Winograd3x3.forward(g, x, xo, w, wo, y, yo);
+                    Winograd3x3.backwardData(g, dy, yo, w, wo, dx, xo);
+                    Winograd3x3.backwardFilter(g, x, xo, dy, yo, dw, wo);
+                }
+                double ey = error(yRef, y, yo), ex = error(dxRef, dx, xo), ew = error(dwRef, dw, wo);
+                String what = kernel + " " + g;
+                table.append(String.format(Locale.ROOT, "  %s n=%d c=%d k=%d %dx%d: %.2e %.2e %.2e%n", kernel, s[0], s[1], s[2], s[3], s[4], ey, ex, ew));
+                assertTrue(ey <= LIMIT && ex <= LIMIT && ew <= LIMIT, what + ": errors " + ey + ", " + ex + ", " + ew);
+                assertUntouched(y, yo, yn, what + " forward");
+                assertUntouched(dx, xo, xn, what + " input gradient");
+                assertUntouched(dw, wo, wn, what + " filter gradient");
+            }
         }
         System.out.print(table);
     }
@@ -78,19 +90,25 @@ class Winograd3x3Test {
 
     @Test
     void theBackendChoosesItByTheRule() {
-        // {images, channels, size}: 256 channels and 256 tiles take it; fewer channels or tiles stay direct
-        for (int[] c : new int[][] {{1, 256, 32}, {1, 128, 32}, {1, 256, 30}}) {
+        // {images, channels, size, kernel (0 direct, 2 F(2x2), 4 F(4x4))}: F(4x4) from 64 channels (multiples of
+        // the vector length) and 64 4x4 tiles; F(2x2) for other channel counts from 256, with 256 2x2 tiles
+        CpuConv.NchwWinograd[] kernels = {null, null, CpuConv.NchwWinograd.F2X2, null, CpuConv.NchwWinograd.F4X4};
+        for (int[] c : new int[][] {{4, 64, 16, 4}, {1, 64, 16, 0}, {3, 64, 16, 0}, {4, 48, 16, 0}, {1, 256, 32, 4},
+                                    {1, 256, 28, 0}, {1, 260, 32, 2}, {1, 260, 30, 0}}) {
             ConvGeometry g = new ConvGeometry(c[0], c[1], c[2], c[2], c[1], 3, 3, 1, 1, 1, 1, 1, 1, 1);
-            boolean chosen = c[1] >= CpuConv.NCHW_WINOGRAD_CHANNELS && c[2] == 32;
-            assertTrue(chosen == CpuConv.winograd(g), g.toString());
+            CpuConv.NchwWinograd expected = kernels[c[3]];
+            assertTrue(expected == CpuConv.winograd(g), g + ": " + CpuConv.winograd(g) + ", expected " + expected);
             Rng rng = new Rng(c[1] + c[2]);
             Tensor x = Tensor.randn(rng, g.n(), g.c(), g.h(), g.w());
             Tensor w = Tensor.randn(rng, g.k(), g.c(), 3, 3);
             Tensor y = Tensor.zeros(g.n(), g.k(), g.p(), g.q());
             CpuBackend.INSTANCE.conv2dForward(g, x, w, y);
-            float[] winograd = new float[y.numel()];
-            Winograd3x3.forward(g, x.toArray(), 0, w.toArray(), 0, winograd, 0);
-            assertTrue(chosen == java.util.Arrays.equals(y.toArray(), winograd), g + ": the wrong kernel ran");
+            float[] f2 = new float[y.numel()], f4 = new float[y.numel()];
+            Winograd3x3.forward(g, x.toArray(), 0, w.toArray(), 0, f2, 0);
+            boolean ranF4 = Winograd4x4.fits(g);
+            if (ranF4) Winograd4x4.forward(g, x.toArray(), 0, w.toArray(), 0, f4, 0);
+            assertTrue((expected == CpuConv.NchwWinograd.F2X2) == java.util.Arrays.equals(y.toArray(), f2), g + ": F(2x2) ran or did not");
+            assertTrue((expected == CpuConv.NchwWinograd.F4X4) == (ranF4 && java.util.Arrays.equals(y.toArray(), f4)), g + ": F(4x4) ran or did not");
         }
     }
 }
