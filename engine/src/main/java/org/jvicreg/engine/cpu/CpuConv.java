@@ -72,8 +72,8 @@ final class CpuConv {
      * rule from per-layer measurements (bench/RESULTS.md, "CPU kernel choices"); null: the direct product.
      * F(4x4, 3x3) ({@link Winograd4x4}) where both channel counts are multiples of the vector length and at
      * least {@link #F4_CHANNELS}, and the call has at least {@link #F4_TILES} 4x4 output tiles: ResNet-50 at
-     * batch 16, forward + both gradients, it beats the direct product at 128 channels of 28 px, 256 of 14 px
-     * and 512 of 7 px by 1.4-1.8x, ties at 64 channels of 56 px; forward alone it loses below about 64 tiles,
+     * batch 16, each pass alone, it takes 0.6-0.8x the direct product's time at 128 channels of 28 px, 256 of
+     * 14 px and 512 of 7 px, and 0.75-0.95x at 64 channels of 56 px; forward alone it loses below about 64 tiles,
      * where transforming all the filters each call outweighs the tiles (256 channels at 14 px: two images, 32
      * tiles, lose, four images, 64 tiles, win). Elsewhere F(2x2, 3x3) ({@link Winograd3x3}) where both
      * channel counts are at least {@link #F2_CHANNELS} and the call has at least {@link #F2_TILES} 2x2 tiles.
@@ -104,7 +104,6 @@ final class CpuConv {
             case AUTO -> rule;
         };
     }
-
 
     static void forward(ConvGeometry g, float[] x, int xo, float[] w, int wo, float[] y, int yo) {
         NchwWinograd winograd = winograd(g);

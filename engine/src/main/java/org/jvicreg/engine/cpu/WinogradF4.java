@@ -9,7 +9,8 @@ import static org.jvicreg.engine.cpu.SgemmKernel.VL;
  * The transforms of Winograd's F(4x4, 3x3) with interpolation points 0, 1, -1, 2, -2 and infinity, shared by
  * the batch-last ({@link BatchLastWinograd}) and NCHW ({@link Winograd4x4}) kernels: the filter transform and
  * its adjoint per filter in double (Winograd4x4 transforms its filters on vectors, in float), and the input,
- * output and output-gradient transforms on vectors of VL lanes. With a 6x6 input window d, a 3x3 filter g and a 4x4 output tile,
+ * output and output-gradient transforms on vectors of VL lanes. With a 6x6 input window d, a 3x3 filter g and
+ * a 4x4 output tile,
  * <pre>
  *   Y = A^T [ (G g G^T) . (B^T d B) ] A
  *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
@@ -68,10 +69,11 @@ final class WinogradF4 {
 
     /*
      * The transforms below run on groups of VL lanes, VL images of batch-last planes (BatchLastWinograd) or VL
-     * channels of channels-last images (Winograd4x4); pixels stand {@code ps} floats apart. Each is one method whose loops keep every vector within one iteration: C2 boxes a vector
-     * passed to a method it did not inline, or merged from two branches, and a transform written as calls of
-     * small vector helpers ran out of its inlining budget (NodeCountInliningCutoff) and ran several times
-     * slower. Loads past the image's edge read a vector of zeros instead, chosen as an array, not a vector.
+     * channels of channels-last images (Winograd4x4); pixels stand {@code ps} floats apart. Each is one method
+     * whose loops keep every vector within one iteration: C2 boxes a vector passed to a method it did not
+     * inline, or merged from two branches, and a transform written as calls of small vector helpers ran out of
+     * its inlining budget (NodeCountInliningCutoff) and ran several times slower. Loads past the image's edge
+     * read a vector of zeros instead, chosen as an array, not a vector.
      */
 
     /**
