@@ -11,6 +11,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+import heap  # beside this script
+
 # name, in channels, out channels, input size, filter, stride, occurrences per view (RecipeConvs.java)
 LAYERS = [("stem 1->16 28px", 1, 16, 28, 3, 1, 1), ("layer1 16->16 28px", 16, 16, 28, 3, 1, 4),
           ("layer2.0.conv1 16->32 s2", 16, 32, 28, 3, 2, 1), ("layer2 32->32 14px", 32, 32, 14, 3, 1, 3),
@@ -34,6 +36,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
+    heap.keep()  # freed tensors reused, not faulted in afresh (heap.py), as in workloads.py
     torch.set_num_threads(a.threads)
     batch, total = 256, 0.0
     print(f"{'layer':28s} {'fwd':>8s} {'bwd':>8s} {'per step':>10s}")

@@ -11,7 +11,9 @@ JSON line with the same keys as vicreg's.
 PyTorch at its best here: torch.mm goes to the BLAS torch was built against (Debian's python3-torch uses
 the system libblas.so.3: install libopenblas0-pthread, which threads by itself, whatever
 torch.get_num_threads() says); convolutions go to oneDNN (mkldnn), which uses torch's OpenMP threads, so
---threads defaults to the number of cores. Gradients are released (set to None) between steps.
+--threads defaults to the number of cores. Gradients are released (set to None) between steps. glibc's heap
+is kept (heap.py: freed activations are reused, not unmapped and faulted in afresh each run) unless
+--default-malloc.
 """
 import argparse
 import json
@@ -23,6 +25,7 @@ import time
 import torch
 import torch.nn.functional as F
 
+import heap  # beside this script
 from vicreg_loss import official_terms  # the official loss, beside this script
 
 # name, in channels, out channels, input size, filter, stride, padding, occurrences (ResNet50Convs.java)
@@ -339,7 +342,11 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("--default-malloc", action="store_true",
+                   help="leave glibc's malloc as it is (by default its heap is kept: heap.py)")
     a = p.parse_args()
+    if not a.default_malloc and not heap.keep():
+        print("workloads.py: not glibc, its malloc left as it is", file=sys.stderr)
     if a.n is None:
         a.n = 2048 if a.name == "gemm" else 256
     if a.batch is None:
