@@ -15,7 +15,8 @@ import org.jvicreg.engine.backend.ConvGeometry;
  *       ({@link PhaseInputGradient}), else dcol = W^T * dY for a batch of images into a workspace, then col2im;</li>
  *   <li>backward-filter: dW (K x CRS) = dY (K x N*PQ) * im2col(X)^T, split among threads by columns, rows
  *       or the N*PQ reduction, whichever packs the least; for large images with more taps than output
- *       channels, transposed with im2col read in place ({@link InPlaceFilterGradient}).</li>
+ *       channels, transposed with im2col read in place, and for 1x1 layers with more output than input
+ *       channels with dY read in place ({@link InPlaceFilterGradient}).</li>
  * </ul>
  * A strided 1x1 convolution (a ResNet downsample) gathers the pixels it reads once and runs as a stride-1
  * one, forward and for the filter gradient. 3x3 stride-1 layers run all three passes as Winograd F(4x4, 3x3)
@@ -229,6 +230,10 @@ final class CpuConv {
             InPlaceFilterGradient.run(g, x, xo, dy, dyo, dw, dwo);
             return;
         }
+        if (pointwiseFilterGradient(g)) {
+            InPlaceFilterGradient.runPointwise(g, x, xo, dy, dyo, dw, dwo);
+            return;
+        }
         int pq = g.p() * g.q(), hw = g.h() * g.w(), crs = g.cg() * g.r() * g.s(), depth = g.n() * pq;
         for (int grp = 0; grp < g.groups(); grp++) {
             var a = new ConvOutputRowsA(dy, dyo + grp * g.kg() * pq, g.k() * pq, pq);
@@ -259,6 +264,17 @@ final class CpuConv {
     private static boolean inPlaceFilterGradient(ConvGeometry g) {
         int taps = g.cg() * g.r() * g.s(), pixels = g.p() * g.q();
         return taps >= g.kg() && pixels >= (g.r() * g.s() == 1 ? 14 * 14 : IN_PLACE_PIXELS);
+    }
+
+    /**
+     * Whether the filter gradient of an unpadded stride-1 1x1 convolution with fewer input than output channels
+     * reads dY in place and packs only X ({@link InPlaceFilterGradient#runPointwise}): from 7 x 7 pixels per
+     * image, where it beat packing both operands on every expanding 1x1 layer of ResNet-50 (bench/RESULTS.md,
+     * "CPU kernel choices"). Strided 1x1 layers come here as the stride-1 convolution of their subsample.
+     */
+    private static boolean pointwiseFilterGradient(ConvGeometry g) {
+        return g.r() == 1 && g.s() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0
+                && g.cg() < g.kg() && g.p() * g.q() >= 7 * 7;
     }
 
     /** The input of one group of convolution g as read in place ({@link StridePhases}). */

@@ -233,6 +233,11 @@ class ConvKernelsTest {
         cases.add(new ConvGeometry(2, 4, 57, 60, 6, 5, 2, 3, 2, 2, 1, 1, 1, 1));  // 5x2 filter, stride 3x2
         cases.add(square(2, 3, 4, 20, 2, 3, 0, 1, 1));       // stride past the filter: a phase no tap reaches
         cases.add(square(2, 8, 12, 30, 3, 2, 1, 1, 2));      // groups
+        // expanding 1x1, filter gradient with dY read in place and X packed: partial row and column panels
+        // and two depth blocks (900 pixels > KC); groups; strided (the 1x1 of its 9 x 9 subsample)
+        cases.add(square(2, 40, 70, 30, 1, 1, 0, 1, 1));
+        cases.add(square(2, 12, 36, 9, 1, 1, 0, 1, 2));
+        cases.add(square(2, 12, 36, 17, 1, 2, 0, 1, 1));
         for (ConvGeometry g : cases) check(g, g.toString());
     }
 }
