@@ -18,7 +18,9 @@ jvicreg runs as bin/vicreg runs it (the CLI jar, built first if missing) but wit
 humongous regions hold the large activation arrays without copying them (the parallel collector copies
 them between generations: seconds per step), and a fixed, pre-touched heap (-Xms = -Xmx,
 -XX:+AlwaysPreTouch): otherwise G1 sometimes grows the heap instead of collecting, and every run then
-page-faults fresh memory, much slower. The JDK 25 is the one bin/find-jdk finds.
+page-faults fresh memory, much slower. Where the kernel gives transparent huge pages on request, the JVM
+asks for them (-XX:+UseTransparentHugePages), as workloads.py's glibc heap does (heap.py). The JDK 25 is
+the one bin/find-jdk finds.
 """
 import argparse
 import json
@@ -31,6 +33,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import heap  # noqa: E402
 from workloads import RESNET50_CONVS  # noqa: E402
 
 
@@ -154,6 +157,8 @@ def main():
     a = ap.parse_args()
 
     java = os.path.join(java_home(), "bin", "java")
+    # both sides on transparent huge pages where the kernel has them, as bin/vicreg and heap.py arrange
+    huge_pages = ["-XX:+UseTransparentHugePages"] if heap.huge_pages_on_request() else []
     jar = cli_jar()
     py = shutil.which("python3") if not os.path.exists("/usr/bin/python3") else "/usr/bin/python3"
     common = ["--seconds", str(a.seconds), "--threads", str(a.threads)]
@@ -164,8 +169,8 @@ def main():
             continue
         heap = {"resnet50-step": a.step_heap, "vicreg-step": a.vicreg_step_heap}.get(name, a.java_heap)
         ours, busy_j = run([java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                            "-XX:+UseG1GC", "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
-                            "-jar", jar, "bench", name] + args + common, a)
+                            "-XX:+UseG1GC", "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch"] + huge_pages
+                           + ["-jar", jar, "bench", name] + args + common, a)
         torch_cmd = [py, os.path.join(ROOT, "bench", "pytorch", "workloads.py"), name] + args + common
         theirs, busy_t = run(torch_cmd, a)
         if name in ("conv", "layer-op", "resnet50-step") and "batchnorm1d" not in args and a.channels_last and theirs is not None:

@@ -36,7 +36,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    heap.keep()  # freed tensors reused, not faulted in afresh (heap.py), as in workloads.py
+    heap.on_huge_pages()
+    heap.keep()  # freed tensors reused, not faulted in afresh, on huge pages (heap.py), as in workloads.py
     torch.set_num_threads(a.threads)
     batch, total = 256, 0.0
     print(f"{'layer':28s} {'fwd':>8s} {'bwd':>8s} {'per step':>10s}")

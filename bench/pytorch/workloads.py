@@ -12,8 +12,8 @@ PyTorch at its best here: torch.mm goes to the BLAS torch was built against (Deb
 the system libblas.so.3: install libopenblas0-pthread, which threads by itself, whatever
 torch.get_num_threads() says); convolutions go to oneDNN (mkldnn), which uses torch's OpenMP threads, so
 --threads defaults to the number of cores. Gradients are released (set to None) between steps. glibc's heap
-is kept (heap.py: freed activations are reused, not unmapped and faulted in afresh each run) unless
---default-malloc.
+is kept, on huge pages where the kernel has them (heap.py: freed activations are reused, not unmapped and
+faulted in afresh each run), unless --default-malloc.
 """
 import argparse
 import json
@@ -343,10 +343,12 @@ def main():
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--default-malloc", action="store_true",
-                   help="leave glibc's malloc as it is (by default its heap is kept: heap.py)")
+                   help="leave glibc's malloc as it is (by default its heap is kept, on huge pages: heap.py)")
     a = p.parse_args()
-    if not a.default_malloc and not heap.keep():
-        print("workloads.py: not glibc, its malloc left as it is", file=sys.stderr)
+    if not a.default_malloc:
+        heap.on_huge_pages()
+        if not heap.keep():
+            print("workloads.py: not glibc, its malloc left as it is", file=sys.stderr)
     if a.n is None:
         a.n = 2048 if a.name == "gemm" else 256
     if a.batch is None:
