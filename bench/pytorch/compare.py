@@ -19,7 +19,7 @@ humongous regions hold the large activation arrays without copying them (the par
 them between generations: seconds per step), and a fixed, pre-touched heap (-Xms = -Xmx,
 -XX:+AlwaysPreTouch): otherwise G1 sometimes grows the heap instead of collecting, and every run then
 page-faults fresh memory, much slower. Where the kernel gives transparent huge pages on request, the JVM
-asks for them (-XX:+UseTransparentHugePages), as workloads.py's glibc heap does (heap.py). The JDK 25 is
+asks for them (-XX:+UseTransparentHugePages), as workloads.py's glibc heap does (tuned.py). The JDK 25 is
 the one bin/find-jdk finds.
 """
 import argparse
@@ -33,7 +33,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import heap  # noqa: E402
+import tuned  # noqa: E402
 from workloads import RESNET50_CONVS  # noqa: E402
 
 
@@ -157,8 +157,8 @@ def main():
     a = ap.parse_args()
 
     java = os.path.join(java_home(), "bin", "java")
-    # both sides on transparent huge pages where the kernel has them, as bin/vicreg and heap.py arrange
-    huge_pages = ["-XX:+UseTransparentHugePages"] if heap.huge_pages_on_request() else []
+    # both sides on transparent huge pages where the kernel has them, as bin/vicreg and tuned.py arrange
+    huge_pages = ["-XX:+UseTransparentHugePages"] if tuned.huge_pages_on_request() else []
     jar = cli_jar()
     py = shutil.which("python3") if not os.path.exists("/usr/bin/python3") else "/usr/bin/python3"
     common = ["--seconds", str(a.seconds), "--threads", str(a.threads)]

@@ -11,7 +11,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-import heap  # beside this script
+import tuned  # beside this script
 
 # name, in channels, out channels, input size, filter, stride, occurrences per view (RecipeConvs.java)
 LAYERS = [("stem 1->16 28px", 1, 16, 28, 3, 1, 1), ("layer1 16->16 28px", 16, 16, 28, 3, 1, 4),
@@ -36,8 +36,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    heap.on_huge_pages()
-    heap.keep()  # freed tensors reused, not faulted in afresh, on huge pages (heap.py), as in workloads.py
+    tuned.restart()
+    tuned.keep_heap()  # as workloads.py does (tuned.py)
     torch.set_num_threads(a.threads)
     batch, total = 256, 0.0
     print(f"{'layer':28s} {'fwd':>8s} {'bwd':>8s} {'per step':>10s}")

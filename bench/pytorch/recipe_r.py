@@ -45,7 +45,7 @@ import torchvision.transforms.functional as TF
 from PIL import Image, ImageFilter, ImageOps
 from torchvision.models.resnet import BasicBlock
 
-import heap  # beside this script
+import tuned  # beside this script
 from ssl_losses import barlow_twins, byol, nt_xent  # beside this script, as is the official VICReg loss
 from vicreg_loss import official_terms
 
@@ -267,8 +267,8 @@ def main():
     ap.add_argument("--mlp", default="512-512-512", help="expander sizes")
     ap.add_argument("--crop-scale", default="0.2,1.0", help="MIN,MAX of RandomResizedCrop's area fraction")
     a = ap.parse_args()
-    heap.on_huge_pages()
-    heap.keep()  # freed tensors reused, not faulted in afresh, on huge pages (heap.py), as in workloads.py
+    tuned.restart()
+    tuned.keep_heap()  # as workloads.py does (tuned.py)
     if a.base_lr is None:
         a.base_lr = 4.8 if a.loss == "vicreg" else 0.3
     crop_scale = tuple(float(v) for v in a.crop_scale.split(","))

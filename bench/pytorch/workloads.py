@@ -12,8 +12,8 @@ PyTorch at its best here: torch.mm goes to the BLAS torch was built against (Deb
 the system libblas.so.3: install libopenblas0-pthread, which threads by itself, whatever
 torch.get_num_threads() says); convolutions go to oneDNN (mkldnn), which uses torch's OpenMP threads, so
 --threads defaults to the number of cores. Gradients are released (set to None) between steps. glibc's heap
-is kept, on huge pages where the kernel has them (heap.py: freed activations are reused, not unmapped and
-faulted in afresh each run), unless --default-malloc.
+is kept, on huge pages where the kernel has them, and OpenBLAS runs its AVX-512 kernels where the CPU has
+them (tuned.py), unless --untuned.
 """
 import argparse
 import json
@@ -25,7 +25,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-import heap  # beside this script
+import tuned  # beside this script
 from vicreg_loss import official_terms  # the official loss, beside this script
 
 # name, in channels, out channels, input size, filter, stride, padding, occurrences (ResNet50Convs.java)
@@ -342,12 +342,12 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--seconds", type=float, default=5.0)
-    p.add_argument("--default-malloc", action="store_true",
-                   help="leave glibc's malloc as it is (by default its heap is kept, on huge pages: heap.py)")
+    p.add_argument("--untuned", action="store_true",
+                   help="leave glibc's malloc and OpenBLAS's kernel choice as they are (tuned.py)")
     a = p.parse_args()
-    if not a.default_malloc:
-        heap.on_huge_pages()
-        if not heap.keep():
+    if not a.untuned:
+        tuned.restart()
+        if not tuned.keep_heap():
             print("workloads.py: not glibc, its malloc left as it is", file=sys.stderr)
     if a.n is None:
         a.n = 2048 if a.name == "gemm" else 256
