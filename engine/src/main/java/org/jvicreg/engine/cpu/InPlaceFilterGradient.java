@@ -1,5 +1,6 @@
 package org.jvicreg.engine.cpu;
 
+import jdk.incubator.vector.FloatVector;
 import org.jvicreg.engine.backend.ConvGeometry;
 
 import static org.jvicreg.engine.cpu.SgemmKernel.MR;
@@ -98,6 +99,8 @@ final class InPlaceFilterGradient {
                                           int columns, int cols, int n) {
         int pq = p * q, panels = cols / NR;
         float[] out = Scratch.get(Scratch.Slot.WIDE_GRADIENT, n * columns * cols);
+        int[] planes = new int[NR]; // a full panel's row: two vector gathers, one value from each channel's plane
+        for (int c = 0; c < NR; c++) planes[c] = c * pq;
         Parallel.forRange(n * panels, 1, (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 int img = t / panels, jr = t % panels * NR, from = base + img * imageStride + jr * pq;
@@ -108,6 +111,12 @@ final class InPlaceFilterGradient {
                         int row = dst + pp * NR, ow = col % wp;
                         if (ow < q) {
                             int pixel = from + col / wp * q + ow;
+                            if (valid == NR) {
+                                FloatVector.fromArray(SgemmKernel.S, src, pixel, planes, 0).intoArray(out, row);
+                                FloatVector.fromArray(SgemmKernel.S, src, pixel, planes, SgemmKernel.VL)
+                                        .intoArray(out, row + SgemmKernel.VL);
+                                continue;
+                            }
                             for (int c = 0; c < valid; c++) out[row + c] = src[pixel + c * pq];
                             for (int c = valid; c < NR; c++) out[row + c] = 0f;
                         } else {
