@@ -8,10 +8,13 @@ Usage: /usr/bin/python3 bench/pytorch/recipe_layers.py [--threads 2]
 import argparse
 import time
 
-import torch
-import torch.nn.functional as F
-
 import tuned  # beside this script
+
+if __name__ == "__main__":
+    tuned.restart()  # before torch loads OpenBLAS, so the re-executed script imports it once
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 # name, in channels, out channels, input size, filter, stride, occurrences per view (RecipeConvs.java)
 LAYERS = [("stem 1->16 28px", 1, 16, 28, 3, 1, 1), ("layer1 16->16 28px", 16, 16, 28, 3, 1, 4),
@@ -36,7 +39,6 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    tuned.restart()
     tuned.keep_heap()  # as workloads.py does (tuned.py)
     torch.set_num_threads(a.threads)
     batch, total = 256, 0.0

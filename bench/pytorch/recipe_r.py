@@ -36,18 +36,22 @@ import math
 import os
 import time
 
-import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-import torchvision.transforms as T
-import torchvision.transforms.functional as TF
-from PIL import Image, ImageFilter, ImageOps
-from torchvision.models.resnet import BasicBlock
-
 import tuned  # beside this script
-from ssl_losses import barlow_twins, byol, nt_xent  # beside this script, as is the official VICReg loss
-from vicreg_loss import official_terms
+
+if __name__ == "__main__":
+    tuned.restart()  # before torch loads OpenBLAS, so the re-executed script imports it once
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+import torchvision.transforms as T  # noqa: E402
+import torchvision.transforms.functional as TF  # noqa: E402
+from PIL import Image, ImageFilter, ImageOps  # noqa: E402
+from torchvision.models.resnet import BasicBlock  # noqa: E402
+
+from ssl_losses import barlow_twins, byol, nt_xent  # noqa: E402 (beside this script, as is the official VICReg loss)
+from vicreg_loss import official_terms  # noqa: E402
 
 DATA = "/usr/share/datasets/fashion-mnist"
 
@@ -267,7 +271,6 @@ def main():
     ap.add_argument("--mlp", default="512-512-512", help="expander sizes")
     ap.add_argument("--crop-scale", default="0.2,1.0", help="MIN,MAX of RandomResizedCrop's area fraction")
     a = ap.parse_args()
-    tuned.restart()
     tuned.keep_heap()  # as workloads.py does (tuned.py)
     if a.base_lr is None:
         a.base_lr = 4.8 if a.loss == "vicreg" else 0.3

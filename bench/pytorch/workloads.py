@@ -22,11 +22,15 @@ import statistics
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
-
 import tuned  # beside this script
-from vicreg_loss import official_terms  # the official loss, beside this script
+
+if __name__ == "__main__" and "--untuned" not in sys.argv[1:]:
+    tuned.restart()  # before torch loads OpenBLAS, so the re-executed script imports it once
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from vicreg_loss import official_terms  # noqa: E402 (the official loss, beside this script)
 
 # name, in channels, out channels, input size, filter, stride, padding, occurrences (ResNet50Convs.java)
 RESNET50_CONVS = [
@@ -346,7 +350,6 @@ def main():
                    help="leave glibc's malloc and OpenBLAS's kernel choice as they are (tuned.py)")
     a = p.parse_args()
     if not a.untuned:
-        tuned.restart()
         if not tuned.keep_heap():
             print("workloads.py: not glibc, its malloc left as it is", file=sys.stderr)
     if a.n is None:
