@@ -92,13 +92,13 @@ final class BatchLastWinograd {
 
     /**
      * Whether a filter gradient that fits runs here rather than in {@link BatchLastConv}: with both channel
-     * counts from 16 to 32 (by -Djvicreg.cpu.winograd: always wherever it fits, never at all). Measured per
-     * layer at batch 256 (bench/RESULTS.md, "CPU kernel choices"), it beats the direct kernel at 16 channels of
-     * 28 px (1.48x) and 32 of 14 px (1.08-1.17x), and loses at 64 channels of 7 px (0.86x) and 128 of 4 px
-     * (0.89x), where the direct kernel's products are long and its transforms and sums are not needed.
+     * counts at least 16 (by -Djvicreg.cpu.winograd: always wherever it fits, never at all). Measured per layer
+     * (bench/RESULTS.md, "CPU kernel choices"), it beats the direct kernel on every such layer of recipe R at
+     * batch 256, from 16 channels of 28 px to 128 of 4 px, and of a width-64 ResNet-18 at 32 px and batch 64,
+     * from 64 channels of 32 px to 512 of 4 px.
      */
     static boolean filterGradientChosen(ConvGeometry g) {
-        return CpuConv.winogradByRule(Math.min(g.c(), g.k()) >= 16 && Math.max(g.c(), g.k()) <= 32);
+        return CpuConv.winogradByRule(Math.min(g.c(), g.k()) >= 16);
     }
 
     /**
@@ -138,12 +138,13 @@ final class BatchLastWinograd {
             for (int p = 0; p < images; p++) rowOff[p] = p * bw;
         }
         float[] z = Scratch.get(Scratch.Slot.WINOGRAD_SUMS, threads * size);
-        java.util.Arrays.fill(z, 0, threads * size, 0f);
         Parallel.forEachTask(threads, t -> {
             float[] v = Scratch.get(Scratch.Slot.WINOGRAD_INPUT, XI * vStep);
             float[] e = Scratch.get(Scratch.Slot.WINOGRAD_PRODUCTS, XI * eStep);
             float[] tmp = new float[XI * VL];
             int i0 = (int) ((long) items * t / threads), i1 = (int) ((long) items * (t + 1) / threads);
+            // the wide tile's first item overwrites the thread's Z; the narrow tile only adds
+            if (bw != NR) java.util.Arrays.fill(z, t * size, (t + 1) * size, 0f);
             for (int item = i0; item < i1; item++) {
                 int tile = item % tiles, row = tile / tw * TILE, col = tile % tw * TILE, n0 = item / tiles * images;
                 WinogradF4.transformGradient(dy, dyo + n0, k, h * w * n, images, images / VL, n, h, w, row, col, tmp, e, 0, eStep);
@@ -154,23 +155,17 @@ final class BatchLastWinograd {
                     for (int k0 = 0; k0 < k; k0 += MR) {
                         for (int c0 = 0; c0 < c; c0 += bw) {
                             int zAt = t * size + (xi * k + k0) * c + c0, vAt = xi * vStep + c0 * images;
-                            if (bw == NR) SgemmKernel.runRowsA(false, images, e, aRow, xi * k + k0, 0, v, vAt, z, zAt, c);
+                            if (bw == NR) SgemmKernel.runRowsA(item == i0, images, e, aRow, xi * k + k0, 0, v, vAt, z, zAt, c);
                             else SgemmKernel.runRowsNarrow(images, e, xi * eStep + k0 * images, images, v, rowOff, 0, vAt, z, zAt, c);
                         }
                     }
                 }
             }
         });
-        Parallel.forRange(k * c, 256, (lo, hi) -> {
-            double[] q = new double[XI], gz = new double[18];
-            for (int pair = lo; pair < hi; pair++) {
-                for (int xi = 0; xi < XI; xi++) {
-                    float sum = 0f;
-                    for (int t = 0; t < threads; t++) sum += z[t * size + xi * k * c + pair];
-                    q[xi] = sum;
-                }
-                WinogradF4.untransformFilter(q, gz);
-                for (int i = 0; i < 9; i++) dw[dwo + pair * 9 + i] = (float) q[i];
+        Parallel.forRange(k * c / VL, Math.max(1, 256 / VL), (lo, hi) -> {
+            double[] q = new double[XI * VL], gz = new double[18 * VL];
+            for (int block = lo; block < hi; block++) {
+                WinogradF4.untransformFilters(z, threads, size, k * c, block * VL, q, gz, dw, dwo);
             }
         });
     }

@@ -1,6 +1,10 @@
 package org.jvicreg.engine.cpu;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 import static org.jvicreg.engine.cpu.SgemmKernel.S;
 import static org.jvicreg.engine.cpu.SgemmKernel.VL;
@@ -43,20 +47,50 @@ final class WinogradF4 {
         b[to + 5 * step] = x2;
     }
 
-    /** The filter transform's adjoint: q (36 values, row-major 6x6) to G^T q G in q[0..8], through gz (18 doubles). */
-    static void untransformFilter(double[] q, double[] gz) {
-        for (int j = 0; j < WINDOW; j++) timesGt(q, j, WINDOW, gz, j, WINDOW); // G^T's rows applied to q's columns
+    /**
+     * The filter transform's adjoint for VL filters at once: dw[dwo + (p0 + l) * 9 ..] = G^T Q_l G (3x3) for
+     * l below VL, where value xi of Q_l (6x6) is the float sum, copy by copy from 0, of
+     * z[copy * copyStride + xi * pairs + p0 + l] over {@code copies} copies. In double, rounded to float once
+     * at the end, lane by lane the arithmetic of one filter at a time; q (36 VL doubles) and gz (18 VL) are
+     * the caller's scratch.
+     */
+    static void untransformFilters(float[] z, int copies, int copyStride, int pairs, int p0, double[] q, double[] gz,
+                                   float[] dw, int dwo) {
+        for (int xi = 0; xi < XI; xi++) {
+            FloatVector sum = FloatVector.zero(S);
+            for (int t = 0; t < copies; t++) sum = sum.add(FloatVector.fromArray(S, z, t * copyStride + xi * pairs + p0));
+            for (int part = 0; part < VL / DL; part++) {
+                ((DoubleVector) sum.convertShape(VectorOperators.F2D, D, part)).intoArray(q, xi * VL + part * DL);
+            }
+        }
+        for (int j = 0; j < WINDOW; j++) timesGt(q, j, WINDOW, gz, j, WINDOW); // G^T's rows applied to Q's columns
         for (int r = 0; r < 3; r++) timesGt(gz, r * WINDOW, 1, q, r * 3, 1);    // then to the result's rows
+        for (int l = 0; l < VL; l++) { // a scatter (9 floats apart) measured slower in Winograd4x4
+            int to = dwo + (p0 + l) * 9;
+            for (int i = 0; i < 9; i++) dw[to + i] = (float) q[i * VL + l];
+        }
     }
 
-    /** G^T (3 x 6) times the 6 values a[from + i * step], to b[to], b[to + stride], b[to + 2 stride]. */
+    /** Doubles in the vectors of the filter transform's adjoint: half of VL. */
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, VectorShape.forBitSize(S.vectorBitSize()));
+    private static final int DL = D.length();
+
+    /**
+     * G^T (3 x 6) times the 6 values a[from + i * step], to b[to], b[to + stride], b[to + 2 stride], where each
+     * value is VL lanes: value v of an array is a[v * VL .. v * VL + VL).
+     */
     private static void timesGt(double[] a, int from, int step, double[] b, int to, int stride) {
-        double q0 = a[from], q1 = a[from + step], q2 = a[from + 2 * step], q3 = a[from + 3 * step];
-        double q4 = a[from + 4 * step], q5 = a[from + 5 * step];
-        double s12 = (q1 + q2) / 6, s34 = q3 + q4;
-        b[to] = q0 / 4 - s12 + s34 / 24;
-        b[to + stride] = (q2 - q1) / 6 + (q3 - q4) / 12;
-        b[to + 2 * stride] = s34 / 6 - s12 + q5;
+        for (int l = 0; l < VL; l += DL) {
+            DoubleVector q0 = DoubleVector.fromArray(D, a, from * VL + l), q1 = DoubleVector.fromArray(D, a, (from + step) * VL + l);
+            DoubleVector q2 = DoubleVector.fromArray(D, a, (from + 2 * step) * VL + l);
+            DoubleVector q3 = DoubleVector.fromArray(D, a, (from + 3 * step) * VL + l);
+            DoubleVector q4 = DoubleVector.fromArray(D, a, (from + 4 * step) * VL + l);
+            DoubleVector q5 = DoubleVector.fromArray(D, a, (from + 5 * step) * VL + l);
+            DoubleVector s12 = q1.add(q2).div(6), s34 = q3.add(q4);
+            q0.div(4).sub(s12).add(s34.div(24)).intoArray(b, to * VL + l);
+            q2.sub(q1).div(6).add(q3.sub(q4).div(12)).intoArray(b, (to + stride) * VL + l);
+            s34.div(6).sub(s12).add(q5).intoArray(b, (to + 2 * stride) * VL + l);
+        }
     }
 
     /** Tiles along one side of {@code size} pixels. */

@@ -23,7 +23,7 @@ class BatchLastWinogradTest {
     static final int[][] SHAPES = {
         {NR, 16, 16, 28, 28}, {NR, 32, 32, 14, 14}, {2 * NR, 64, 64, 7, 7}, {NR, 128, 128, 4, 4},
         {NR, MR, 2 * MR, 5, 7}, {2 * NR, 2 * MR, MR, 1, 1}, {NR, 3 * MR, 3 * MR, 2, 3}, {NR, MR, MR, 6, 1}, {NR, MR, MR, 9, 10},
-        {8 * NR, 16, 16, 9, 10}, {NR, 32, 16, 5, 3}};
+        {8 * NR, 16, 16, 9, 10}, {NR, 32, 16, 5, 3}, {NR, 256, 256, 4, 4}};
 
     @Test
     void everyPassWithinTheLimitOfFloat64() {
@@ -98,6 +98,27 @@ class BatchLastWinogradTest {
             BatchLastConv.forward(g, x.toArray(), 0, w.toArray(), 0, direct, 0);
             assertTrue(!Arrays.equals(winograd, direct), "the two algorithms round differently");
             assertTrue(Arrays.equals(y.toArray(), channels == 16 ? winograd : direct), channels + " channels: the wrong kernel ran");
+        }
+    }
+
+    /**
+     * The filter gradient goes here wherever it fits with at least 16 channels each way, however many: the
+     * results say which ran, bitwise.
+     */
+    @Test
+    void theBackendChoosesItForTheFilterGradientByTheRule() {
+        for (int channels : new int[] {16, 128}) {
+            ConvGeometry g = new ConvGeometry(NR, channels, 4, 4, channels, 3, 3, 1, 1, 1, 1, 1, 1, 1).withLayout(ConvGeometry.Layout.BATCH_LAST);
+            Rng rng = new Rng(channels + 1);
+            Tensor x = Tensor.randn(rng, g.c(), g.h(), g.w(), g.n());
+            Tensor dy = Tensor.randn(rng, g.k(), g.p(), g.q(), g.n());
+            Tensor dw = Tensor.zeros(g.k(), g.c(), 3, 3);
+            CpuBackend.INSTANCE.conv2dBackwardFilter(g, x, dy, dw);
+            float[] winograd = new float[dw.numel()], direct = new float[dw.numel()];
+            BatchLastWinograd.backwardFilter(g, x.toArray(), 0, dy.toArray(), 0, winograd, 0);
+            BatchLastConv.backwardFilter(g, x.toArray(), 0, dy.toArray(), 0, direct, 0);
+            assertTrue(!Arrays.equals(winograd, direct), "the two algorithms round differently");
+            assertTrue(Arrays.equals(dw.toArray(), winograd), channels + " channels: the direct kernel ran");
         }
     }
 
