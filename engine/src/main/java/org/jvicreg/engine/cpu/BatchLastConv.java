@@ -379,14 +379,29 @@ final class BatchLastConv {
 
     /**
      * xt (H, W, N, cp) = x (c, H, W, N) with the channels innermost, channels c .. cp - 1 zero. A transpose of
-     * (C, N) blocks: VL images of every channel go to a small buffer with vector copies, then out image by image
-     * (faster than a scalar loop that reads each value from its channel's plane).
+     * (C, N) blocks: where C is a multiple of 16, 16 x 16 blocks in registers ({@link Transpose16}); otherwise
+     * VL images of every channel go to a small buffer with vector copies, then out image by image (faster
+     * than a scalar loop that reads each value from its channel's plane).
      */
     static void copyChannelsLast(float[] x, int xo, int c, int cp, int h, int wd, int n, float[] xt) {
-        int pixel = n * cp;
+        int pixel = n * cp, plane = h * wd * n;
+        if (Transpose16.AVAILABLE && c % VL == 0) {
+            Parallel.forRange(h, 1, (lo, hi) -> {
+                for (int ih = lo; ih < hi; ih++) {
+                    for (int iw = 0; iw < wd; iw++) {
+                        int to = (ih * wd + iw) * pixel, from = xo + (ih * wd + iw) * n;
+                        for (int img0 = 0; img0 < n; img0 += VL) {
+                            int at = to + img0 * cp;
+                            for (int ch = 0; ch < c; ch += VL) Transpose16.block(x, from + ch * plane + img0, plane, xt, at + ch, cp);
+                            for (int i = 0; cp > c && i < VL; i++) Arrays.fill(xt, at + i * cp + c, at + i * cp + cp, 0f);
+                        }
+                    }
+                }
+            });
+            return;
+        }
         Parallel.forRange(h, 1, (lo, hi) -> {
             float[] block = new float[c * VL];
-            int plane = h * wd * n;
             for (int ih = lo; ih < hi; ih++) {
                 for (int iw = 0; iw < wd; iw++) {
                     int to = (ih * wd + iw) * pixel, from = xo + (ih * wd + iw) * n;
