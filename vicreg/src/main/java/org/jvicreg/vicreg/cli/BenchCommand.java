@@ -118,7 +118,8 @@ public final class BenchCommand implements Command {
                                   the last 3 runs' time went, per backend primitive (on cuda each
                                   call is synchronised, so these runs are slower; the JSON figures
                                   come from the unprofiled runs)
-                  --profile-shapes  the same, per primitive and argument shapes
+                  --profile-shapes  the same, per primitive and argument shapes (the 25 costliest
+                                  rows; -Djvicreg.profile.rows=N for more)
                   --threads T     CPU threads (default: all cores, or -Djvicreg.threads)
                   --warmup N      at least N warm-up runs (default 3), and at least 2 s of them
                   --runs N        at least N timed runs (default 5), and at least --seconds of them
@@ -234,7 +235,7 @@ public final class BenchCommand implements Command {
             try (p) {
                 for (int i = 0; i < reps; i++) w.run();
             }
-            System.err.printf("profile of %d more runs (%.1f ms each):%n%s", reps, p.wallMillis() / reps, p.table(25));
+            System.err.printf("profile of %d more runs (%.1f ms each):%n%s", reps, p.wallMillis() / reps, p.table(Integer.getInteger("jvicreg.profile.rows", 25)));
         }
         double itemsPerS = w.items() == 0 ? 0 : w.items() / (r.median() / 1e3);
         System.out.println(String.format(Locale.ROOT,
