@@ -3,6 +3,8 @@ package org.jvicreg.engine.cpu;
 import jdk.incubator.vector.FloatVector;
 import org.jvicreg.engine.backend.ConvGeometry;
 
+import static org.jvicreg.engine.cpu.SgemmKernel.MR;
+import static org.jvicreg.engine.cpu.SgemmKernel.NR;
 import static org.jvicreg.engine.cpu.SgemmKernel.S;
 import static org.jvicreg.engine.cpu.SgemmKernel.VL;
 import static org.jvicreg.engine.cpu.WinogradF4.TILE;
@@ -107,6 +109,8 @@ final class Winograd4x4 {
         float[] e = Scratch.get(Scratch.Slot.WINOGRAD_PRODUCTS, XI * se);
         float[] z = Scratch.get(Scratch.Slot.WINOGRAD_FILTERS, XI * sz);
         float[] cl = Scratch.get(Scratch.Slot.CHANNELS_LAST, group * hw * Math.max(c, k));
+        int[] rowOff = new int[group * perImage]; // row p of V[xi] (tiles x c), p * c floats in
+        for (int p = 0; p < rowOff.length; p++) rowOff[p] = p * c;
         for (int first = 0; first < n; first += group) {
             int images = Math.min(group, n - first), t = images * perImage;
             boolean accumulate = first > 0;
@@ -119,6 +123,10 @@ final class Winograd4x4 {
                     WinogradF4.transformGradient(cl, img * hw * k, 1, 0, 0, k / VL, k, h, w, row, col, tmp, e, tile * k, se);
                 }
             });
+            if (k % MR == 0 && c % NR == 0) {
+                sumProductsInPlace(e, se, k, v, sv, c, t, rowOff, z, sz, accumulate);
+                continue;
+            }
             Parallel.forRange(XI, 1, (lo, hi) -> {
                 for (int xi = lo; xi < hi; xi++) {
                     var a = new GemmOperands.DenseA(true, e, xi * se, k, 1f);
@@ -128,6 +136,36 @@ final class Winograd4x4 {
             });
         }
         untransformFilters(z, sz, k, c, dw, dwo);
+    }
+
+    /**
+     * Z[xi] (k x c, from xi * sz) (+)= E[xi]^T V[xi] over the t tiles, E[xi] (t x k, from xi * se) and V[xi]
+     * (t x c, from xi * sv): for each MR rows of Z and block of {@link BlockedGemm#KC} tiles, the MR columns
+     * of E packed into an A panel, every NR columns of V read in place as the register tile's B rows (row p at
+     * rowOff[p]). A general GEMM packs V too, which cost more than the product at 64 channels: each packed
+     * value fed only k multiply-adds. The same blocks in the same order as {@link BlockedGemm}, so the sums
+     * round as its would. Split among threads by (xi, MR rows of Z).
+     */
+    private static void sumProductsInPlace(float[] e, int se, int k, float[] v, int sv, int c, int t, int[] rowOff,
+                                           float[] z, int sz, boolean accumulate) {
+        int panels = k / MR;
+        Parallel.forRange(XI * panels, 1, (lo, hi) -> {
+            float[] ap = Scratch.get(Scratch.Slot.PACKED_A, BlockedGemm.KC * MR);
+            for (int item = lo; item < hi; item++) {
+                int xi = item / panels, k0 = item % panels * MR;
+                for (int pc = 0; pc < t; pc += BlockedGemm.KC) {
+                    int kc = Math.min(BlockedGemm.KC, t - pc);
+                    for (int p = 0; p < kc; p++) {
+                        int from = xi * se + (pc + p) * k + k0;
+                        for (int i = 0; i < MR; i++) ap[p * MR + i] = e[from + i];
+                    }
+                    for (int c0 = 0; c0 < c; c0 += NR) {
+                        SgemmKernel.runRows(!accumulate && pc == 0, kc, ap, 0, v, rowOff, pc, xi * sv + c0, z,
+                                xi * sz + k0 * c + c0, c);
+                    }
+                }
+            }
+        });
     }
 
     /**
