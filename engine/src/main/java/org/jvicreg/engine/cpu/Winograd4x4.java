@@ -153,12 +153,10 @@ final class Winograd4x4 {
             float[] ap = Scratch.get(Scratch.Slot.PACKED_A, BlockedGemm.KC * MR);
             for (int item = lo; item < hi; item++) {
                 int xi = item / panels, k0 = item % panels * MR;
+                var a = new GemmOperands.DenseA(true, e, xi * se, k, 1f); // E[xi]^T
                 for (int pc = 0; pc < t; pc += BlockedGemm.KC) {
                     int kc = Math.min(BlockedGemm.KC, t - pc);
-                    for (int p = 0; p < kc; p++) {
-                        int from = xi * se + (pc + p) * k + k0;
-                        for (int i = 0; i < MR; i++) ap[p * MR + i] = e[from + i];
-                    }
+                    a.pack(k0, MR, pc, kc, ap);
                     for (int c0 = 0; c0 < c; c0 += NR) {
                         SgemmKernel.runRows(!accumulate && pc == 0, kc, ap, 0, v, rowOff, pc, xi * sv + c0, z,
                                 xi * sz + k0 * c + c0, c);
