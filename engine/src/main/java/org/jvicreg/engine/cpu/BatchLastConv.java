@@ -379,7 +379,7 @@ final class BatchLastConv {
 
     /**
      * xt (H, W, N, cp) = x (c, H, W, N) with the channels innermost, channels c .. cp - 1 zero. A transpose of
-     * (C, N) blocks: where C is a multiple of 16, 16 x 16 blocks in registers ({@link Transpose16}); otherwise
+     * (C, N) blocks: where C is a multiple of 16, {@link Transpose16#matrix} per pixel; otherwise
      * VL images of every channel go to a small buffer with vector copies, then out image by image (faster
      * than a scalar loop that reads each value from its channel's plane).
      */
@@ -390,11 +390,8 @@ final class BatchLastConv {
                 for (int ih = lo; ih < hi; ih++) {
                     for (int iw = 0; iw < wd; iw++) {
                         int to = (ih * wd + iw) * pixel, from = xo + (ih * wd + iw) * n;
-                        for (int img0 = 0; img0 < n; img0 += VL) {
-                            int at = to + img0 * cp;
-                            for (int ch = 0; ch < c; ch += VL) Transpose16.block(x, from + ch * plane + img0, plane, xt, at + ch, cp);
-                            for (int i = 0; cp > c && i < VL; i++) Arrays.fill(xt, at + i * cp + c, at + i * cp + cp, 0f);
-                        }
+                        Transpose16.matrix(x, from, plane, xt, to, cp, c, n);
+                        for (int img = 0; cp > c && img < n; img++) Arrays.fill(xt, to + img * cp + c, to + img * cp + cp, 0f);
                     }
                 }
             });

@@ -14,8 +14,8 @@ import static org.jvicreg.engine.cpu.SgemmKernel.VL;
  *   hi[j] = (j &amp; b) == 0 ? row_i[j + b] : row_{i+b}[j]
  * </pre>
  * each one permute of the pair ({@code selectFrom} of two vectors), so after the four rounds every element
- * has its row and column swapped. Needs 512-bit vectors ({@link #AVAILABLE}); callers keep a scalar loop for
- * other widths and for the edges of a matrix that is not a multiple of 16 each way.
+ * has its row and column swapped. Needs 512-bit vectors ({@link #AVAILABLE}); {@link #matrix} transposes a
+ * matrix of any size, with scalar copies for the edges and for other vector widths.
  */
 final class Transpose16 {
     private Transpose16() {}
@@ -31,6 +31,22 @@ final class Transpose16 {
         float[] v = new float[VL];
         for (int j = 0; j < VL; j++) v[j] = (j & b) == 0 ? (hi ? j + b : j) : (hi ? VL + j : VL + j - b);
         return FloatVector.fromArray(S, v, 0);
+    }
+
+    /**
+     * dst[to + j * dstStride + i] = src[from + i * srcStride + j] for i below rows, j below cols: whole 16 x 16
+     * blocks by {@link #block} where {@link #AVAILABLE}, the edges (and everything without 512-bit vectors) one
+     * value at a time, row of dst by row of dst so that the writes run contiguously.
+     */
+    static void matrix(float[] src, int from, int srcStride, float[] dst, int to, int dstStride, int rows, int cols) {
+        int fullRows = AVAILABLE ? rows / VL * VL : 0, fullCols = AVAILABLE ? cols / VL * VL : 0;
+        for (int j = 0; j < fullCols; j += VL) {
+            for (int i = 0; i < fullRows; i += VL) block(src, from + i * srcStride + j, srcStride, dst, to + j * dstStride + i, dstStride);
+        }
+        for (int j = 0; j < cols; j++) {
+            int d = to + j * dstStride, s = from + j;
+            for (int i = j < fullCols ? fullRows : 0; i < rows; i++) dst[d + i] = src[s + i * srcStride];
+        }
     }
 
     /**

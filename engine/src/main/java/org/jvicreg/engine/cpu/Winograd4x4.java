@@ -187,24 +187,15 @@ final class Winograd4x4 {
     private static final int COPY_PIXELS = 64;
 
     /**
-     * dst[img][p][ch] = src[from + (img c + ch) hw + p]: images (c, hw) planes to (hw, c), 16 x 16 blocks in
-     * registers ({@link Transpose16}) where there are 16 pixels left in the task, the rest one by one.
+     * dst[img][p][ch] = src[from + (img c + ch) hw + p]: images (c, hw) planes to (hw, c), {@link
+     * Transpose16#matrix} on each task's pixels.
      */
     private static void toChannelsLast(float[] src, int from, int images, int c, int hw, float[] dst) {
         int blocks = (hw + COPY_PIXELS - 1) / COPY_PIXELS;
         Parallel.forRange(images * blocks, 1, (lo, hi) -> {
             for (int task = lo; task < hi; task++) {
                 int img = task / blocks, p0 = task % blocks * COPY_PIXELS, p1 = Math.min(hw, p0 + COPY_PIXELS);
-                int p = p0;
-                for (; Transpose16.AVAILABLE && p + VL <= p1; p += VL) {
-                    for (int ch = 0; ch < c; ch += VL) {
-                        Transpose16.block(src, from + (img * c + ch) * hw + p, hw, dst, (img * hw + p) * c + ch, c);
-                    }
-                }
-                for (; p < p1; p++) {
-                    int s = from + img * c * hw + p, d = (img * hw + p) * c;
-                    for (int ch = 0; ch < c; ch++) dst[d + ch] = src[s + ch * hw];
-                }
+                Transpose16.matrix(src, from + img * c * hw + p0, hw, dst, (img * hw + p0) * c, c, c, p1 - p0);
             }
         });
     }
@@ -215,16 +206,7 @@ final class Winograd4x4 {
         Parallel.forRange(images * blocks, 1, (lo, hi) -> {
             for (int task = lo; task < hi; task++) {
                 int img = task / blocks, p0 = task % blocks * COPY_PIXELS, p1 = Math.min(hw, p0 + COPY_PIXELS);
-                int full = Transpose16.AVAILABLE ? p0 + (p1 - p0) / VL * VL : p0; // pixels in 16 x 16 blocks
-                for (int p = p0; p < full; p += VL) {
-                    for (int ch = 0; ch < c; ch += VL) {
-                        Transpose16.block(src, (img * hw + p) * c + ch, c, dst, to + (img * c + ch) * hw + p, hw);
-                    }
-                }
-                for (int ch = 0; ch < c; ch++) {
-                    int s = img * hw * c + ch, d = to + (img * c + ch) * hw;
-                    for (int p = full; p < p1; p++) dst[d + p] = src[s + p * c];
-                }
+                Transpose16.matrix(src, (img * hw + p0) * c, c, dst, to + img * c * hw + p0, hw, p1 - p0, c);
             }
         });
     }
