@@ -151,6 +151,8 @@ public final class CpuBackend implements Backend {
             CpuConv.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
         } else if (BatchLastWinograd.forwardFits(g) && BatchLastWinograd.chosen(g)) {
             BatchLastWinograd.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
+        } else if (SingleChannelConv.forwardFits(g)) {
+            SingleChannelConv.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
         } else if (BatchLastConv.forwardFits(g)) {
             BatchLastConv.forward(g, data(x), off(x), data(w), off(w), data(y), off(y));
         } else {
@@ -177,6 +179,8 @@ public final class CpuBackend implements Backend {
             CpuConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
         } else if (BatchLastWinograd.backwardFilterFits(g) && BatchLastWinograd.filterGradientChosen(g)) {
             BatchLastWinograd.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
+        } else if (SingleChannelConv.backwardFilterFits(g)) {
+            SingleChannelConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
         } else if (BatchLastConv.backwardFilterFits(g)) {
             BatchLastConv.backwardFilter(g, data(x), off(x), data(dy), off(dy), data(dw), off(dw));
         } else {

@@ -25,7 +25,10 @@ class BatchLastConvTest {
         {32, 24, 48, 8, 6, 3, 2, 1},   // even, rectangular input
         {32, 24, 48, 9, 9, 1, 2, 0},   // 1x1 stride-2 downsample
         {32, 48, 24, 5, 5, 1, 1, 0},   // 1x1
-        {32, 1, 24, 10, 10, 3, 1, 1},  // 1-channel stem: its input gradient takes the fallback
+        {32, 1, 24, 10, 10, 3, 1, 1},  // 1-channel stem (SingleChannelConv): its input gradient takes the fallback
+        {64, 1, 16, 9, 7, 3, 2, 1},    // 1 channel, strided, rectangular
+        {32, 1, 8, 6, 6, 3, 1, 0},     // 1 channel, no padding
+        {32, 1, 16, 7, 7, 5, 1, 2},    // 1 channel, 5x5: forward here, filter gradient in BatchLastConv
         {32, 16, 24, 7, 7, 3, 1, 1},   // 16 channels: the filter gradient's narrow (8 x 16) tile
         {32, 16, 48, 8, 8, 3, 2, 1},
         {32, 16, 16, 6, 6, 5, 1, 2},   // 5x5 at 16 channels: three taps of a filter row at once, then one by one
