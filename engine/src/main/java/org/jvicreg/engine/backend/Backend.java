@@ -65,6 +65,18 @@ public interface Backend {
     void sgdStep(SgdStep step, Operand p, Operand g, Operand buf, boolean first);
 
     /**
+     * One LARS step of a parameter p with gradient g and momentum buffer mu, as the official VICReg code's
+     * LARS: d = g, with {@code adapt} d = (g + weightDecay * p) * ratio, ratio = eta * ||p|| / ||g + weightDecay
+     * * p|| (1 where either norm is not positive); mu = momentum * mu + d; p -= lr * mu. It must give, bit for
+     * bit, what the same step composed of this backend's other primitives gives (norms as square, sum over
+     * all elements and sqrt in float32; the updates as mul, axpy). Returns false, doing nothing, where the
+     * backend has no fused kernel, and the caller composes the step.
+     */
+    default boolean larsStep(LarsStep step, Operand p, Operand g, Operand mu) {
+        return false;
+    }
+
+    /**
      * An exponential moving average of x, in one pass over {@code average.numel()} elements: average = decay *
      * average + (1 - decay) * x, with 1 - decay in float32 and each product and the sum rounded on its own
      * (no fused multiply-add), so the result is bit for bit that of the separate mul, mul and add.

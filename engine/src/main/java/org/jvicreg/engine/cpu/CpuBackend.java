@@ -8,6 +8,7 @@ import org.jvicreg.engine.backend.BinaryOp;
 import org.jvicreg.engine.backend.ConvGeometry;
 import org.jvicreg.engine.backend.PoolGeometry;
 import org.jvicreg.engine.backend.ReduceOp;
+import org.jvicreg.engine.backend.LarsStep;
 import org.jvicreg.engine.backend.SgdStep;
 import org.jvicreg.engine.backend.Storage;
 import org.jvicreg.engine.backend.UnaryOp;
@@ -97,6 +98,12 @@ public final class CpuBackend implements Backend {
     @Override
     public void sgdStep(SgdStep step, Operand p, Operand g, Operand buf, boolean first) {
         CpuSgd.step(step, Floats.of(p), Floats.of(g), Floats.of(buf), first, p.numel());
+    }
+
+    @Override
+    public boolean larsStep(LarsStep step, Operand p, Operand g, Operand mu) {
+        CpuLars.step(step, Floats.of(p), Floats.of(g), Floats.of(mu), p.numel());
+        return true;
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.jvicreg.nn.optim;
 
 import org.jvicreg.engine.Grad;
 import org.jvicreg.engine.Tensor;
+import org.jvicreg.engine.backend.LarsStep;
 
 import java.util.List;
 import java.util.Map;
@@ -41,22 +42,38 @@ public final class Lars extends Optimizer {
         return Tensor.where(pn.gt(zero), Tensor.where(un.gt(zero), pn.mul((float) eta).div(un), one), one);
     }
 
+    /**
+     * One step for every parameter with a gradient: in one fused kernel where the backend has one
+     * ({@link org.jvicreg.engine.backend.Backend#larsStep}), else composed of tensor operations ({@link
+     * #composedStep}), with the same results.
+     */
     @Override
     public void step() {
         try (var g = Grad.off()) {
             for (int i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
                 if (p.grad() == null) continue;
-                Tensor d = p.grad();
-                if (p.dim() != 1) {
-                    if (weightDecay != 0) d = d.add(p.mul((float) weightDecay));
-                    d = d.mul(trustRatio(p, d));
-                }
                 Tensor m = mu.get(i, p);
-                m.mulInPlace((float) momentum).addInPlace(d, 1f);
-                p.addInPlace(m, (float) -lr);
+                LarsStep hyper = new LarsStep((float) lr, (float) momentum, (float) weightDecay, (float) eta, p.dim() != 1);
+                if (!p.backend().larsStep(hyper, p, p.grad(), m)) composedStep(p, m);
             }
         }
+    }
+
+    /** One parameter's step of tensor operations: the definition the fused kernels follow. */
+    void composedStep(Tensor p, Tensor m) {
+        Tensor d = p.grad();
+        if (p.dim() != 1) {
+            if (weightDecay != 0) d = d.add(p.mul((float) weightDecay));
+            d = d.mul(trustRatio(p, d));
+        }
+        m.mulInPlace((float) momentum).addInPlace(d, 1f);
+        p.addInPlace(m, (float) -lr);
+    }
+
+    /** Parameter i's momentum buffer (zeros until its first step). */
+    Tensor momentumBuffer(int i) {
+        return mu.get(i, params.get(i));
     }
 
     @Override
