@@ -208,7 +208,9 @@ final class BatchLastConv {
     /**
      * Strided input gradient: dx[c, ih, iw, :] = sum over taps (r, s) with (ih + padH - r) and (iw + padW - s)
      * divisible by the stride, landing on output pixel (p, q), of w[:, c, r, s]^T dy[:, p, q, :]. Pixels no
-     * tap reaches (the odd rows of a 1x1 stride-2 downsample) get zeros.
+     * tap reaches (the odd rows of a 1x1 stride-2 downsample) get zeros. Where a pixel's stride phase has
+     * several taps and all of them land inside dY, they run as one product ({@link TapPhase}); at the edges,
+     * one product per tap that lands, in the same order (the same sums).
      */
     private static void gatherTaps(ConvGeometry g, float[] dy, int dyo, float[] w, int wo, float[] dx, int dxo) {
         int k = g.k(), c = g.c(), r = g.r(), s = g.s(), h = g.h(), wd = g.w(), p = g.p(), q = g.q(), n = g.n();
@@ -217,11 +219,23 @@ final class BatchLastConv {
         float[] a = packFilters(w, wo, k, c, r, s, true, false);
         int[] rowOff = new int[taps];
         for (int t = 0; t < taps; t++) rowOff[t] = dyo + (t % k) * p * q * n;
+        TapPhase[] phases = new TapPhase[sh * sw];
+        for (int ph0 = 0; ph0 < sh; ph0++) {
+            for (int pw0 = 0; pw0 < sw; pw0++) phases[ph0 * sw + pw0] = TapPhase.of(g, a, dyo, ph0, pw0);
+        }
         WorkOrder order = WorkOrder.of(h, wd, n);
         Parallel.forRange((n / NR) * pixels, 1, (lo, hi) -> {
             for (int item = lo; item < hi; item++) {
                 int pix = order.pixel(item), n0 = order.firstImage(item), ih = pix / wd, iw = pix % wd;
                 int out = dxo + pix * n + n0;
+                TapPhase tp = phases[(ih + ph) % sh * sw + (iw + pw) % sw];
+                if (tp != null && tp.inside(ih + ph, iw + pw, sh, sw, p, q)) {
+                    int col = ((ih + ph - tp.firstRow()) / sh * q + (iw + pw - tp.firstCol()) / sw) * n + n0;
+                    for (int ch = 0; ch < c; ch += MR) {
+                        SgemmKernel.runRows(true, tp.depth(), tp.a(), ch * tp.depth(), dy, tp.rowOff(), 0, col, dx, out + ch * ldc, ldc);
+                    }
+                    continue;
+                }
                 for (int ch = 0; ch < c; ch += MR) {
                     int cOff = out + ch * ldc;
                     boolean first = true;
@@ -241,6 +255,45 @@ final class BatchLastConv {
                 }
             }
         });
+    }
+
+    /**
+     * The taps of a strided input gradient that reach the input pixels of one stride phase, those with
+     * (ih + padH) % sh and (iw + padW) % sw fixed: rows r = firstRow, firstRow + sh, .. lastRow and columns
+     * likewise, taken in the (r, s) order of the per-tap loop. Their transposed filter panels are packed one
+     * after another ({@code a}: MR input channels per panel, {@code depth} = taps x K rows) and {@code rowOff}
+     * holds each depth row's offset in dY relative to the output pixel the phase's first tap reads, so a
+     * pixel all of whose taps land inside dY is one product over that depth, adding the same terms in the same
+     * order as the per-tap products.
+     */
+    private record TapPhase(int firstRow, int lastRow, int firstCol, int lastCol, int depth, float[] a, int[] rowOff) {
+        /** The phase of (ih + padH) % sh = ph0, (iw + padW) % sw = pw0; null where fewer than two taps reach it. */
+        static TapPhase of(ConvGeometry g, float[] packed, int dyo, int ph0, int pw0) {
+            int k = g.k(), c = g.c(), r = g.r(), s = g.s(), sh = g.strideH(), sw = g.strideW(), plane = g.p() * g.q() * g.n();
+            if (ph0 >= r || pw0 >= s) return null;
+            int rows = (r - 1 - ph0) / sh + 1, cols = (s - 1 - pw0) / sw + 1, depth = rows * cols * k, taps = r * s * k;
+            if (rows * cols < 2) return null;
+            float[] a = new float[c * depth];
+            int[] rowOff = new int[depth];
+            int d = 0;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    int rr = ph0 + i * sh, ss = pw0 + j * sw, t = (rr * s + ss) * k;
+                    for (int kk = 0; kk < k; kk++, d++) {
+                        rowOff[d] = dyo + kk * plane - (i * g.q() + j) * g.n();
+                        for (int ch = 0; ch < c; ch += MR) {
+                            System.arraycopy(packed, ch * taps + (t + kk) * MR, a, ch * depth + d * MR, MR);
+                        }
+                    }
+                }
+            }
+            return new TapPhase(ph0, ph0 + (rows - 1) * sh, pw0, pw0 + (cols - 1) * sw, depth, a, rowOff);
+        }
+
+        /** Whether every tap of the pixel at padded position (ihp, iwp) lands inside dY (p x q). */
+        boolean inside(int ihp, int iwp, int sh, int sw, int p, int q) {
+            return ihp - lastRow >= 0 && (ihp - firstRow) / sh < p && iwp - lastCol >= 0 && (iwp - firstCol) / sw < q;
+        }
     }
 
     /**
