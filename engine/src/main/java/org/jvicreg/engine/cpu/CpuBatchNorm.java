@@ -1,8 +1,10 @@
 package org.jvicreg.engine.cpu;
 
 import org.jvicreg.engine.backend.Operand;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.jvicreg.engine.backend.BatchNormCall;
 
@@ -289,7 +291,12 @@ final class CpuBatchNorm {
         });
     }
 
-    /** {@link #backwardPlanes} for (n, c) inputs, by blocks of channels down the rows, as {@link #trainRows}. */
+    /**
+     * {@link #backwardPlanes} for (n, c) inputs, by blocks of channels down the rows, as {@link #trainRows}, on
+     * vectors across the channels: each channel's sums carried in double, row by row, as a scalar loop would
+     * (the float values widened and added, or multiplied then added, in double), and the ReLU mask applied
+     * by a blend rather than a branch on the data.
+     */
     private static void backwardRows(Call o, Backward b) {
         int n = o.n(), c = o.c(), xo = o.x().off();
         float[] x = o.x().a(), dy = b.dy().a(), mean = b.mean().a(), invStd = b.invStd().a(), dx = b.dx().a();
@@ -298,12 +305,25 @@ final class CpuBatchNorm {
         int dxo = b.dx().off(), dro = dRes == null ? 0 : b.dResidual().off();
         boolean relu = o.relu();
         Parallel.forRange(c, CHANNEL_BLOCK, (lo, hi) -> {
-            int w = hi - lo;
+            int w = hi - lo, bound = S.loopBound(w);
             double[] sumDy = new double[w], sumDyXc = new double[w];
             float[] a = new float[w], bb = new float[w], cx = new float[w], coef = new float[3];
             for (int i = 0; i < n; i++) {
                 int at = i * c + lo;
-                for (int j = 0; j < w; j++) {
+                int j = 0;
+                for (; j < bound; j += VL) {
+                    FloatVector g = FloatVector.fromArray(S, dy, dyo + at + j);
+                    if (relu) g = g.blend(0f, FloatVector.fromArray(S, y, yo + at + j).compare(VectorOperators.LE, 0f));
+                    FloatVector xc = FloatVector.fromArray(S, x, xo + at + j).sub(FloatVector.fromArray(S, mean, mo + lo + j));
+                    for (int part = 0; part < VL / DL; part++) {
+                        DoubleVector gd = (DoubleVector) g.convertShape(VectorOperators.F2D, D, part);
+                        DoubleVector xd = (DoubleVector) xc.convertShape(VectorOperators.F2D, D, part);
+                        int k = j + part * DL;
+                        DoubleVector.fromArray(D, sumDy, k).add(gd).intoArray(sumDy, k);
+                        DoubleVector.fromArray(D, sumDyXc, k).add(gd.mul(xd)).intoArray(sumDyXc, k);
+                    }
+                }
+                for (; j < w; j++) {
                     float g = upstream(relu, y, yo + at + j, dy, dyo + at + j);
                     sumDy[j] += g;
                     sumDyXc[j] += (double) g * (x[xo + at + j] - mean[mo + lo + j]);
@@ -317,7 +337,16 @@ final class CpuBatchNorm {
             }
             for (int i = 0; i < n; i++) {
                 int at = i * c + lo;
-                for (int j = 0; j < w; j++) {
+                int j = 0;
+                for (; j < bound; j += VL) {
+                    FloatVector g = FloatVector.fromArray(S, dy, dyo + at + j);
+                    if (relu) g = g.blend(0f, FloatVector.fromArray(S, y, yo + at + j).compare(VectorOperators.LE, 0f));
+                    if (dRes != null) g.intoArray(dRes, dro + at + j);
+                    FloatVector xc = FloatVector.fromArray(S, x, xo + at + j).sub(FloatVector.fromArray(S, mean, mo + lo + j));
+                    g.mul(FloatVector.fromArray(S, a, j)).add(FloatVector.fromArray(S, bb, j))
+                            .add(xc.mul(FloatVector.fromArray(S, cx, j))).intoArray(dx, dxo + at + j);
+                }
+                for (; j < w; j++) {
                     float g = upstream(relu, y, yo + at + j, dy, dyo + at + j);
                     if (dRes != null) dRes[dro + at + j] = g;
                     dx[dxo + at + j] = a[j] * g + bb[j] + cx[j] * (x[xo + at + j] - mean[mo + lo + j]);
@@ -325,6 +354,10 @@ final class CpuBatchNorm {
             }
         });
     }
+
+    /** Doubles in a vector of {@link #S}'s size: half of VL. */
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, VectorShape.forBitSize(S.vectorBitSize()));
+    private static final int DL = D.length();
 
     /**
      * One channel's dgamma and dbeta from its sums, and dx = a * g + b + cx * (x - mean) as {a, b, cx} in
