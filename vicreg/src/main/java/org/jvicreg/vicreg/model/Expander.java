@@ -11,7 +11,7 @@ import org.jvicreg.nn.Sequential;
 /**
  * The VICReg expander ("projector" in the official code) from a spec such as "8192-8192-8192":
  * Linear-BN-ReLU for each hidden layer, then a final Linear without bias. Names follow nn.Sequential
- * ("0.weight", "1.running_mean", ...).
+ * ("0.weight", "1.running_mean", ...); each BN-ReLU pair runs as one fused pass, forward and backward.
  */
 public final class Expander extends Module {
     private final Sequential layers;
@@ -54,8 +54,17 @@ public final class Expander extends Module {
         return outDim;
     }
 
+    /** The layers in order, each batch norm and the ReLU after it as one fused pass ({@link BatchNorm#forwardRelu}). */
     @Override
     public Tensor forward(Tensor x) {
-        return layers.forward(x);
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i) instanceof BatchNorm bn && i + 1 < layers.size() && layers.get(i + 1) instanceof Layers.ReLU) {
+                x = bn.forwardRelu(x);
+                i++;
+            } else {
+                x = layers.get(i).forward(x);
+            }
+        }
+        return x;
     }
 }
