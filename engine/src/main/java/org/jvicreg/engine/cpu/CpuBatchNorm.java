@@ -149,23 +149,41 @@ final class CpuBatchNorm {
      * {@link #train} for (n, c) inputs (hw = 1, BatchNorm1d after a linear layer), whose channels are
      * contiguous: each task takes a block of channels and runs down the rows, where the plane loop would
      * reduce a whole vector for every single value. Each channel's sums add the same terms in the same order
-     * as the plane loop's (whose vector part adds nothing for one-value planes): bitwise the same results.
+     * as the plane loop's (whose vector part adds nothing for one-value planes): bitwise the same results. The
+     * rows run on vectors across the channels, each lane carrying its channel's sums in double.
      */
     private static void trainRows(Call o, Saved s, Floats out) {
         int n = o.n(), c = o.c(), xo = o.x().off(), yo = out.off();
-        float[] x = o.x().a(), y = out.a();
+        float[] x = o.x().a(), y = out.a(), res = o.residual() == null ? null : o.residual().a();
+        int ro = res == null ? 0 : o.residual().off();
+        boolean relu = o.relu();
         Parallel.forRange(c, CHANNEL_BLOCK, (lo, hi) -> {
-            int w = hi - lo;
+            int w = hi - lo, bound = S.loopBound(w);
             double[] sum = new double[w], sq = new double[w];
             float[] mu = new float[w], scale = new float[w], shift = new float[w], affine = new float[2];
             for (int i = 0; i < n; i++) {
-                int row = xo + i * c + lo;
-                for (int j = 0; j < w; j++) sum[j] += x[row + j];
+                int row = xo + i * c + lo, j = 0;
+                for (; j < bound; j += VL) {
+                    FloatVector v = FloatVector.fromArray(S, x, row + j);
+                    for (int part = 0; part < VL / DL; part++) {
+                        int k = j + part * DL;
+                        DoubleVector.fromArray(D, sum, k).add(v.convertShape(VectorOperators.F2D, D, part)).intoArray(sum, k);
+                    }
+                }
+                for (; j < w; j++) sum[j] += x[row + j];
             }
             for (int j = 0; j < w; j++) mu[j] = (float) (sum[j] / n);
             for (int i = 0; i < n; i++) {
-                int row = xo + i * c + lo;
-                for (int j = 0; j < w; j++) {
+                int row = xo + i * c + lo, j = 0;
+                for (; j < bound; j += VL) {
+                    FloatVector v = FloatVector.fromArray(S, x, row + j).sub(FloatVector.fromArray(S, mu, j));
+                    for (int part = 0; part < VL / DL; part++) {
+                        int k = j + part * DL;
+                        DoubleVector d = (DoubleVector) v.convertShape(VectorOperators.F2D, D, part);
+                        DoubleVector.fromArray(D, sq, k).add(d.mul(d)).intoArray(sq, k);
+                    }
+                }
+                for (; j < w; j++) {
                     double d = x[row + j] - mu[j];
                     sq[j] += d * d;
                 }
@@ -176,8 +194,15 @@ final class CpuBatchNorm {
                 shift[j] = affine[1];
             }
             for (int i = 0; i < n; i++) {
-                int at = i * c + lo;
-                for (int j = 0; j < w; j++) y[yo + at + j] = affineAt(x[xo + at + j] * scale[j] + shift[j], o.residual(), at + j, o.relu());
+                int at = i * c + lo, j = 0;
+                for (; j < bound; j += VL) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + at + j).mul(FloatVector.fromArray(S, scale, j))
+                            .add(FloatVector.fromArray(S, shift, j));
+                    if (res != null) v = v.add(FloatVector.fromArray(S, res, ro + at + j));
+                    if (relu) v = v.max(0f);
+                    v.intoArray(y, yo + at + j);
+                }
+                for (; j < w; j++) y[yo + at + j] = affineAt(x[xo + at + j] * scale[j] + shift[j], o.residual(), at + j, relu);
             }
         });
     }
