@@ -44,6 +44,14 @@ final class BatchLastWinograd {
     /** Images an item loop takes at each tile before the next tile (see {@link #run}). */
     private static final int SWEEP_IMAGES = 128;
 
+    /**
+     * Pixels per image from which the forward and input-gradient loops take the whole batch at each tile
+     * ({@link #run}): alternated JVMs, batch 256, forward, whole batch against 128 images (CPU-D, 2026-12-08):
+     * 16 channels at 28 px 0.87x the time, 32 at 14 px 0.94x, 64 at 7 px 1.08x (bench/RESULTS.md, "CPU kernel
+     * choices").
+     */
+    private static final int WHOLE_BATCH_PIXELS = 14 * 14;
+
     private static boolean fits(ConvGeometry g) {
         return g.isBatchLast() && g.r() == 3 && g.s() == 3 && g.strideH() == 1 && g.strideW() == 1
                 && g.padH() == 1 && g.padW() == 1 && g.dilH() == 1 && g.dilW() == 1 && g.groups() == 1
@@ -203,14 +211,15 @@ final class BatchLastWinograd {
 
     /**
      * out (ko, h, w, n) = conv(in (ci, h, w, n)) with the transformed filters u (U[xi] from xi * su, in A
-     * panels of ci rows). Items run in sweeps of up to {@link #SWEEP_IMAGES} images: within a sweep tile by
-     * tile, row by row, and at each tile block by block, so consecutive items read runs of 512 bytes of each
-     * window row rather than 128 (as {@link BatchLastConv}'s loops do, for the same reason), and neighbouring
-     * tiles share window rows.
+     * panels of ci rows). Items run in sweeps of up to {@link #SWEEP_IMAGES} images, or of the whole batch on
+     * images of at least {@link #WHOLE_BATCH_PIXELS} pixels: within a sweep tile by tile, row by row, and at
+     * each tile block by block, so consecutive items read runs of 512 bytes (the whole batch: each pixel's
+     * every image) of each window row rather than 128 (as {@link BatchLastConv}'s loops do, for the same
+     * reason), and neighbouring tiles share window rows.
      */
     private static void run(int n, int ci, int ko, int h, int w, float[] in, int inOff, float[] u, int su, float[] out, int outOff) {
         int th = (h + TILE - 1) / TILE, tw = (w + TILE - 1) / TILE, tiles = th * tw, blocks = n / NR, items = tiles * blocks;
-        int sweep = Math.max(1, Math.min(blocks, SWEEP_IMAGES / NR));
+        int sweep = h * w >= WHOLE_BATCH_PIXELS ? blocks : Math.max(1, Math.min(blocks, SWEEP_IMAGES / NR));
         while (blocks % sweep != 0) sweep--;
         int perSweep = sweep * tiles, blocksPerSweep = sweep; // sweep's final value, for the lambda
         int vStep = step(ci * NR), mStep = step(ko * NR);
