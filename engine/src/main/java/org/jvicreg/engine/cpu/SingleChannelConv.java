@@ -46,7 +46,7 @@ final class SingleChannelConv {
     /** x's one channel in a zero-padded (H + 2 padH, W + 2 padW, N) plane from the pool's scratch. */
     private static float[] padded(ConvGeometry g, float[] x, int xo) {
         int h = g.h(), w = g.w(), n = g.n(), ph = g.padH(), pw = g.padW(), wp = w + 2 * pw;
-        float[] xp = Scratch.get(Scratch.Slot.CHANNELS_LAST, (h + 2 * ph) * wp * n);
+        float[] xp = Scratch.get(Scratch.Slot.PADDED_IMAGE, (h + 2 * ph) * wp * n);
         Parallel.forRange(h + 2 * ph, 1, (lo, hi) -> {
             for (int row = lo; row < hi; row++) {
                 int to = row * wp * n, ih = row - ph;
