@@ -2,7 +2,8 @@
 """The `vicreg bench` workloads in PyTorch, for a side-by-side comparison on the same machine.
 
 Usage: /usr/bin/python3 bench/pytorch/workloads.py NAME [options]   (NAME: gemm, ztz, conv, layer-op,
-resnet50-step, recipe-step, vicreg-step, vicreg-loss; options as `bin/vicreg bench --help`, plus --threads T for torch.set_num_threads)
+resnet50-step, recipe-step, vicreg-step, vicreg-loss, and lars-step beside the JMH LarsStepBench; options as
+`bin/vicreg bench --help`, plus --threads T for torch.set_num_threads)
 
 Warm-up and timing follow vicreg's BenchRunner: at least --warmup runs and 2 s of warm-up, then at least
 --runs runs and --seconds of timing; the median is reported. Prints each run on stderr and, last, one
@@ -180,6 +181,23 @@ class RecipeStep:
         self.opt.step()
 
 
+class LarsStep:
+    """One official LARS step at lr 0.3 over recipe R's parameters (recipe_r.py's ResNet-18 width 16 with the
+    small stem and 512-512-512 expander), each with a fixed random gradient: bench's LarsStepBench (JMH)."""
+
+    def __init__(self, a):
+        from recipe_r import LARS, ResNet18Small, projector
+        torch.manual_seed(3)
+        params = list(ResNet18Small(16).parameters()) + list(projector("512-512-512", 128).parameters())
+        for q in params:
+            q.grad = torch.randn_like(q) * 1e-3
+        self.opt = LARS(params, lr=0.3)
+        self.params, self.flops, self.items = f"tensors={len(params)} floats={sum(q.numel() for q in params)}", 0, 0
+
+    def run(self):
+        self.opt.step()
+
+
 class VicregStep(RecipeStep):
     """One official-recipe VICReg step (vicreg's VicregStepWorkload.resnet50): torchvision's ResNet-50 with
     zero-initialised residual branches and fc = Identity, the 8192-8192-8192 expander, two views of random
@@ -307,7 +325,8 @@ class LayerOp:
 
 
 WORKLOADS = {"gemm": Gemm, "ztz": Ztz, "conv": Conv, "layer-op": LayerOp, "resnet50-step": ResNet50Step,
-             "recipe-step": RecipeStep, "vicreg-step": VicregStep, "vicreg-loss": VicregLoss, "embed": Embed}
+             "recipe-step": RecipeStep, "vicreg-step": VicregStep, "vicreg-loss": VicregLoss, "embed": Embed,
+             "lars-step": LarsStep}
 
 
 def peak_rss_mib():
