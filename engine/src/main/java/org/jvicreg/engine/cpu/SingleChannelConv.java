@@ -15,7 +15,7 @@ import static org.jvicreg.engine.cpu.SgemmKernel.VL;
  *   <li>forward: per output pixel and two vectors of images, the eight output channels of a block are
  *       accumulated over the taps in registers, one x vector per tap feeding eight FMAs. The taps are
  *       added in (r, s) order from zero as {@link BatchLastConv}'s products add them, the padding's taps
- *       adding zeros, so the outputs are the same;</li>
+ *       adding zeros, so with finite filters the outputs are the same bit for bit;</li>
  *   <li>filter gradient, 3-wide filters: dw[k, 0, r, s] = sum over output pixels and images of
  *       dy[k, p, q, :] . x[p*sh + r - padH, q*sw + s - padW, :], four output channels times one filter row's
  *       three taps in twelve vector accumulators. Each block of four channels is one thread's, swept in bands
