@@ -26,20 +26,12 @@ final class CpuBatchNorm {
 
     private CpuBatchNorm() {}
 
-    /** The lanes of v added in index order. */
-    private static double lanes(FloatVector v, float[] tmp) {
-        v.intoArray(tmp, 0);
-        double s = 0;
-        for (int i = 0; i < VL; i++) s += tmp[i];
-        return s;
-    }
-
     /** Sum of a[off, off+len). */
     private static double sum(float[] a, int off, int len, float[] tmp) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i <= len - VL; i += VL) acc = acc.add(FloatVector.fromArray(S, a, off + i));
-        double s = lanes(acc, tmp);
+        double s = CpuReduce.lanesInOrder(acc, tmp);
         for (; i < len; i++) s += a[off + i];
         return s;
     }
@@ -52,7 +44,7 @@ final class CpuBatchNorm {
             FloatVector d = FloatVector.fromArray(S, a, off + i).sub(mean);
             acc = d.fma(d, acc);
         }
-        double s = lanes(acc, tmp);
+        double s = CpuReduce.lanesInOrder(acc, tmp);
         for (; i < len; i++) {
             double d = a[off + i] - mean;
             s += d * d;
@@ -286,8 +278,8 @@ final class CpuBatchNorm {
                         accG = accG.add(g);
                         accGx = g.fma(xc, accGx);
                     }
-                    sumDy += lanes(accG, tmp);
-                    sumDyXc += lanes(accGx, tmp);
+                    sumDy += CpuReduce.lanesInOrder(accG, tmp);
+                    sumDyXc += CpuReduce.lanesInOrder(accGx, tmp);
                     for (; j < hw; j++) {
                         float g = upstream(relu, y, yo + base + j, dy, dyo + base + j);
                         sumDy += g;

@@ -62,7 +62,7 @@ final class CpuLars {
             accD = accD.add(d.mul(d));
         }
         float[] lanes = new float[VL];
-        double sumP = lanesInOrder(accP, lanes), sumD = lanesInOrder(accD, lanes);
+        double sumP = CpuReduce.lanesInOrder(accP, lanes), sumD = CpuReduce.lanesInOrder(accD, lanes);
         for (; i < n; i++) {
             float pv = pa[pOff + i], d = ga[gOff + i];
             if (decay) d = d + pv * wd;
@@ -71,13 +71,5 @@ final class CpuLars {
         }
         float pn = (float) Math.sqrt((float) sumP), dn = (float) Math.sqrt((float) sumD);
         return pn > 0 ? (dn > 0 ? pn * eta / dn : 1f) : 1f;
-    }
-
-    /** v's lanes added in index order, in double. */
-    private static double lanesInOrder(FloatVector v, float[] lanes) {
-        v.intoArray(lanes, 0);
-        double s = 0;
-        for (float x : lanes) s += x;
-        return s;
     }
 }

@@ -35,18 +35,25 @@ final class CpuReduce {
         });
     }
 
+    /**
+     * v's lanes added in index order, in double, through {@code lanes} (VL floats of scratch): reduceLanes(ADD)
+     * leaves the order unspecified, so its result could differ between interpreted and compiled code and break
+     * bitwise reproducibility. The whole-tensor sum, batch norm's plane sums and the fused LARS norms use it.
+     */
+    static double lanesInOrder(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        double s = 0;
+        for (float x : lanes) s += x;
+        return s;
+    }
+
     private static float reduceRow(ReduceOp op, float[] x, int off, int n) {
         switch (op) {
             case SUM -> {
                 int i = 0, bound = S.loopBound(n);
                 FloatVector acc = FloatVector.zero(S);
                 for (; i < bound; i += VL) acc = acc.add(FloatVector.fromArray(S, x, off + i));
-                // lanes summed in a fixed order: reduceLanes(ADD) leaves the order unspecified, so its result
-                // could differ between interpreted and compiled code and break bitwise reproducibility
-                float[] lanes = LANES.get();
-                acc.intoArray(lanes, 0);
-                double s = 0;
-                for (float v : lanes) s += v;
+                double s = lanesInOrder(acc, LANES.get());
                 for (; i < n; i++) s += x[off + i];
                 return (float) s;
             }
